@@ -1,0 +1,42 @@
+"""Roles and what each may do: the one table of permissions (scope is decided by core.scoping)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SUPERVISOR = "supervisor", _("省市监管人员")
+    COUNTY_STAFF = "county_staff", _("县住建局工作人员")
+    TOWN_STAFF = "town_staff", _("乡镇工作人员")
+    VILLAGE_CADRE = "village_cadre", _("村干部")
+    APPRAISER = "appraiser", _("鉴定人员")
+    AUDITOR = "auditor", _("审计员")
+    ADMIN = "admin", _("系统管理员")
+
+
+class Cap(StrEnum):
+    VIEW_ARCHIVE = "view_archive"
+    EDIT_ARCHIVE = "edit_archive"
+    IMPORT = "import"
+    EXPORT = "export"
+    UNMASK = "unmask"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_USERS = "manage_users"
+    MANAGE_CODES = "manage_codes"
+
+
+ROLE_CAPS: dict[str, frozenset[Cap]] = {
+    Role.SUPERVISOR: frozenset({Cap.VIEW_ARCHIVE, Cap.EXPORT}),
+    Role.COUNTY_STAFF: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.IMPORT, Cap.EXPORT, Cap.UNMASK}),
+    Role.TOWN_STAFF: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.IMPORT, Cap.EXPORT, Cap.UNMASK}),
+    Role.VILLAGE_CADRE: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.EXPORT}),
+    Role.APPRAISER: frozenset({Cap.VIEW_ARCHIVE}),
+    # The auditor reads the trail and changes no business data.
+    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # The administrator manages accounts and code tables, and does not administer the audit log.
+    Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CODES}),
+}

@@ -1,0 +1,93 @@
+"""The legal trail: append-only, hash-chained audit events (see docs/adr/0004-audit-chain.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditQuerySet(ScopedQuerySet["AuditEvent"]):
+    def visible_to(self, user: Any) -> "AuditQuerySet":
+        """Events in the user's region; events tied to no region (unknown usernames) go to province level."""
+        scoped = super().visible_to(user)
+        if len(getattr(user, "region_id", "") or "") == 2:
+            return scoped | self.filter(region_code="")  # type: ignore[return-value]
+        return scoped  # type: ignore[return-value]
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("审计日志只能追加，不能修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    ip = models.CharField(_("来源IP"), max_length=45, blank=True)
+    source = models.CharField(_("途径"), max_length=16, blank=True)
+    request_id = models.CharField(_("请求ID"), max_length=32, blank=True)
+    verb = models.CharField(_("操作"), max_length=60)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_label = models.CharField(_("对象"), max_length=200, blank=True)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    success = models.BooleanField(_("成功"), default=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计事件")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["region_code", "at"], name="audit_region_at"),
+            models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+    def canonical(self) -> bytes:
+        """The bytes the chain hashes: every field but the hash itself, in a fixed order."""
+        body = [
+            self.at.isoformat(timespec="microseconds"),
+            self.actor_id,
+            self.actor_name,
+            self.ip,
+            self.source,
+            self.request_id,
+            self.verb,
+            self.object_type,
+            self.object_id,
+            self.object_label,
+            self.region_code,
+            self.before,
+            self.after,
+            self.success,
+            self.prev_hash,
+        ]
+        return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical()).hexdigest()

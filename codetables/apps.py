@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CodetablesConfig(AppConfig):
+    name = "codetables"
+    verbose_name = "代码表"

@@ -1,0 +1,40 @@
+"""Editable code tables: structure types, household categories, relations, roof forms, ...
+
+National lists ship as rows marked `is_national`; a province or county adds its own entries (for
+example cave dwellings 窑洞 in northern Shaanxi) without a code change.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Table(models.TextChoices):
+    STRUCTURE_TYPE = "structure_type", _("结构形式")
+    HOUSEHOLD_CATEGORY = "household_category", _("农户类别")
+    RELATION = "relation", _("与户主关系")
+    ROOF_FORM = "roof_form", _("屋顶形式")
+    HOUSE_USE = "house_use", _("房屋用途")
+
+
+class CodeItem(models.Model):
+    table = models.CharField(_("代码表"), max_length=40, choices=Table.choices)
+    code = models.CharField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    group = models.CharField(_("分组"), max_length=40, blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_national = models.BooleanField(_("国家标准"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("代码项")
+        ordering = ["table", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "code"], name="codeitem_table_code"),
+            models.UniqueConstraint(fields=["table", "name"], name="codeitem_table_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

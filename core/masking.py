@@ -1,0 +1,25 @@
+"""How personal numbers are shown when the viewer has not asked to see them whole."""
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return value[:2] + "*" * (len(value) - 2)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) < 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_bank_account(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]

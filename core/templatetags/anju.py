@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+
+from core.masking import mask_bank_account, mask_id_number, mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def bs(field: BoundField) -> Any:
+    """Render a form field with the Bootstrap class its widget needs."""
+    kind = field.widget_type
+    css = {"checkbox": "form-check-input", "select": "form-select", "nullbooleanselect": "form-select",
+           "checkboxselectmultiple": "", "radioselect": ""}.get(kind, "form-control")
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css.strip()}) if css.strip() else field
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    return mask_id_number(value)
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value)
+
+
+@register.filter
+def masked_bank(value: str) -> str:
+    return mask_bank_account(value)
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context: dict[str, Any], *keys: str) -> str:
+    params = context["request"].GET.copy()
+    for key in keys:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key, key) if mapping else key

@@ -1,0 +1,64 @@
+"""The columns of the household spreadsheet: template headers, accepted aliases, help text."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    width: int = 12
+    note: str = ""
+
+
+COLUMNS: list[Column] = [
+    Column("village_code", "村区划代码", ("区划代码", "村代码", "行政区划代码"), width=16, note="12位村级统计用区划代码；不填时按乡镇、村名称匹配"),
+    Column("town", "乡镇", ("乡镇（街道）", "乡（镇）", "镇", "乡镇名称", "所属乡镇"), width=12),
+    Column("village", "村", ("行政村", "村（社区）", "村名", "村名称", "所属村"), width=14),
+    Column("group_name", "组", ("村民小组", "组别", "社"), width=8),
+    Column("archive_no", "档案编号", ("档案号",), width=14),
+    Column("head_name", "户主姓名", ("户主", "姓名", "户主名称"), required=True, width=10),
+    Column("head_id", "户主身份证号", ("身份证号", "身份证号码", "户主身份证号码", "公民身份号码"), required=True, width=22),
+    Column("phone", "联系电话", ("电话", "手机号", "手机号码", "联系方式"), width=14),
+    Column("family_size", "家庭人口", ("家庭人口数", "人口数", "人口"), required=True, width=8),
+    Column("categories", "农户类别", ("类别", "户类别", "农户类型", "对象类别"), width=18, note="多个类别用顿号分隔"),
+    Column("category_source", "类别认定部门", ("认定部门", "数据来源"), width=12),
+    Column("bank_name", "开户银行", ("银行",), width=14),
+    Column("bank_account", "银行账号", ("一卡通账号", "账号", "银行卡号"), width=22),
+    Column("only_house", "是否一户一宅", ("一户一宅",), width=8),
+    Column("structure_type", "结构形式", ("房屋结构", "结构类型"), width=10),
+    Column("year_built", "建造年份", ("建房年份", "建成年份", "建造年代"), width=8),
+    Column("storeys", "层数", ("房屋层数",), width=6),
+    Column("floor_area", "建筑面积", ("建筑面积（㎡）", "建筑面积(㎡)", "面积", "住房面积"), width=10),
+    Column("address", "详细地址", ("地址", "房屋地址"), width=24),
+    Column("note", "备注", (), width=16),
+]
+
+BY_KEY = {c.key: c for c in COLUMNS}
+TEXT_COLUMNS = ("village_code", "head_id", "phone", "bank_account", "archive_no")
+
+
+def normalise_header(value: object) -> str:
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return "".join(text.split()).replace("*", "").replace("（", "(").replace("）", ")")
+
+
+_LOOKUP = {normalise_header(alias): c.key for c in COLUMNS for alias in (c.header, *c.aliases)}
+
+
+def match_header(row: list[object]) -> dict[int, str] | None:
+    """Column index -> field key, if this row looks like the header (has the required columns)."""
+    found: dict[int, str] = {}
+    for index, cell in enumerate(row):
+        key = _LOOKUP.get(normalise_header(cell))
+        if key and key not in found.values():
+            found[index] = key
+    keys = set(found.values())
+    if {"head_name", "head_id"} <= keys:
+        return found
+    return None

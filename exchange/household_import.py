@@ -1,0 +1,302 @@
+"""Bringing households in from a spreadsheet: find the header, clean and check every row, then
+write the good rows in chunks through households.services.save_households.
+
+Rows that fail are reported with their reason (and come back as an .xlsx); the good ones are kept.
+Each chunk commits together with the job's progress counter, so a process killed mid-import leaves
+whole households only, and the import resumes after the last committed chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from codetables.models import Table
+from codetables.selectors import codes_by_name
+from core.crypto import blind_index
+from exchange.household_columns import BY_KEY, match_header
+from exchange.readers import UnreadableFile, read_rows
+from exchange.xlsx import write_rows
+from households import validation as v
+from households.services import HouseholdInput, save_households
+from regions.models import Level, Region
+
+HEADER_SCAN_ROWS = 30
+CHUNK = 2000
+
+VILLAGE_SUFFIXES = re.compile(r"(村民委员会|村委会|居民委员会|社区居委会|居委会|委员会)$")
+
+
+def short_name(name: str) -> str:
+    """“郝家坪村委会” and “郝家坪村” are the same village to an official."""
+    base = VILLAGE_SUFFIXES.sub("", v.compact(name))
+    return base if base.endswith(("村", "社区")) else base + "村" if base else base
+
+
+class VillageLookup:
+    """Finds a village by code or by (town, village) names within a region."""
+
+    def __init__(self, prefix: str) -> None:
+        towns = {r.code: v.compact(r.name) for r in Region.objects.under(prefix).filter(level=Level.TOWN)}
+        self.codes: set[str] = set()
+        self.by_names: dict[tuple[str, str], str] = {}
+        self.by_village: dict[str, list[str]] = {}
+        for code, name in Region.objects.under(prefix).filter(level=Level.VILLAGE).values_list("code", "name"):
+            self.codes.add(code)
+            vname = short_name(name)
+            self.by_names[(towns.get(code[:9], ""), vname)] = code
+            self.by_village.setdefault(vname, []).append(code)
+
+    def resolve(self, code: object, town: object, village: object) -> str:
+        code_text = v.compact(code)
+        if code_text:
+            if isinstance(code, float):
+                code_text = str(int(code))
+            if code_text in self.codes:
+                return code_text
+            raise v.FieldError("village_code", f"村区划代码“{code_text}”不存在或不在您的管辖范围内")
+        vname = short_name(str(village or ""))
+        if not vname:
+            raise v.FieldError("village", "请填写村区划代码，或填写乡镇和村名称")
+        tname = v.compact(town)
+        if tname:
+            found = self.by_names.get((tname, vname))
+            if found:
+                return found
+            raise v.FieldError("village", f"在“{tname}”下找不到“{vname}”（或不在您的管辖范围内）")
+        candidates = self.by_village.get(vname, [])
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise v.FieldError("town", f"有 {len(candidates)} 个村叫“{vname}”，请填写乡镇名称")
+        raise v.FieldError("village", f"找不到村“{vname}”（或不在您的管辖范围内）")
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    cells: list[object]
+    data: HouseholdInput | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedFile:
+    header: list[object]
+    rows: Iterator[ParsedRow]
+
+
+class RowParser:
+    def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
+        self.mapping = mapping
+        self.villages = villages
+        self.categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
+        self.structures = codes_by_name(Table.STRUCTURE_TYPE)
+        self.seen: dict[str, int] = {}
+
+    def parse(self, line: int, cells: list[object]) -> ParsedRow:
+        raw: dict[str, Any] = {key: (cells[i] if i < len(cells) else None) for i, key in self.mapping.items()}
+        row = ParsedRow(line, cells)
+        values: dict[str, Any] = {}
+
+        def take(key: str, fn: Callable[[], Any]) -> None:
+            try:
+                values[key] = fn()
+            except v.FieldError as exc:
+                row.errors.append(exc.message)
+
+        take("village_code", lambda: self.villages.resolve(raw.get("village_code"), raw.get("town"), raw.get("village")))
+        take("head_name", lambda: v.name(raw.get("head_name"), "head_name", "户主姓名"))
+        take("head_id", lambda: v.id_number(raw.get("head_id")))
+        take("phone", lambda: v.phone(raw.get("phone")))
+        take("family_size", lambda: v.family_size(raw.get("family_size")))
+        take("bank_account", lambda: v.bank_account(raw.get("bank_account")))
+        take("only_house", lambda: v.boolean(raw.get("only_house"), "only_house", "是否一户一宅", True))
+        take("categories", lambda: v.choices(raw.get("categories"), "categories", "农户类别", self.categories))
+        take("structure_type", lambda: v.choice(raw.get("structure_type"), "structure_type", "结构形式", self.structures))
+        take("year_built", lambda: v.year_built(raw.get("year_built")))
+        take("storeys", lambda: v.integer(raw.get("storeys"), "storeys", "层数", 1, 10))
+        take("floor_area", lambda: v.decimal(raw.get("floor_area"), "floor_area", "建筑面积", v.Decimal("1"), v.Decimal("5000")))
+        if row.errors:
+            return row
+        head_id = values["head_id"]
+        digest = blind_index(head_id.value)
+        if digest in self.seen:
+            row.errors.append(f"与第 {self.seen[digest]} 行的身份证号重复")
+            return row
+        self.seen[digest] = line
+        fields = {
+            "group_name": v.text(raw.get("group_name"))[:50],
+            "archive_no": v.compact(raw.get("archive_no"))[:40],
+            "phone": values["phone"],
+            "family_size": values["family_size"],
+            "bank_name": v.text(raw.get("bank_name"))[:60],
+            "bank_account": values["bank_account"],
+            "only_house": values["only_house"],
+            "note": v.text(raw.get("note"))[:1000],
+        }
+        # Columns the file does not have leave the stored values alone.
+        present = set(self.mapping.values())
+        fields = {k: val for k, val in fields.items() if k in present or k in ("family_size",)}
+        dwelling_keys = {"structure_type", "year_built", "storeys", "floor_area", "address", "group_name"}
+        dwelling = None
+        if present & (dwelling_keys - {"group_name"}):
+            dwelling = {
+                "structure_type": values["structure_type"],
+                "year_built": values["year_built"],
+                "storeys": values["storeys"],
+                "floor_area": values["floor_area"],
+                "address": v.text(raw.get("address"))[:200],
+                "group_name": fields.get("group_name", ""),
+            }
+            dwelling = {k: val for k, val in dwelling.items() if k in present}
+        row.data = HouseholdInput(
+            village_code=values["village_code"],
+            head_name=values["head_name"],
+            head_id=head_id,
+            fields=fields,
+            categories=values["categories"] if "categories" in present else None,
+            category_source=v.text(raw.get("category_source"))[:60],
+            dwelling=dwelling,
+        )
+        return row
+
+
+def parse_file(path: Path, original_name: str, user: User | None) -> ParsedFile:
+    rows = read_rows(path, original_name)
+    mapping = None
+    header: list[object] = []
+    line = 0
+    for cells in rows:
+        line += 1
+        mapping = match_header(list(cells))
+        if mapping:
+            header = list(cells)
+            break
+        if line >= HEADER_SCAN_ROWS:
+            break
+    if not mapping:
+        raise UnreadableFile(
+            f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：表格需要有“{BY_KEY['head_name'].header}”和“{BY_KEY['head_id'].header}”两列。请使用导入模板。"
+        )
+    prefix = (user.region_id or "") if user else ""
+    parser = RowParser(mapping, VillageLookup(prefix))
+    start = line
+
+    def generate() -> Iterator[ParsedRow]:
+        n = start
+        for cells in rows:
+            n += 1
+            cells = list(cells)
+            if all(v.text(c) == "" for c in cells):
+                continue
+            yield parser.parse(n, cells)
+
+    return ParsedFile(header, generate())
+
+
+@dataclass
+class Totals:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejected_rows: list[ParsedRow] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"rows": self.rows, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": self.rejected}
+
+
+def _write_chunk(user: User | None, chunk: list[ParsedRow], totals: Totals, dry_run: bool,
+                 on_commit: Callable[[Totals, int], None] | None) -> None:
+    inputs = [r.data for r in chunk if r.data is not None]
+    before = (totals.created, totals.updated, totals.unchanged)
+    with transaction.atomic():
+        outcomes = save_households(actor=user, inputs=inputs)
+        for row, outcome in zip(chunk, outcomes):
+            if outcome.status == "rejected":
+                row.errors.append(outcome.reason)
+                totals.rejected += 1
+                totals.rejected_rows.append(row)
+            else:
+                setattr(totals, outcome.status, getattr(totals, outcome.status) + 1)
+        if on_commit is not None:
+            delta = Totals(created=totals.created - before[0], updated=totals.updated - before[1],
+                           unchanged=totals.unchanged - before[2])
+            on_commit(delta, len(chunk))
+        if dry_run:
+            transaction.set_rollback(True)
+
+
+def run(
+    parsed: ParsedFile,
+    *,
+    user: User | None,
+    dry_run: bool = False,
+    skip_valid: int = 0,
+    on_commit: Callable[[Totals, int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Totals:
+    """Validate every row and write the valid ones (or roll each chunk back when dry_run)."""
+    totals = Totals()
+    chunk: list[ParsedRow] = []
+    valid_seen = 0
+    for row in parsed.rows:
+        totals.rows += 1
+        if row.errors:
+            totals.rejected += 1
+            totals.rejected_rows.append(row)
+            continue
+        valid_seen += 1
+        if valid_seen <= skip_valid:
+            continue  # written by an earlier, interrupted run
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            _write_chunk(user, chunk, totals, dry_run, on_commit)
+            chunk = []
+            if on_progress:
+                on_progress(totals.rows)
+    if chunk:
+        _write_chunk(user, chunk, totals, dry_run, on_commit)
+    if on_progress:
+        on_progress(totals.rows)
+    return totals
+
+
+def write_errors(path: Path, header: list[object], rejected: list[ParsedRow]) -> None:
+    head = ["行号", *[v.text(h) for h in header], "错误原因"]
+    write_rows(
+        path,
+        title="导入错误行",
+        header=head,
+        rows=([r.line, *r.cells, "；".join(r.errors)] for r in rejected),
+        text_columns=range(len(head)),
+    )
+
+
+def job_progress_callbacks(job_id: Any) -> tuple[Callable[[Totals, int], None], Callable[[int], None]]:
+    from exchange.models import ImportJob
+
+    def on_commit(delta: Totals, n: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(
+            processed_rows=F("processed_rows") + n,
+            created=F("created") + delta.created,
+            updated=F("updated") + delta.updated,
+            unchanged=F("unchanged") + delta.unchanged,
+            heartbeat_at=timezone.now(),
+        )
+
+    def on_progress(rows: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+
+    return on_commit, on_progress

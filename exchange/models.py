@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+
+class ImportJob(models.Model):
+    """One spreadsheet brought in: validated first (preview), written on confirmation, resumable."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        VALIDATING = "validating", _("校验中")
+        VALIDATED = "validated", _("待确认")
+        IMPORTING = "importing", _("导入中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类型"), max_length=30, default="households")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, verbose_name=_("导入人"))
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    file_path = models.CharField(max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("数据行"), default=0)
+    valid_rows = models.PositiveIntegerField(_("有效行"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("错误行"), default=0)
+    planned_create = models.PositiveIntegerField(_("将新增"), default=0)
+    planned_update = models.PositiveIntegerField(_("将更新"), default=0)
+    planned_unchanged = models.PositiveIntegerField(_("无变化"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理"), default=0)
+    created = models.PositiveIntegerField(_("已新增"), default=0)
+    updated = models.PositiveIntegerField(_("已更新"), default=0)
+    unchanged = models.PositiveIntegerField(_("未变化"), default=0)
+    errors_path = models.CharField(max_length=300, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def progress_total(self) -> int:
+        return self.valid_rows if self.status in (self.Status.IMPORTING, self.Status.DONE) else self.total_rows
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        total = self.progress_total
+        return int(self.processed_rows * 100 / total) if total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.VALIDATING, self.Status.IMPORTING)
+
+
+class ExportJob(models.Model):
+    """A list written to .xlsx in the background; the user downloads it when it is ready."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("类型"), max_length=30, default="households")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, verbose_name=_("导出人"))
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    params = models.JSONField(_("筛选条件"), default=dict)
+    unmasked = models.BooleanField(_("完整号码"), default=False)
+    reason = models.CharField(_("导出理由"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已写入"), default=0)
+    file_path = models.CharField(max_length=300, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("导出任务")
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def filename(self) -> str:
+        return f"农户档案_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}.xlsx"

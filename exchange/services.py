@@ -1,0 +1,123 @@
+"""Import and export jobs: created here, run by exchange.tasks in the background worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Cap
+from audit.services import record
+from exchange.models import ExportJob, ImportJob
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+STALE_AFTER = dt.timedelta(minutes=2)
+
+
+def storage_dir(kind: str) -> Path:
+    path = Path(settings.MEDIA_ROOT) / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _user_region(user: User) -> str:
+    return (user.region_id or "").ljust(12, "0")
+
+
+def start_import(*, user: User, upload: UploadedFile) -> ImportJob:
+    if not user.can(Cap.IMPORT):
+        raise PermissionDenied(_("您的角色无权导入数据。"))
+    name = upload.name or "upload"
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise ValidationError(_("只支持 .xlsx 和 .csv 文件（如是 .xls，请在 Excel 中另存为 .xlsx）。"))
+    if upload.size and upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("文件超过 200 MB，请拆分后分别导入。"))
+    path = storage_dir("imports") / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    with path.open("wb") as fh:
+        for part in upload.chunks():
+            fh.write(part)
+    return create_import_job(user=user, path=path, original_name=name)
+
+
+def create_import_job(*, user: User, path: Path, original_name: str) -> ImportJob:
+    from exchange.tasks import validate_import
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(created_by=user, region_code=_user_region(user), file_path=str(path),
+                                       original_name=original_name[:200])
+        record("import.upload", actor=user, obj=job, region_code=user.region_id or "", after={"file": original_name})
+        transaction.on_commit(lambda: validate_import.enqueue(str(job.pk)))
+    return job
+
+
+def confirm_import(*, user: User, job: ImportJob) -> ImportJob:
+    from exchange.tasks import run_import
+
+    if job.created_by_id != user.pk:
+        raise PermissionDenied(_("只有上传人可以确认导入。"))
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.VALIDATED:
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": locked.get_status_display()})
+        locked.status = ImportJob.Status.IMPORTING
+        locked.processed_rows = 0
+        locked.heartbeat_at = timezone.now()
+        locked.save()
+        transaction.on_commit(lambda: run_import.enqueue(str(locked.pk)))
+    return locked
+
+
+def is_stale(job: ImportJob) -> bool:
+    return job.status == ImportJob.Status.IMPORTING and (
+        job.heartbeat_at is None or timezone.now() - job.heartbeat_at > STALE_AFTER
+    )
+
+
+def resume_import(*, user: User, job: ImportJob) -> ImportJob:
+    """Carry on an import whose worker died: it continues after the last committed chunk."""
+    from exchange.tasks import run_import
+
+    if job.created_by_id != user.pk:
+        raise PermissionDenied(_("只有上传人可以继续导入。"))
+    if not is_stale(job):
+        raise ValidationError(_("该导入仍在进行，无需继续。"))
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+    record("import.resume", actor=user, obj=job, region_code=user.region_id or "", after={"processed": job.processed_rows})
+    run_import.enqueue(str(job.pk))
+    return job
+
+
+def cancel_import(*, user: User, job: ImportJob) -> None:
+    if job.created_by_id != user.pk:
+        raise PermissionDenied(_("只有上传人可以取消导入。"))
+    if job.status != ImportJob.Status.VALIDATED:
+        raise ValidationError(_("只有待确认的导入可以取消。"))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now())
+    record("import.cancel", actor=user, obj=job, region_code=user.region_id or "")
+
+
+def start_export(*, user: User, params: dict[str, Any], unmasked: bool = False, reason: str = "") -> ExportJob:
+    from exchange.tasks import run_export
+
+    if not user.can(Cap.EXPORT):
+        raise PermissionDenied(_("您的角色无权导出数据。"))
+    if unmasked:
+        if not user.can(Cap.UNMASK):
+            raise PermissionDenied(_("您的角色无权导出完整的身份证号、电话和银行账号。"))
+        if len(reason.strip()) < 2:
+            raise ValidationError(_("导出完整号码须填写理由。"))
+    with transaction.atomic():
+        job = ExportJob.objects.create(created_by=user, region_code=_user_region(user), params=params,
+                                       unmasked=unmasked, reason=reason.strip()[:200])
+        transaction.on_commit(lambda: run_export.enqueue(str(job.pk)))
+    return job

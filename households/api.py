@@ -1,0 +1,249 @@
+"""REST API of the archive: the same services, scope and filters as the web pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.roles import Cap
+from core.masking import mask_bank_account, mask_id_number, mask_phone
+from households import filters, services
+from households import validation as v
+from households.models import House, Household, Member
+
+HOUSE_API_FIELDS = ["id", "household", "region_code", "is_dwelling", *[f for f in services.HOUSE_FIELDS], "version", "updated_at"]
+
+
+class HouseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = House
+        fields = HOUSE_API_FIELDS
+        read_only_fields = ["id", "region_code", "version", "updated_at"]
+
+    def validate_year_built(self, value: int | None) -> int | None:
+        try:
+            return v.year_built(value)
+        except v.FieldError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = ["id", "household", "region_code", "name", "relation", "sex", "birth_date", "id_number", "id_needs_review"]
+
+    def get_id_number(self, obj: Member) -> str:
+        return mask_id_number(obj.id_number)
+
+
+class MemberWriteSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    name = serializers.CharField(max_length=50)
+    relation = serializers.CharField(max_length=40)
+    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    head_id = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    bank_account = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+    village_name = serializers.CharField(source="village.name", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "region_code", "village_name", "region_edition", "group_name", "archive_no", "head_name",
+                  "head_id", "head_sex", "head_birth_date", "id_needs_review", "phone", "family_size", "categories",
+                  "bank_name", "bank_account", "only_house", "is_key_group", "note", "version", "created_at", "updated_at"]
+
+    def get_head_id(self, obj: Household) -> str:
+        return mask_id_number(obj.head_id)
+
+    def get_phone(self, obj: Household) -> str:
+        return mask_phone(obj.phone)
+
+    def get_bank_account(self, obj: Household) -> str:
+        return mask_bank_account(obj.bank_account)
+
+    def get_categories(self, obj: Household) -> list[str]:
+        return [c.code for c in obj.categories.all() if c.end_date is None]
+
+
+class HouseholdWriteSerializer(serializers.Serializer):
+    village_code = serializers.CharField(max_length=12)
+    head_name = serializers.CharField(max_length=50)
+    head_id = serializers.CharField(max_length=30)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    family_size = serializers.IntegerField(min_value=1, max_value=30)
+    group_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    archive_no = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    bank_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    bank_account = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    only_house = serializers.BooleanField(required=False, default=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    categories = serializers.ListField(child=serializers.CharField(), required=False)
+    category_source = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    dwelling = serializers.DictField(required=False)
+    version = serializers.IntegerField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors: dict[str, str] = {}
+        for key, fn in (("head_name", lambda x: v.name(x, "head_name", "户主姓名")), ("head_id", v.id_number),
+                        ("phone", v.phone), ("bank_account", v.bank_account)):
+            if key in attrs:
+                try:
+                    attrs[key] = fn(attrs[key])
+                except v.FieldError as exc:
+                    errors[key] = exc.message
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def to_input(self) -> services.HouseholdInput:
+        d = self.validated_data
+        fields = {k: d[k] for k in ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account",
+                                    "only_house", "note") if k in d}
+        dwelling = {k: val for k, val in d.get("dwelling", {}).items() if k in services.HOUSE_FIELDS} if "dwelling" in d else None
+        return services.HouseholdInput(village_code=d["village_code"], head_name=d["head_name"], head_id=d["head_id"],
+                                       fields=fields, categories=d.get("categories"),
+                                       category_source=d.get("category_source", ""), dwelling=dwelling)
+
+
+class IdLookupSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=30)
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    """Base of every region-owned API resource: the queryset is always `visible_to(request.user)`."""
+
+    read_cap = Cap.VIEW_ARCHIVE
+    write_cap = Cap.EDIT_ARCHIVE
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if not self.request.user.can(self.read_cap):  # type: ignore[union-attr]
+            raise PermissionDenied("您的角色无权访问农户档案。")
+        return self.queryset.model.objects.visible_to(self.request.user)  # type: ignore[union-attr]
+
+
+class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Household.objects.all()
+    serializer_class = HouseholdSerializer
+
+    def get_queryset(self) -> QuerySet[Household]:
+        qs = super().get_queryset().select_related("village").prefetch_related("categories")
+        if self.action == "list":
+            form = filters.HouseholdFilterForm(self.request.query_params or None)
+            qs = filters.apply(qs, form.cleaned_data if form.is_valid() else {})
+        return qs
+
+    @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdSerializer)
+    def create(self, request: Request) -> Response:
+        ser = HouseholdWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        household = services.create_household(actor=request.user, data=ser.to_input())  # type: ignore[arg-type]
+        return Response(HouseholdSerializer(self.get_queryset().get(pk=household.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdSerializer)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        household = self.get_object()
+        ser = HouseholdWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        version = ser.validated_data.get("version")
+        if version is None:
+            raise serializers.ValidationError({"version": "请提供 version（读取时得到的版本号），以免覆盖他人的修改"})
+        services.update_household(actor=request.user, household=household, data=ser.to_input(), version=version)  # type: ignore[arg-type]
+        return Response(HouseholdSerializer(self.get_queryset().get(pk=household.pk)).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.delete_household(actor=request.user, household=self.get_object())  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=IdLookupSerializer, responses=HouseholdSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def lookup(self, request: Request) -> Response:
+        """Find households by head or member ID number (POST, so the number never appears in a URL)."""
+        ser = IdLookupSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        qs = filters.by_id_number(self.get_queryset(), ser.validated_data["id_number"])
+        return Response(HouseholdSerializer(qs[:20], many=True).data)
+
+
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = Member.objects.all()
+    serializer_class = MemberSerializer
+
+    def get_queryset(self) -> QuerySet[Member]:
+        qs = super().get_queryset().order_by("id")
+        household = self.request.query_params.get("household")
+        return qs.filter(household_id=household) if household and household.isdigit() else qs
+
+    def _save(self, request: Request, member: Member | None) -> Response:
+        ser = MemberWriteSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=d["household"])
+        try:
+            id_number = v.id_number(d["id_number"], "id_number") if d.get("id_number") else None
+        except v.FieldError as exc:
+            raise serializers.ValidationError({"id_number": exc.message}) from None
+        saved = services.save_member(actor=request.user, household=household, member=member, name=d["name"],  # type: ignore[arg-type]
+                                     relation=d["relation"], id_number=id_number)
+        return Response(MemberSerializer(saved).data, status=status.HTTP_200_OK if member else status.HTTP_201_CREATED)
+
+    @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
+    def create(self, request: Request) -> Response:
+        return self._save(request, None)
+
+    @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(request, self.get_object())
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.delete_member(actor=request.user, member=self.get_object())  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    queryset = House.objects.all()
+    serializer_class = HouseSerializer
+
+    def get_queryset(self) -> QuerySet[House]:
+        qs = super().get_queryset().order_by("id")
+        household = self.request.query_params.get("household")
+        return qs.filter(household_id=household) if household and household.isdigit() else qs
+
+    def _save(self, request: Request, house: House | None) -> Response:
+        ser = HouseSerializer(house, data=request.data, partial=house is not None)
+        ser.is_valid(raise_exception=True)
+        household = ser.validated_data.get("household") or (house.household if house else None)
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=getattr(household, "pk", None))
+        values = {k: val for k, val in ser.validated_data.items() if k in services.HOUSE_FIELDS}
+        version = request.data.get("version") if house else None
+        if house is not None and version is None:
+            raise serializers.ValidationError({"version": "请提供 version，以免覆盖他人的修改"})
+        saved = services.save_house(actor=request.user, household=household, house=house, values=values,  # type: ignore[arg-type]
+                                    version=int(version) if version is not None else None)
+        return Response(HouseSerializer(saved).data, status=status.HTTP_200_OK if house else status.HTTP_201_CREATED)
+
+    def create(self, request: Request) -> Response:
+        return self._save(request, None)
+
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(request, self.get_object())
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self._save(request, self.get_object())
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.delete_house(actor=request.user, house=self.get_object())  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

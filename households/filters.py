@@ -1,0 +1,93 @@
+"""The filters of the household list, shared by the page, its Excel export and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from codetables.models import Table
+from codetables.selectors import choices
+from core.crypto import blind_index
+from core.scoping import prefix_filter
+from households import validation
+from households.models import House, Household, HouseholdCategory
+
+SORTS = {
+    "name": ("head_name", "id"),
+    "-name": ("-head_name", "-id"),
+    "region": ("region_code", "id"),
+    "-region": ("-region_code", "-id"),
+    "size": ("family_size", "id"),
+    "-size": ("-family_size", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+DEFAULT_SORT = "region"
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label=_("户主姓名"), required=False, max_length=50)
+    region = forms.CharField(label=_("区划"), required=False, max_length=12)
+    category = forms.ChoiceField(label=_("农户类别"), required=False)
+    key_group = forms.ChoiceField(label=_("重点对象"), required=False, choices=[("", _("全部")), ("1", _("是")), ("0", _("否"))])
+    structure_type = forms.ChoiceField(label=_("结构形式"), required=False)
+    year_from = forms.IntegerField(label=_("建造年份从"), required=False, min_value=1800, max_value=2100)
+    year_to = forms.IntegerField(label=_("至"), required=False, min_value=1800, max_value=2100)
+    built_before = forms.IntegerField(required=False, min_value=1800, max_value=2100, widget=forms.HiddenInput)
+    needs_review = forms.BooleanField(label=_("身份证号待核实"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("全部"))] + choices(Table.HOUSEHOLD_CATEGORY)
+        self.fields["structure_type"].choices = [("", _("全部"))] + choices(Table.STRUCTURE_TYPE)
+
+    def clean_region(self) -> str:
+        value = validation.compact(self.cleaned_data.get("region"))
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("区划代码只能是数字"))
+        return value
+
+
+def apply(qs: QuerySet[Household], data: Mapping[str, Any]) -> QuerySet[Household]:
+    if data.get("q"):
+        qs = qs.filter(head_name__startswith=validation.compact(data["q"]))
+    if data.get("region"):
+        qs = qs.filter(prefix_filter(data["region"]))
+    if data.get("category"):
+        qs = qs.filter(id__in=HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True).values("household_id"))
+    if data.get("key_group") in ("0", "1"):
+        qs = qs.filter(is_key_group=data["key_group"] == "1")
+    houses = House.objects.all()
+    house_filtered = False
+    if data.get("structure_type"):
+        houses, house_filtered = houses.filter(structure_type=data["structure_type"]), True
+    if data.get("year_from"):
+        houses, house_filtered = houses.filter(year_built__gte=data["year_from"]), True
+    if data.get("year_to"):
+        houses, house_filtered = houses.filter(year_built__lte=data["year_to"]), True
+    if data.get("built_before"):
+        houses, house_filtered = houses.filter(year_built__lt=data["built_before"]), True
+    if house_filtered:
+        qs = qs.filter(id__in=houses.values("household_id"))
+    if data.get("needs_review"):
+        qs = qs.filter(id_needs_review=True)
+    return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))
+
+
+def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:
+    """Exact lookup by head or member ID number through the blind index (never through a URL)."""
+    value = validation.compact(raw).upper()
+    if len(value) == 15:
+        try:
+            value = validation.id_number(value).value
+        except validation.FieldError:
+            pass
+    digest = blind_index(value)
+    from django.db.models import Q
+
+    return qs.filter(Q(head_id_hash=digest) | Q(members__id_number_hash=digest)).distinct()

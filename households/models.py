@@ -1,0 +1,135 @@
+"""The archive: one record per rural household (一户一档), its members, categories and houses."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import SecretField
+from core.scoping import ScopedQuerySet
+
+
+class RegionOwned(models.Model):
+    """Rows that belong to a village. `region_code` leads the indexes of every large table."""
+
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Household(RegionOwned):
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
+    region_edition = models.CharField(_("区划版本"), max_length=40, blank=True)
+    group_name = models.CharField(_("组"), max_length=50, blank=True)
+    archive_no = models.CharField(_("档案编号"), max_length=40, blank=True)
+    head_name = models.CharField(_("户主姓名"), max_length=50)
+    head_id_enc = models.BinaryField(editable=False)
+    head_id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    head_sex = models.CharField(_("性别"), max_length=1, blank=True)
+    head_birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_needs_review = models.BooleanField(_("身份证号待核实"), default=False)
+    phone_enc = models.BinaryField(editable=False, default=b"")
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    family_size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
+    bank_account_enc = models.BinaryField(editable=False, default=b"")
+    bank_account_hash = models.CharField(max_length=64, blank=True, editable=False)
+    only_house = models.BooleanField(_("一户一宅"), default=True)
+    is_key_group = models.BooleanField(_("重点对象"), default=False, db_index=True)
+    note = models.TextField(_("备注"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    head_id = SecretField()
+    phone = SecretField()
+    bank_account = SecretField()
+
+    class Meta:
+        verbose_name = _("农户")
+        verbose_name_plural = _("农户")
+        indexes = [
+            models.Index(fields=["region_code", "head_name"], name="hh_region_name"),
+            models.Index(fields=["head_name"], name="hh_name"),
+            models.Index(fields=["region_code", "-updated_at"], name="hh_region_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.head_name}户"
+
+
+class HouseholdCategory(RegionOwned):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(_("类别"), max_length=40)
+    source = models.CharField(_("认定部门"), max_length=60, blank=True)
+    start_date = models.DateField(_("起始日期"), null=True, blank=True)
+    end_date = models.DateField(_("终止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("农户类别")
+        indexes = [models.Index(fields=["code", "region_code"], name="hhcat_code_region")]
+        constraints = [models.UniqueConstraint(fields=["household", "code", "start_date"], name="hhcat_unique")]
+
+
+class Member(RegionOwned):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number_enc = models.BinaryField(editable=False, default=b"")
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    sex = models.CharField(_("性别"), max_length=1, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=40)
+    id_needs_review = models.BooleanField(_("身份证号待核实"), default=False)
+
+    id_number = SecretField()
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"], condition=~models.Q(id_number_hash=""), name="member_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class House(RegionOwned):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="houses")
+    is_dwelling = models.BooleanField(_("主要居住房屋"), default=True)
+    group_name = models.CharField(_("组"), max_length=50, blank=True)
+    address = models.CharField(_("详细地址"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("建造年份"), null=True, blank=True)
+    structure_type = models.CharField(_("结构形式"), max_length=40, blank=True)
+    storeys = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+    bays = models.PositiveSmallIntegerField(_("开间数"), null=True, blank=True)
+    floor_area = models.DecimalField(_("建筑面积（㎡）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    wall_front = models.CharField(_("前纵墙材料"), max_length=40, blank=True)
+    wall_back = models.CharField(_("后纵墙材料"), max_length=40, blank=True)
+    wall_gable = models.CharField(_("山墙材料"), max_length=40, blank=True)
+    wall_inner = models.CharField(_("内横墙材料"), max_length=40, blank=True)
+    roof_form = models.CharField(_("屋顶形式"), max_length=40, blank=True)
+    roof_covering = models.CharField(_("屋面材料"), max_length=200, blank=True)
+    seismic_intensity = models.PositiveSmallIntegerField(_("设防烈度"), null=True, blank=True)
+    site_hazards = models.CharField(_("场地隐患"), max_length=200, blank=True)
+    use = models.CharField(_("用途"), max_length=40, default="self_occupied")
+    is_occupied = models.BooleanField(_("有人居住"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        indexes = [
+            models.Index(fields=["region_code", "structure_type"], name="house_region_structure"),
+            models.Index(fields=["region_code", "year_built"], name="house_region_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address or f"{self.household}的房屋"

