@@ -33,6 +33,13 @@ HOUSE_FIELDS = (
 
 
 @dataclass
+class MemberInput:
+    name: str
+    relation: str
+    id_number: IdNumber | None = None
+
+
+@dataclass
 class HouseholdInput:
     village_code: str
     head_name: str
@@ -41,6 +48,7 @@ class HouseholdInput:
     categories: list[str] | None = None  # category codes; None leaves them as they are
     category_source: str = ""
     dwelling: dict[str, Any] | None = None  # house fields; None leaves the houses as they are
+    members: list[MemberInput] | None = None  # added when the household is created; members are edited one by one
 
 
 @dataclass
@@ -212,6 +220,7 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
                 ]
             House.objects.bulk_create(created_houses, batch_size=1000)
             HouseholdCategory.objects.bulk_create(created_cats, batch_size=1000)
+            Member.objects.bulk_create([_new_member(h, m) for h, d in to_create for m in d.members or []], batch_size=1000)
             houses_by_household = {h.household_id: h for h in created_houses}
             events += [
                 Event("household.create", actor=actor, obj=h,
@@ -226,6 +235,16 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
         if events:
             record_many(events)
     return outcomes
+
+
+def _new_member(household: Household, data: MemberInput) -> Member:
+    member = Member(household=household, region_code=household.region_code, name=data.name, relation=data.relation)
+    ident = data.id_number
+    member.id_number = ident.value if ident else ""
+    member.sex = ident.sex if ident else ""
+    member.birth_date = ident.birth_date if ident else None
+    member.id_needs_review = bool(ident and ident.converted_from_15)
+    return member
 
 
 def _preview_house(house: House | None, values: dict[str, Any] | None) -> House | None:

@@ -1,0 +1,75 @@
+"""Shared fixtures: the Shaanxi region codes loaded once per test database, and the personas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import create_user
+from households.idnumber import IdNumber, check_char, parse
+from households.services import HouseholdInput, save_households
+
+PASSWORD = "Anju@2026test"
+SUIDE_VILLAGE = "610826100201"  # a village of 名州镇, Suide county
+SUIDE_VILLAGE_2 = "610826101200"
+MIZHI_VILLAGE = "610827001245"  # Mizhi county, Suide's neighbour
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        call_command("load_regions", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def make_user(username: str, region: str, *roles: str) -> User:
+    return create_user(actor=None, username=username, password=PASSWORD, region_code=region,
+                       roles=list(roles) or [Role.COUNTY_STAFF])
+
+
+@pytest.fixture
+def county_user(db: Any) -> User:
+    return make_user("sd_county", "610826", Role.COUNTY_STAFF)
+
+
+@pytest.fixture
+def neighbour_user(db: Any) -> User:
+    return make_user("mz_county", "610827", Role.COUNTY_STAFF)
+
+
+@pytest.fixture
+def city_user(db: Any) -> User:
+    return make_user("yl_city", "6108", Role.SUPERVISOR)
+
+
+def make_id(born: dt.date = dt.date(1968, 5, 12), seq: int = 123, area: str = "610826") -> str:
+    first17 = f"{area}{born:%Y%m%d}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+def household_input(head_id: str | None = None, village: str = SUIDE_VILLAGE, name: str = "郝建国", **fields: Any) -> HouseholdInput:
+    ident: IdNumber = parse(head_id or make_id())
+    base: dict[str, Any] = {"family_size": 3, "phone": "13912345678", "group_name": "3组"}
+    base.update(fields)
+    return HouseholdInput(village_code=village, head_name=name, head_id=ident, fields=base,
+                          categories=["minimum_income"], category_source="民政局",
+                          dwelling={"structure_type": "cave_stone", "year_built": 1985, "floor_area": 62})
+
+
+def add_household(actor: User | None = None, **kwargs: Any) -> Any:
+    outcome = save_households(actor=actor, inputs=[household_input(**kwargs)])[0]
+    assert outcome.status == "created", outcome.reason
+    return outcome.household

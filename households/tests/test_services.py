@@ -1,0 +1,102 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.roles import Role
+from audit.models import AuditEvent
+from conftest import MIZHI_VILLAGE, SUIDE_VILLAGE_2, add_household, household_input, make_id, make_user
+from core.errors import ConflictError
+from households import services
+from households.idnumber import parse
+from households.models import Household, HouseholdCategory
+
+
+def test_create_writes_archive_and_audit(county_user):
+    household = services.create_household(actor=county_user, data=household_input())
+    assert household.region_code == "610826100201"
+    assert household.is_key_group
+    assert household.houses.get().structure_type == "cave_stone"
+    event = AuditEvent.objects.get(verb="household.create", object_id=str(household.pk))
+    assert event.actor_id == county_user.pk
+    assert event.after["head_id"].startswith("610826") and "*" in event.after["head_id"]
+
+
+def test_one_household_per_head_id(county_user):
+    services.create_household(actor=county_user, data=household_input())
+    with pytest.raises(ValidationError, match="已建档"):
+        services.create_household(actor=county_user, data=household_input(name="另一人"))
+
+
+def test_out_of_scope_writes_are_refused(county_user, neighbour_user):
+    with pytest.raises(PermissionDenied):
+        services.create_household(actor=county_user, data=household_input(village=MIZHI_VILLAGE))
+    household = add_household(county_user)
+    with pytest.raises(PermissionDenied):
+        services.delete_household(actor=neighbour_user, household=household)
+
+
+def test_same_id_archived_elsewhere_is_not_revealed_or_overwritten(county_user, neighbour_user):
+    add_household(county_user)
+    outcome = services.save_households(actor=neighbour_user, inputs=[household_input(village=MIZHI_VILLAGE)])[0]
+    assert outcome.status == "rejected" and "管辖范围以外" in outcome.reason
+    assert Household.objects.get().region_code.startswith("610826")
+
+
+def test_update_with_stale_version_is_a_conflict(county_user):
+    household = add_household(county_user)
+    data = household_input(family_size=5)
+    services.update_household(actor=county_user, household=household, data=data, version=household.version)
+    with pytest.raises(ConflictError):
+        services.update_household(actor=county_user, household=household, data=household_input(family_size=6),
+                                  version=household.version)
+    household.refresh_from_db()
+    assert household.family_size == 5 and household.version == 2
+
+
+def test_update_records_before_and_after_and_ends_categories(county_user):
+    household = add_household(county_user)
+    data = household_input(family_size=4, village=SUIDE_VILLAGE_2)
+    data.categories = ["general"]
+    services.update_household(actor=county_user, household=household, data=data, version=household.version)
+    household.refresh_from_db()
+    assert household.region_code == SUIDE_VILLAGE_2 and not household.is_key_group
+    assert household.houses.get().region_code == SUIDE_VILLAGE_2
+    ended = HouseholdCategory.objects.get(household=household, code="minimum_income")
+    assert ended.end_date is not None
+    event = AuditEvent.objects.get(verb="household.update")
+    assert event.before["family_size"] == 3 and event.after["family_size"] == 4
+    assert event.before["categories"] == ["minimum_income"] and event.after["categories"] == ["general"]
+
+
+def test_unchanged_save_writes_nothing(county_user):
+    add_household(county_user)
+    before = AuditEvent.objects.count()
+    outcome = services.save_households(actor=county_user, inputs=[household_input()])[0]
+    assert outcome.status == "unchanged"
+    assert AuditEvent.objects.count() == before
+
+
+def test_reveal_needs_role_and_reason_and_is_audited(county_user):
+    household = add_household(county_user)
+    with pytest.raises(ValidationError):
+        services.reveal(actor=county_user, obj=household, field_name="head_id", reason="")
+    assert services.reveal(actor=county_user, obj=household, field_name="head_id", reason="核对补贴发放") == household.head_id
+    assert AuditEvent.objects.filter(verb="pii.reveal", after__reason="核对补贴发放").exists()
+    village_cadre = make_user("cadre", "610826100201", Role.VILLAGE_CADRE)
+    with pytest.raises(PermissionDenied):
+        services.reveal(actor=village_cadre, obj=household, field_name="head_id", reason="想看看")
+
+
+def test_members_are_unique_across_households(county_user):
+    first = add_household(county_user)
+    second = add_household(county_user, head_id=make_id(seq=555), name="贺兰")
+    member_id = parse(make_id(seq=778))
+    services.save_member(actor=county_user, household=first, member=None, name="郝小平", relation="son", id_number=member_id)
+    with pytest.raises(ValidationError, match="已登记"):
+        services.save_member(actor=county_user, household=second, member=None, name="郝小平", relation="son",
+                             id_number=member_id)
+
+
+def test_auditor_changes_no_business_data(db):
+    auditor = make_user("aud", "610826", Role.AUDITOR)
+    with pytest.raises(PermissionDenied):
+        services.create_household(actor=auditor, data=household_input())

@@ -1,0 +1,75 @@
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from households import validation as v
+from households.idnumber import check_char
+
+
+def valid_id() -> str:
+    first17 = "610826" + "19700101" + "123"
+    return first17 + check_char(first17)
+
+
+def test_excel_number_with_lost_digits_is_explained():
+    as_number = float(valid_id()[:-1] + "0")
+    with pytest.raises(v.FieldError, match="Excel 存成了数字"):
+        v.id_number(as_number)
+
+
+def test_scientific_notation_is_explained():
+    with pytest.raises(v.FieldError, match="科学计数法"):
+        v.id_number("6.10826E+17")
+
+
+def test_fifteen_digit_number_stored_by_excel_as_number_still_converts():
+    ident = v.id_number(float("610826700101123"))
+    assert ident.converted_from_15
+
+
+@given(st.text(alphabet=" \t\u3000", max_size=3), st.text(alphabet=" \t\u3000", max_size=3))
+def test_stray_spaces_never_change_a_phone(left, right):
+    assert v.phone(f"{left}139 1234 5678{right}") == "13912345678"
+
+
+@given(st.integers(min_value=1, max_value=30))
+def test_full_width_digits_read_as_numbers(n):
+    full = "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    assert v.family_size(full) == n
+
+
+@given(st.text(max_size=20))
+def test_family_size_either_cleans_or_explains(raw):
+    try:
+        assert 1 <= v.family_size(raw) <= 30
+    except v.FieldError as exc:
+        assert "家庭人口" in exc.message
+
+
+def test_future_year_is_rejected():
+    with pytest.raises(v.FieldError, match="超出范围"):
+        v.year_built(dt.date.today().year + 1)
+
+
+def test_choice_accepts_name_or_code_and_lists_options():
+    options = {"土木": "earth_timber", "砖混": "brick_concrete"}
+    assert v.choice("土木", "s", "结构形式", options) == "earth_timber"
+    assert v.choice("brick_concrete", "s", "结构形式", options) == "brick_concrete"
+    with pytest.raises(v.FieldError, match="可选：土木、砖混"):
+        v.choice("木头", "s", "结构形式", options)
+
+
+def test_choices_split_on_chinese_separators():
+    options = {"农村低保户": "minimum_income", "建档立卡贫困户": "registered_poor"}
+    assert v.choices("农村低保户、建档立卡贫困户", "c", "类别", options) == ["minimum_income", "registered_poor"]
+    assert v.choices("农村低保户，农村低保户", "c", "类别", options) == ["minimum_income"]
+
+
+def test_boolean_reads_chinese_yes_no():
+    assert v.boolean("是", "f", "x", False) is True
+    assert v.boolean("否", "f", "x", True) is False
+    assert v.boolean("", "f", "x", True) is True
+    with pytest.raises(v.FieldError):
+        v.boolean("也许", "f", "x", True)
