@@ -41,7 +41,10 @@ def write_rows(
     text_set = set(text_columns)
     for col, width in enumerate(widths or [14] * len(header)):
         sheet.set_column(col, col, width, text_fmt if col in text_set else None)
-    sheet.merge_range(0, 0, 0, max(len(header) - 1, 0), title, title_fmt)
+    if len(header) > 1:
+        sheet.merge_range(0, 0, 0, len(header) - 1, title, title_fmt)
+    else:
+        sheet.write_string(0, 0, title, title_fmt)
     sheet.set_row(0, 28)
     for col, name in enumerate(header):
         sheet.write_string(1, col, str(name), head_fmt)

@@ -1,0 +1,69 @@
+from rest_framework.authtoken.models import Token
+
+from conftest import PASSWORD, SUIDE_VILLAGE, make_id
+
+
+def api(user):
+    from django.test import Client
+
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+
+def test_token_login_uses_lockout_rules(client, county_user):
+    ok = client.post("/api/auth/token/", {"username": "sd_county", "password": PASSWORD})
+    assert ok.status_code == 200 and ok.json()["token"]
+    bad = client.post("/api/auth/token/", {"username": "sd_county", "password": "nope"})
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.json()["detail"]
+
+
+def test_create_update_conflict_and_delete(county_user):
+    c = api(county_user)
+    body = {"village_code": SUIDE_VILLAGE, "head_name": "霍永旺", "head_id": make_id(seq=11), "family_size": 2,
+            "phone": "13800001111", "categories": ["minimum_income"], "dwelling": {"structure_type": "cave_earth", "year_built": 1978}}
+    created = c.post("/api/households/", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert data["categories"] == ["minimum_income"] and data["phone"] == "138****1111"
+    pk, version = data["id"], data["version"]
+    update = {**body, "family_size": 3, "version": version}
+    assert c.put(f"/api/households/{pk}/", update, content_type="application/json").status_code == 200
+    stale = c.put(f"/api/households/{pk}/", {**update, "family_size": 4}, content_type="application/json")
+    assert stale.status_code == 409 and "已被他人修改" in stale.json()["detail"]
+    no_version = c.put(f"/api/households/{pk}/", body, content_type="application/json")
+    assert no_version.status_code == 400
+    assert c.delete(f"/api/households/{pk}/").status_code == 204
+
+
+def test_bad_id_number_is_explained_in_chinese(county_user):
+    body = {"village_code": SUIDE_VILLAGE, "head_name": "霍永旺", "head_id": make_id(seq=11)[:-1] + "0", "family_size": 2}
+    if body["head_id"] == make_id(seq=11):
+        body["head_id"] = make_id(seq=11)[:-1] + "1"
+    response = api(county_user).post("/api/households/", body, content_type="application/json")
+    assert response.status_code == 400 and "校验位" in response.json()["head_id"][0]
+
+
+def test_filters_and_pagination(county_user):
+    from households.demo import generate
+
+    generate(county="610826", count=60, seed=3)
+    c = api(county_user)
+    page = c.get("/api/households/?page_size=10").json()
+    assert page["count"] == 60 and len(page["results"]) == 10 and page["next"]
+    general = c.get("/api/households/?category=general&page_size=100").json()
+    assert 0 < general["count"] < 60
+    caves = c.get("/api/households/?structure_type=cave_stone&page_size=100").json()
+    assert all(h["region_code"].startswith("610826") for h in caves["results"])
+
+
+def test_openapi_document_is_served(client, county_user):
+    client.force_login(county_user)
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/households/lookup/" in schema.content
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_regions_api(county_user):
+    c = api(county_user)
+    towns = c.get("/api/regions/?parent=610826&page_size=100").json()
+    assert towns["count"] == 15 and towns["results"][0]["name"] == "名州镇"
+    assert c.get("/api/regions/?q=绥德").json()["results"][0]["code"] == "610826"
