@@ -36,8 +36,9 @@ def _immediate_tasks(settings: Any) -> None:
 
 
 def make_user(username: str, region: str, *roles: str) -> User:
-    return create_user(actor=None, username=username, password=PASSWORD, region_code=region,
-                       roles=list(roles) or [Role.COUNTY_STAFF])
+    return create_user(
+        actor=None, username=username, password=PASSWORD, region_code=region, roles=list(roles) or [Role.COUNTY_STAFF]
+    )
 
 
 @pytest.fixture
@@ -60,13 +61,21 @@ def make_id(born: dt.date = dt.date(1968, 5, 12), seq: int = 123, area: str = "6
     return first17 + check_char(first17)
 
 
-def household_input(head_id: str | None = None, village: str = SUIDE_VILLAGE, name: str = "郝建国", **fields: Any) -> HouseholdInput:
+def household_input(
+    head_id: str | None = None, village: str = SUIDE_VILLAGE, name: str = "郝建国", **fields: Any
+) -> HouseholdInput:
     ident: IdNumber = parse(head_id or make_id())
     base: dict[str, Any] = {"family_size": 3, "phone": "13912345678", "group_name": "3组"}
     base.update(fields)
-    return HouseholdInput(village_code=village, head_name=name, head_id=ident, fields=base,
-                          categories=["minimum_income"], category_source="民政局",
-                          dwelling={"structure_type": "cave_stone", "year_built": 1985, "floor_area": 62})
+    return HouseholdInput(
+        village_code=village,
+        head_name=name,
+        head_id=ident,
+        fields=base,
+        categories=["minimum_income"],
+        category_source="民政局",
+        dwelling={"structure_type": "cave_stone", "year_built": 1985, "floor_area": 62},
+    )
 
 
 def add_household(actor: User | None = None, **kwargs: Any) -> Any:

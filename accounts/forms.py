@@ -33,5 +33,6 @@ class UserForm(forms.Form):
     region = forms.CharField(label=_("所属区划代码"), max_length=12)
     roles = forms.MultipleChoiceField(label=_("角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, required=False,
-                               help_text=password_validators_help_text_html)
+    password = forms.CharField(
+        label=_("初始密码"), widget=forms.PasswordInput, required=False, help_text=password_validators_help_text_html
+    )

@@ -29,7 +29,9 @@ class ComplexityValidator:
             errors.append(ValidationError(_("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}, code="too_short"))
         if char_kinds(password) < self.min_kinds:
             errors.append(
-                ValidationError(_("密码需包含大写字母、小写字母、数字、符号中的至少 %(n)d 种。") % {"n": self.min_kinds}, code="too_simple")
+                ValidationError(
+                    _("密码需包含大写字母、小写字母、数字、符号中的至少 %(n)d 种。") % {"n": self.min_kinds}, code="too_simple"
+                )
             )
         username = getattr(user, "username", "") or ""
         if username and username.lower() in password.lower():

@@ -53,9 +53,14 @@ def attempt_login(*, username: str, password: str) -> LoginResult:
         if user.failed_logins >= settings.LOCKOUT_FAILURES:
             until = timezone.now() + dt.timedelta(seconds=settings.LOCKOUT_SECONDS)
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
-            record("auth.lockout", actor=user, obj=user, region_code=_region_of(user), success=False, after={"locked_until": until})
-            return LoginResult(None, _("密码连续错误 %(n)d 次，账号已锁定 %(m)d 分钟。") % {
-                "n": settings.LOCKOUT_FAILURES, "m": settings.LOCKOUT_SECONDS // 60})
+            record(
+                "auth.lockout", actor=user, obj=user, region_code=_region_of(user), success=False, after={"locked_until": until}
+            )
+            return LoginResult(
+                None,
+                _("密码连续错误 %(n)d 次，账号已锁定 %(m)d 分钟。")
+                % {"n": settings.LOCKOUT_FAILURES, "m": settings.LOCKOUT_SECONDS // 60},
+            )
     left = settings.LOCKOUT_FAILURES - user.failed_logins
     return LoginResult(None, _("用户名或密码错误，再错 %(n)d 次账号将被锁定。") % {"n": left})
 
@@ -83,20 +88,40 @@ def create_user(
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    record("user.create", actor=actor, obj=user, region_code=region.code, after={"username": username, "roles": user.roles, "region": region.code})
+    record(
+        "user.create",
+        actor=actor,
+        obj=user,
+        region_code=region.code,
+        after={"username": username, "roles": user.roles, "region": region.code},
+    )
     return user
 
 
 @transaction.atomic
-def update_user(*, actor: User, user: User, region_code: str, roles: list[str], full_name: str, phone: str, is_active: bool) -> User:
+def update_user(
+    *, actor: User, user: User, region_code: str, roles: list[str], full_name: str, phone: str, is_active: bool
+) -> User:
     region = Region.objects.filter(code=region_code).first()
     if region is None or not actor.covers(region.full_code) or not actor.can(Cap.MANAGE_USERS):
         raise PermissionDenied(_("无权把账号设在该区划。"))
     before = {"roles": user.roles, "region": user.region_id, "active": user.is_active}
-    user.region, user.roles, user.first_name, user.phone, user.is_active = region, _check_roles(roles), full_name, phone, is_active
+    user.region, user.roles, user.first_name, user.phone, user.is_active = (
+        region,
+        _check_roles(roles),
+        full_name,
+        phone,
+        is_active,
+    )
     user.save()
-    record("user.update", actor=actor, obj=user, region_code=region.code, before=before,
-           after={"roles": user.roles, "region": user.region_id, "active": user.is_active})
+    record(
+        "user.update",
+        actor=actor,
+        obj=user,
+        region_code=region.code,
+        before=before,
+        after={"roles": user.roles, "region": user.region_id, "active": user.is_active},
+    )
     return user
 
 

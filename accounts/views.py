@@ -84,8 +84,14 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     target = get_object_or_404(_managed_users(request), pk=pk) if pk else None
     initial = {}
     if target:
-        initial = {"username": target.username, "full_name": target.first_name, "phone": target.phone,
-                   "region": target.region_id, "roles": sorted(target.role_set), "is_active": target.is_active}
+        initial = {
+            "username": target.username,
+            "full_name": target.first_name,
+            "phone": target.phone,
+            "region": target.region_id,
+            "roles": sorted(target.role_set),
+            "is_active": target.is_active,
+        }
     form = UserForm(request.POST or None, initial=initial)
     if target:
         form.fields["username"].disabled = True
@@ -95,11 +101,25 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             if target is None:
                 if not d["password"]:
                     raise ValidationError({"password": _("请设置初始密码。")})
-                services.create_user(actor=actor, username=d["username"], password=d["password"], region_code=d["region"],
-                                     roles=d["roles"], full_name=d["full_name"], phone=d["phone"])
+                services.create_user(
+                    actor=actor,
+                    username=d["username"],
+                    password=d["password"],
+                    region_code=d["region"],
+                    roles=d["roles"],
+                    full_name=d["full_name"],
+                    phone=d["phone"],
+                )
             else:
-                services.update_user(actor=actor, user=target, region_code=d["region"], roles=d["roles"],
-                                     full_name=d["full_name"], phone=d["phone"], is_active=d["is_active"])
+                services.update_user(
+                    actor=actor,
+                    user=target,
+                    region_code=d["region"],
+                    roles=d["roles"],
+                    full_name=d["full_name"],
+                    phone=d["phone"],
+                    is_active=d["is_active"],
+                )
                 if d["password"]:
                     services.set_password(actor=actor, user=target, password=d["password"])
         except ValidationError as exc:

@@ -17,7 +17,7 @@ class AppendOnlyError(RuntimeError):
 
 
 class AuditQuerySet(ScopedQuerySet["AuditEvent"]):
-    def visible_to(self, user: Any) -> "AuditQuerySet":
+    def visible_to(self, user: Any) -> AuditQuerySet:
         """Events in the user's region; events tied to no region (unknown usernames) go to province level."""
         scoped = super().visible_to(user)
         if len(getattr(user, "region_id", "") or "") == 2:
@@ -59,6 +59,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.verb} {self.object_label}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

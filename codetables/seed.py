@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # (table, code, name, group, is_national)
 SEED: list[tuple[str, str, str, str, bool]] = [
     # Structure types 结构形式: national list, then cave dwellings common in northern Shaanxi.
@@ -21,8 +23,20 @@ SEED: list[tuple[str, str, str, str, bool]] = [
     ("household_category", "minimum_income", "农村低保户", "key6", True),
     ("household_category", "dispersed_destitute", "农村分散供养特困人员", "key6", True),
     ("household_category", "near_minimum_income", "农村低保边缘家庭", "key6", True),
-    ("household_category", "severe_hardship", "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭", "key6", True),
-    ("household_category", "other_formerly_poor", "未享受过农村住房保障政策支持且依靠自身力量无法解决住房安全问题的其他脱贫户", "key6", True),
+    (
+        "household_category",
+        "severe_hardship",
+        "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭",
+        "key6",
+        True,
+    ),
+    (
+        "household_category",
+        "other_formerly_poor",
+        "未享受过农村住房保障政策支持且依靠自身力量无法解决住房安全问题的其他脱贫户",
+        "key6",
+        True,
+    ),
     ("household_category", "registered_poor", "建档立卡贫困户", "legacy4", True),
     ("household_category", "legacy_minimum_income", "低保户（2021年前）", "legacy4", True),
     ("household_category", "legacy_destitute", "分散供养特困人员（2021年前）", "legacy4", True),
@@ -56,3 +70,11 @@ SEED: list[tuple[str, str, str, str, bool]] = [
 ]
 
 KEY_GROUPS = ("key6", "legacy4")
+
+
+def apply(code_item_model: Any) -> None:
+    """Create or refresh the seed entries (used by the data migration and by test set-up)."""
+    for order, (table, code, name, group, national) in enumerate(SEED):
+        code_item_model.objects.update_or_create(
+            table=table, code=code, defaults={"name": name, "group": group, "is_national": national, "sort_order": order}
+        )

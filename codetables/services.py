@@ -25,6 +25,11 @@ def save_item(*, actor: User, item: CodeItem) -> CodeItem:
         before = {f: getattr(old, f) for f in FIELDS}
     item.save()
     invalidate(item.table)
-    record("codeitem.update" if before else "codeitem.create", actor=actor, obj=item, before=before,
-           after={f: getattr(item, f) for f in FIELDS})
+    record(
+        "codeitem.update" if before else "codeitem.create",
+        actor=actor,
+        obj=item,
+        before=before,
+        after={f: getattr(item, f) for f in FIELDS},
+    )
     return item

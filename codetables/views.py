@@ -25,8 +25,9 @@ class CodeItemForm(forms.ModelForm):
 def item_list(request: HttpRequest) -> HttpResponse:
     require_cap(request, Cap.MANAGE_CODES)
     table = request.GET.get("table") or Table.STRUCTURE_TYPE
-    return render(request, "codetables/list.html", {
-        "tables": Table.choices, "table": table, "items": CodeItem.objects.filter(table=table)})
+    return render(
+        request, "codetables/list.html", {"tables": Table.choices, "table": table, "items": CodeItem.objects.filter(table=table)}
+    )
 
 
 @login_required

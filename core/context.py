@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -16,11 +16,11 @@ class ActionContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-_current: contextvars.ContextVar[ActionContext] = contextvars.ContextVar("anju_action_context", default=ActionContext())
+_current: contextvars.ContextVar[ActionContext | None] = contextvars.ContextVar("anju_action_context", default=None)
 
 
 def current() -> ActionContext:
-    return _current.get()
+    return _current.get() or ActionContext()
 
 
 @contextmanager

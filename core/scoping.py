@@ -34,10 +34,10 @@ def covers(prefix: str, region_code: str) -> bool:
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def visible_to(self, user: "User | Any") -> "ScopedQuerySet[_M]":
+    def visible_to(self, user: User | Any) -> ScopedQuerySet[_M]:
         if not getattr(user, "is_authenticated", False) or not getattr(user, "region_id", None):
             return self.none()
-        return self.filter(prefix_filter(user.region_id))
+        return self.filter(prefix_filter(str(user.region_id)))
 
-    def within(self, prefix: str) -> "ScopedQuerySet[_M]":
+    def within(self, prefix: str) -> ScopedQuerySet[_M]:
         return self.filter(prefix_filter(prefix))

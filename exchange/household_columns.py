@@ -17,7 +17,13 @@ class Column:
 
 
 COLUMNS: list[Column] = [
-    Column("village_code", "村区划代码", ("区划代码", "村代码", "行政区划代码"), width=16, note="12位村级统计用区划代码；不填时按乡镇、村名称匹配"),
+    Column(
+        "village_code",
+        "村区划代码",
+        ("区划代码", "村代码", "行政区划代码"),
+        width=16,
+        note="12位村级统计用区划代码；不填时按乡镇、村名称匹配",
+    ),
     Column("town", "乡镇", ("乡镇（街道）", "乡（镇）", "镇", "乡镇名称", "所属乡镇"), width=12),
     Column("village", "村", ("行政村", "村（社区）", "村名", "村名称", "所属村"), width=14),
     Column("group_name", "组", ("村民小组", "组别", "社"), width=8),

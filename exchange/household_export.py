@@ -19,8 +19,20 @@ from households.models import House, Household, HouseholdCategory
 from regions.models import Region
 
 CHUNK = 5000
-HOUSEHOLD_VALUES = ("id", "region_code", "group_name", "archive_no", "head_name", "head_id_enc", "phone_enc",
-                    "family_size", "bank_name", "bank_account_enc", "only_house", "note")
+HOUSEHOLD_VALUES = (
+    "id",
+    "region_code",
+    "group_name",
+    "archive_no",
+    "head_name",
+    "head_id_enc",
+    "phone_enc",
+    "family_size",
+    "bank_name",
+    "bank_account_enc",
+    "only_house",
+    "note",
+)
 
 
 def _plain(blob: Any) -> str:
@@ -50,8 +62,10 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
             cats.setdefault(hid, []).append(category_names.get(code, code))
             sources.setdefault(hid, source)
         houses: dict[int, tuple[Any, ...]] = {}
-        for h in House.objects.filter(household_id__in=ids).order_by("-is_dwelling", "id").values_list(
-            "household_id", "structure_type", "year_built", "storeys", "floor_area", "address"
+        for h in (
+            House.objects.filter(household_id__in=ids)
+            .order_by("-is_dwelling", "id")
+            .values_list("household_id", "structure_type", "year_built", "storeys", "floor_area", "address")
         ):
             houses.setdefault(h[0], h)
         for hid, code, group, archive, name, id_enc, phone_enc, size, bank, bank_enc, only, note in rows:
@@ -80,8 +94,9 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
             ]
 
 
-def export(path: Path, qs: QuerySet[Household], *, unmasked: bool, title: str,
-           on_progress: Callable[[int], None] | None = None) -> int:
+def export(
+    path: Path, qs: QuerySet[Household], *, unmasked: bool, title: str, on_progress: Callable[[int], None] | None = None
+) -> int:
     keys = [c.key for c in COLUMNS]
     return write_rows(
         path,
@@ -100,7 +115,10 @@ def template(path: Path) -> None:
     structure = [name for _, name in choices(Table.STRUCTURE_TYPE)]
     category = [name for _, name in choices(Table.HOUSEHOLD_CATEGORY) if len(name) <= 20]
     notes = [("列", "填写说明")] + [
-        (c.header, ("【必填】" if c.required else "") + (c.note or "") + (f"；也可用列名：{'、'.join(c.aliases)}" if c.aliases else ""))
+        (
+            c.header,
+            ("【必填】" if c.required else "") + (c.note or "") + (f"；也可用列名：{'、'.join(c.aliases)}" if c.aliases else ""),
+        )
         for c in COLUMNS
     ]
     write_rows(
@@ -110,7 +128,10 @@ def template(path: Path) -> None:
         rows=[],
         text_columns=[keys.index(k) for k in TEXT_COLUMNS],
         widths=[c.width for c in COLUMNS],
-        validations={keys.index("structure_type"): structure, keys.index("categories"): category,
-                     keys.index("only_house"): ["是", "否"]},
+        validations={
+            keys.index("structure_type"): structure,
+            keys.index("categories"): category,
+            keys.index("only_house"): ["是", "否"],
+        },
         notes=notes,
     )

@@ -185,7 +185,8 @@ def parse_file(path: Path, original_name: str, user: User | None) -> ParsedFile:
             break
     if not mapping:
         raise UnreadableFile(
-            f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：表格需要有“{BY_KEY['head_name'].header}”和“{BY_KEY['head_id'].header}”两列。请使用导入模板。"
+            f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：表格需要有“{BY_KEY['head_name'].header}”"
+            f"和“{BY_KEY['head_id'].header}”两列。请使用导入模板。"
         )
     prefix = (user.region_id or "") if user else ""
     parser = RowParser(mapping, VillageLookup(prefix))
@@ -213,17 +214,23 @@ class Totals:
     rejected_rows: list[ParsedRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
-        return {"rows": self.rows, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected}
+        return {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
 
-def _write_chunk(user: User | None, chunk: list[ParsedRow], totals: Totals, dry_run: bool,
-                 on_commit: Callable[[Totals, int], None] | None) -> None:
+def _write_chunk(
+    user: User | None, chunk: list[ParsedRow], totals: Totals, dry_run: bool, on_commit: Callable[[Totals, int], None] | None
+) -> None:
     inputs = [r.data for r in chunk if r.data is not None]
     before = (totals.created, totals.updated, totals.unchanged)
     with transaction.atomic():
         outcomes = save_households(actor=user, inputs=inputs)
-        for row, outcome in zip(chunk, outcomes):
+        for row, outcome in zip(chunk, outcomes, strict=False):
             if outcome.status == "rejected":
                 row.errors.append(outcome.reason)
                 totals.rejected += 1
@@ -231,8 +238,9 @@ def _write_chunk(user: User | None, chunk: list[ParsedRow], totals: Totals, dry_
             else:
                 setattr(totals, outcome.status, getattr(totals, outcome.status) + 1)
         if on_commit is not None:
-            delta = Totals(created=totals.created - before[0], updated=totals.updated - before[1],
-                           unchanged=totals.unchanged - before[2])
+            delta = Totals(
+                created=totals.created - before[0], updated=totals.updated - before[1], unchanged=totals.unchanged - before[2]
+            )
             on_commit(delta, len(chunk))
         if dry_run:
             transaction.set_rollback(True)

@@ -99,6 +99,9 @@ class ExportJob(models.Model):
         verbose_name = _("导出任务")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
     @property
     def percent(self) -> int:
         if self.status == self.Status.DONE:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 
@@ -23,7 +24,7 @@ def _decode(raw: bytes) -> str:
     raise UnreadableFile("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件")
 
 
-def read_rows(path: Path, original_name: str = "") -> Iterator[list[object]]:
+def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
     name = (original_name or path.name).lower()
     if name.endswith(".csv"):
         text = _decode(path.read_bytes())

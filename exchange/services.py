@@ -53,8 +53,9 @@ def create_import_job(*, user: User, path: Path, original_name: str) -> ImportJo
     from exchange.tasks import validate_import
 
     with transaction.atomic():
-        job = ImportJob.objects.create(created_by=user, region_code=_user_region(user), file_path=str(path),
-                                       original_name=original_name[:200])
+        job = ImportJob.objects.create(
+            created_by=user, region_code=_user_region(user), file_path=str(path), original_name=original_name[:200]
+        )
         record("import.upload", actor=user, obj=job, region_code=user.region_id or "", after={"file": original_name})
         transaction.on_commit(lambda: validate_import.enqueue(str(job.pk)))
     return job
@@ -117,7 +118,8 @@ def start_export(*, user: User, params: dict[str, Any], unmasked: bool = False, 
         if len(reason.strip()) < 2:
             raise ValidationError(_("导出完整号码须填写理由。"))
     with transaction.atomic():
-        job = ExportJob.objects.create(created_by=user, region_code=_user_region(user), params=params,
-                                       unmasked=unmasked, reason=reason.strip()[:200])
+        job = ExportJob.objects.create(
+            created_by=user, region_code=_user_region(user), params=params, unmasked=unmasked, reason=reason.strip()[:200]
+        )
         transaction.on_commit(lambda: run_export.enqueue(str(job.pk)))
     return job

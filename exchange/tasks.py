@@ -31,8 +31,9 @@ def validate_import(job_id: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.VALIDATING, heartbeat_at=timezone.now())
 
     def progress(rows: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(processed_rows=rows, total_rows=max(rows, job.total_rows),
-                                                   heartbeat_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(
+            processed_rows=rows, total_rows=max(rows, job.total_rows), heartbeat_at=timezone.now()
+        )
 
     try:
         with acting(ActionContext(source="import")):
@@ -50,9 +51,15 @@ def validate_import(job_id: str) -> None:
         errors_path = str(storage_dir("imports") / f"{job_id}-errors.xlsx")
         household_import.write_errors(Path(errors_path), parsed.header, totals.rejected_rows)
     ImportJob.objects.filter(pk=job_id).update(
-        status=ImportJob.Status.VALIDATED, total_rows=totals.rows, valid_rows=totals.rows - totals.rejected,
-        rejected_rows=totals.rejected, planned_create=totals.created, planned_update=totals.updated,
-        planned_unchanged=totals.unchanged, processed_rows=totals.rows, errors_path=errors_path,
+        status=ImportJob.Status.VALIDATED,
+        total_rows=totals.rows,
+        valid_rows=totals.rows - totals.rejected,
+        rejected_rows=totals.rejected,
+        planned_create=totals.created,
+        planned_update=totals.updated,
+        planned_unchanged=totals.unchanged,
+        processed_rows=totals.rows,
+        errors_path=errors_path,
     )
 
 
@@ -65,14 +72,27 @@ def run_import(job_id: str) -> None:
     try:
         with acting(ActionContext(source="import")):
             parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by)
-            totals = household_import.run(parsed, user=job.created_by, skip_valid=job.processed_rows,
-                                          on_commit=on_commit, on_progress=on_progress)
+            totals = household_import.run(
+                parsed, user=job.created_by, skip_valid=job.processed_rows, on_commit=on_commit, on_progress=on_progress
+            )
             job.refresh_from_db()
-            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.DONE, finished_at=timezone.now(),
-                                                       rejected_rows=totals.rejected)
-            record("import.finish", actor=job.created_by, obj=job, region_code=job.created_by.region_id or "",
-                   after={"file": job.original_name, "rows": totals.rows, "created": job.created,
-                          "updated": job.updated, "unchanged": job.unchanged, "rejected": totals.rejected})
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportJob.Status.DONE, finished_at=timezone.now(), rejected_rows=totals.rejected
+            )
+            record(
+                "import.finish",
+                actor=job.created_by,
+                obj=job,
+                region_code=job.created_by.region_id or "",
+                after={
+                    "file": job.original_name,
+                    "rows": totals.rows,
+                    "created": job.created,
+                    "updated": job.updated,
+                    "unchanged": job.unchanged,
+                    "rejected": totals.rejected,
+                },
+            )
     except Exception as exc:
         log.exception("import %s failed", job_id)
         _fail(ImportJob, job_id, f"导入中断：{exc}。已导入的部分保留，可修正后重新导入同一文件（已导入的行不会重复）。")
@@ -92,11 +112,20 @@ def run_export(job_id: str) -> None:
     try:
         with acting(ActionContext(source="export")):
             count = household_export.export(path, qs, unmasked=job.unmasked, title="农户档案", on_progress=progress)
-            ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.DONE, processed_rows=count,
-                                                       total_rows=F("total_rows"), file_path=str(path),
-                                                       finished_at=timezone.now())
-            record("export.households", actor=user, obj=job, region_code=user.region_id or "",
-                   after={"rows": count, "filters": job.params, "unmasked": job.unmasked, "reason": job.reason})
+            ExportJob.objects.filter(pk=job_id).update(
+                status=ExportJob.Status.DONE,
+                processed_rows=count,
+                total_rows=F("total_rows"),
+                file_path=str(path),
+                finished_at=timezone.now(),
+            )
+            record(
+                "export.households",
+                actor=user,
+                obj=job,
+                region_code=user.region_id or "",
+                after={"rows": count, "filters": job.params, "unmasked": job.unmasked, "reason": job.reason},
+            )
     except Exception as exc:
         log.exception("export %s failed", job_id)
         _fail(ExportJob, job_id, f"导出失败：{exc}")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -75,7 +76,7 @@ def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
 
 
 @login_required
-def import_errors(request: HttpRequest, pk: str) -> HttpResponse:
+def import_errors(request: HttpRequest, pk: str) -> HttpResponseBase:
     job = get_object_or_404(_own_imports(request), pk=pk)
     if not job.errors_path or not Path(job.errors_path).exists():
         raise Http404
@@ -84,7 +85,7 @@ def import_errors(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: HttpRequest) -> HttpResponseBase:
     require_cap(request, Cap.IMPORT)
     tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     household_export.template(tmp)
@@ -112,8 +113,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
     params = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v not in (None, "", False)}
     unmasked = request.POST.get("unmasked") == "1"
     try:
-        job = services.start_export(user=_user(request), params=params, unmasked=unmasked,
-                                    reason=request.POST.get("reason", ""))
+        job = services.start_export(user=_user(request), params=params, unmasked=unmasked, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("exchange:exports")
@@ -128,7 +128,7 @@ def export_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, pk: str) -> HttpResponse:
+def export_download(request: HttpRequest, pk: str) -> HttpResponseBase:
     job = get_object_or_404(_own_exports(request), pk=pk)
     if job.status != ExportJob.Status.DONE or not Path(job.file_path).exists():
         raise Http404

@@ -32,8 +32,9 @@ def write_rows(
     on_progress: Any = None,
 ) -> int:
     """Stream rows into an .xlsx with constant memory; returns the number of data rows."""
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_numbers": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet("数据")
     title_fmt = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
     head_fmt = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"})
@@ -50,7 +51,9 @@ def write_rows(
         sheet.write_string(1, col, str(name), head_fmt)
     sheet.freeze_panes(2, 0)
     for col, options in (validations or {}).items():
-        sheet.data_validation(2, col, 100000, col, {"validate": "list", "source": options, "ignore_blank": True, "error_type": "information"})
+        sheet.data_validation(
+            2, col, 100000, col, {"validate": "list", "source": options, "ignore_blank": True, "error_type": "information"}
+        )
     count = 0
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row):

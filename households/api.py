@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap
 from core.masking import mask_bank_account, mask_id_number, mask_phone
+from core.views import user_of
 from households import filters, services
 from households import validation as v
 from households.models import House, Household, Member
@@ -62,9 +63,30 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Household
-        fields = ["id", "region_code", "village_name", "region_edition", "group_name", "archive_no", "head_name",
-                  "head_id", "head_sex", "head_birth_date", "id_needs_review", "phone", "family_size", "categories",
-                  "bank_name", "bank_account", "only_house", "is_key_group", "note", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "region_code",
+            "village_name",
+            "region_edition",
+            "group_name",
+            "archive_no",
+            "head_name",
+            "head_id",
+            "head_sex",
+            "head_birth_date",
+            "id_needs_review",
+            "phone",
+            "family_size",
+            "categories",
+            "bank_name",
+            "bank_account",
+            "only_house",
+            "is_key_group",
+            "note",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_head_id(self, obj: Household) -> str:
         return mask_id_number(obj.head_id)
@@ -98,8 +120,12 @@ class HouseholdWriteSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, str] = {}
-        for key, fn in (("head_name", lambda x: v.name(x, "head_name", "户主姓名")), ("head_id", v.id_number),
-                        ("phone", v.phone), ("bank_account", v.bank_account)):
+        for key, fn in (
+            ("head_name", lambda x: v.name(x, "head_name", "户主姓名")),
+            ("head_id", v.id_number),
+            ("phone", v.phone),
+            ("bank_account", v.bank_account),
+        ):
             if key in attrs:
                 try:
                     attrs[key] = fn(attrs[key])
@@ -111,12 +137,21 @@ class HouseholdWriteSerializer(serializers.Serializer):
 
     def to_input(self) -> services.HouseholdInput:
         d = self.validated_data
-        fields = {k: d[k] for k in ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account",
-                                    "only_house", "note") if k in d}
+        fields = {
+            k: d[k]
+            for k in ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
+            if k in d
+        }
         dwelling = {k: val for k, val in d.get("dwelling", {}).items() if k in services.HOUSE_FIELDS} if "dwelling" in d else None
-        return services.HouseholdInput(village_code=d["village_code"], head_name=d["head_name"], head_id=d["head_id"],
-                                       fields=fields, categories=d.get("categories"),
-                                       category_source=d.get("category_source", ""), dwelling=dwelling)
+        return services.HouseholdInput(
+            village_code=d["village_code"],
+            head_name=d["head_name"],
+            head_id=d["head_id"],
+            fields=fields,
+            categories=d.get("categories"),
+            category_source=d.get("category_source", ""),
+            dwelling=dwelling,
+        )
 
 
 class IdLookupSerializer(serializers.Serializer):
@@ -150,7 +185,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def create(self, request: Request) -> Response:
         ser = HouseholdWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        household = services.create_household(actor=request.user, data=ser.to_input())  # type: ignore[arg-type]
+        household = services.create_household(actor=user_of(request), data=ser.to_input())
         return Response(HouseholdSerializer(self.get_queryset().get(pk=household.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdSerializer)
@@ -161,11 +196,11 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         version = ser.validated_data.get("version")
         if version is None:
             raise serializers.ValidationError({"version": "请提供 version（读取时得到的版本号），以免覆盖他人的修改"})
-        services.update_household(actor=request.user, household=household, data=ser.to_input(), version=version)  # type: ignore[arg-type]
+        services.update_household(actor=user_of(request), household=household, data=ser.to_input(), version=version)
         return Response(HouseholdSerializer(self.get_queryset().get(pk=household.pk)).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_household(actor=request.user, household=self.get_object())  # type: ignore[arg-type]
+        services.delete_household(actor=user_of(request), household=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=IdLookupSerializer, responses=HouseholdSerializer(many=True))
@@ -196,8 +231,14 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             id_number = v.id_number(d["id_number"], "id_number") if d.get("id_number") else None
         except v.FieldError as exc:
             raise serializers.ValidationError({"id_number": exc.message}) from None
-        saved = services.save_member(actor=request.user, household=household, member=member, name=d["name"],  # type: ignore[arg-type]
-                                     relation=d["relation"], id_number=id_number)
+        saved = services.save_member(
+            actor=user_of(request),
+            household=household,
+            member=member,
+            name=d["name"],
+            relation=d["relation"],
+            id_number=id_number,
+        )
         return Response(MemberSerializer(saved).data, status=status.HTTP_200_OK if member else status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberWriteSerializer, responses=MemberSerializer)
@@ -209,7 +250,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return self._save(request, self.get_object())
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_member(actor=request.user, member=self.get_object())  # type: ignore[arg-type]
+        services.delete_member(actor=user_of(request), member=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -231,8 +272,13 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         version = request.data.get("version") if house else None
         if house is not None and version is None:
             raise serializers.ValidationError({"version": "请提供 version，以免覆盖他人的修改"})
-        saved = services.save_house(actor=request.user, household=household, house=house, values=values,  # type: ignore[arg-type]
-                                    version=int(version) if version is not None else None)
+        saved = services.save_house(
+            actor=user_of(request),
+            household=household,
+            house=house,
+            values=values,
+            version=int(version) if version is not None else None,
+        )
         return Response(HouseSerializer(saved).data, status=status.HTTP_200_OK if house else status.HTTP_201_CREATED)
 
     def create(self, request: Request) -> Response:
@@ -245,5 +291,5 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         return self._save(request, self.get_object())
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.delete_house(actor=request.user, house=self.get_object())  # type: ignore[arg-type]
+        services.delete_house(actor=user_of(request), house=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,9 +29,15 @@ CATEGORY_SHARES = [
     ("severe_hardship", 0.005),
     ("other_formerly_poor", 0.01),
 ]
-CATEGORY_SOURCE = {"registered_poor": "乡村振兴局", "risk_poverty": "乡村振兴局", "other_formerly_poor": "乡村振兴局",
-                   "minimum_income": "民政局", "near_minimum_income": "民政局", "dispersed_destitute": "民政局",
-                   "severe_hardship": "民政局"}
+CATEGORY_SOURCE = {
+    "registered_poor": "乡村振兴局",
+    "risk_poverty": "乡村振兴局",
+    "other_formerly_poor": "乡村振兴局",
+    "minimum_income": "民政局",
+    "near_minimum_income": "民政局",
+    "dispersed_destitute": "民政局",
+    "severe_hardship": "民政局",
+}
 
 # (structure code, share, earliest year, latest year, area range)
 STRUCTURES = [
@@ -140,8 +146,9 @@ class Generator:
             yield self.household()
 
 
-def generate(*, county: str, count: int, seed: int = 2026, chunk: int = 2000,
-             progress: Callable[[int], None] | None = None) -> int:
+def generate(
+    *, county: str, count: int, seed: int = 2026, chunk: int = 2000, progress: Callable[[int], None] | None = None
+) -> int:
     gen = Generator(county, seed)
     done = 0
     batch: list[HouseholdInput] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -43,8 +43,8 @@ class HouseholdFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("全部"))] + choices(Table.HOUSEHOLD_CATEGORY)
-        self.fields["structure_type"].choices = [("", _("全部"))] + choices(Table.STRUCTURE_TYPE)
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("全部")), *choices(Table.HOUSEHOLD_CATEGORY)]
+        cast(forms.ChoiceField, self.fields["structure_type"]).choices = [("", _("全部")), *choices(Table.STRUCTURE_TYPE)]
 
     def clean_region(self) -> str:
         value = validation.compact(self.cleaned_data.get("region"))
@@ -59,7 +59,9 @@ def apply(qs: QuerySet[Household], data: Mapping[str, Any]) -> QuerySet[Househol
     if data.get("region"):
         qs = qs.filter(prefix_filter(data["region"]))
     if data.get("category"):
-        qs = qs.filter(id__in=HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True).values("household_id"))
+        qs = qs.filter(
+            id__in=HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True).values("household_id")
+        )
     if data.get("key_group") in ("0", "1"):
         qs = qs.filter(is_key_group=data["key_group"] == "1")
     houses = House.objects.all()

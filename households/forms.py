@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +26,9 @@ class HouseholdForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     family_size = forms.CharField(label=_("家庭人口"), max_length=3, initial="1")
     categories = forms.MultipleChoiceField(label=_("农户类别"), required=False, widget=forms.CheckboxSelectMultiple)
-    category_source = forms.CharField(label=_("类别认定部门"), max_length=60, required=False,
-                                      help_text=_("如：民政局、乡村振兴局、残联"))
+    category_source = forms.CharField(
+        label=_("类别认定部门"), max_length=60, required=False, help_text=_("如：民政局、乡村振兴局、残联")
+    )
     bank_name = forms.CharField(label=_("开户银行"), max_length=60, required=False)
     bank_account = forms.CharField(label=_("银行账号（一卡通）"), max_length=40, required=False)
     only_house = forms.BooleanField(label=_("一户一宅"), required=False, initial=True)
@@ -43,13 +44,14 @@ class HouseholdForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.household = household
-        self.fields["categories"].choices = choices(Table.HOUSEHOLD_CATEGORY)
-        self.fields["structure_type"].choices = [("", "—")] + choices(Table.STRUCTURE_TYPE)
+        cast(forms.ChoiceField, self.fields["categories"]).choices = choices(Table.HOUSEHOLD_CATEGORY)
+        cast(forms.ChoiceField, self.fields["structure_type"]).choices = [("", "—"), *choices(Table.STRUCTURE_TYPE)]
         villages = Region.objects.under(user.region_id or "").filter(level=Level.VILLAGE, is_active=True)
         if villages.count() <= MAX_VILLAGE_CHOICES:
             towns = dict(Region.objects.under(user.region_id or "").filter(level=Level.TOWN).values_list("code", "name"))
             self.fields["village"] = forms.ChoiceField(
-                label=_("村"), choices=[("", "—")] + [(r.code, f"{towns.get(r.code[:9], '')} {r.name}") for r in villages])
+                label=_("村"), choices=[("", "—")] + [(r.code, f"{towns.get(r.code[:9], '')} {r.name}") for r in villages]
+            )
         else:
             self.fields["village"].help_text = _("填写 12 位村级区划代码")
         if household is not None:
@@ -101,7 +103,9 @@ class HouseholdForm(forms.Form):
         return self._clean_with(v.integer, self.cleaned_data["storeys"], "storeys", "层数", 1, 10)
 
     def clean_floor_area(self) -> Any:
-        return self._clean_with(v.decimal, self.cleaned_data["floor_area"], "floor_area", "建筑面积", v.Decimal("1"), v.Decimal("5000"))
+        return self._clean_with(
+            v.decimal, self.cleaned_data["floor_area"], "floor_area", "建筑面积", v.Decimal("1"), v.Decimal("5000")
+        )
 
     def to_input(self) -> HouseholdInput:
         d = self.cleaned_data
@@ -113,8 +117,15 @@ class HouseholdForm(forms.Form):
         fields["bank_account"] = d["bank_account"] if d["bank_account"] is not None else (hh.bank_account if hh else "")
         dwelling = {k: d[k] for k in ("structure_type", "year_built", "storeys", "floor_area", "address")}
         dwelling["group_name"] = d["group_name"]
-        return HouseholdInput(village_code=d["village"], head_name=d["head_name"], head_id=head_id, fields=fields,
-                              categories=list(d["categories"]), category_source=d["category_source"], dwelling=dwelling)
+        return HouseholdInput(
+            village_code=d["village"],
+            head_name=d["head_name"],
+            head_id=head_id,
+            fields=fields,
+            categories=list(d["categories"]),
+            category_source=d["category_source"],
+            dwelling=dwelling,
+        )
 
 
 class MemberForm(forms.Form):
@@ -124,7 +135,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["relation"].choices = [c for c in choices(Table.RELATION) if c[0] != "head"]
+        cast(forms.ChoiceField, self.fields["relation"]).choices = [c for c in choices(Table.RELATION) if c[0] != "head"]
 
     def clean_name(self) -> str:
         try:
@@ -143,8 +154,9 @@ class MemberForm(forms.Form):
 
 
 class RevealForm(forms.Form):
-    field = forms.ChoiceField(choices=[("head_id", "head_id"), ("phone", "phone"), ("bank_account", "bank_account"),
-                                       ("id_number", "id_number")])
+    field = forms.ChoiceField(
+        choices=[("head_id", "head_id"), ("phone", "phone"), ("bank_account", "bank_account"), ("id_number", "id_number")]
+    )
     reason = forms.CharField(label=_("查看理由"), max_length=200)
     member = forms.IntegerField(required=False)
 
@@ -153,17 +165,36 @@ class HouseForm(forms.ModelForm):
     class Meta:
         model = House
         fields = [
-            "is_dwelling", "group_name", "address", "latitude", "longitude", "year_built", "structure_type", "storeys",
-            "bays", "floor_area", "wall_front", "wall_back", "wall_gable", "wall_inner", "roof_form", "roof_covering",
-            "seismic_intensity", "site_hazards", "use", "is_occupied",
+            "is_dwelling",
+            "group_name",
+            "address",
+            "latitude",
+            "longitude",
+            "year_built",
+            "structure_type",
+            "storeys",
+            "bays",
+            "floor_area",
+            "wall_front",
+            "wall_back",
+            "wall_gable",
+            "wall_inner",
+            "roof_form",
+            "roof_covering",
+            "seismic_intensity",
+            "site_hazards",
+            "use",
+            "is_occupied",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["structure_type"] = forms.ChoiceField(label=_("结构形式"), required=False,
-                                                          choices=[("", "—")] + choices(Table.STRUCTURE_TYPE))
-        self.fields["roof_form"] = forms.ChoiceField(label=_("屋顶形式"), required=False,
-                                                     choices=[("", "—")] + choices(Table.ROOF_FORM))
+        self.fields["structure_type"] = forms.ChoiceField(
+            label=_("结构形式"), required=False, choices=[("", "—"), *choices(Table.STRUCTURE_TYPE)]
+        )
+        self.fields["roof_form"] = forms.ChoiceField(
+            label=_("屋顶形式"), required=False, choices=[("", "—"), *choices(Table.ROOF_FORM)]
+        )
         self.fields["use"] = forms.ChoiceField(label=_("用途"), choices=choices(Table.HOUSE_USE))
         self.fields["year_built"].validators.append(_year_validator)
 

@@ -24,7 +24,7 @@ class IdNumber:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=False))
     return CHECK_CHARS[total % 11]
 
 

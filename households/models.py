@@ -73,6 +73,9 @@ class HouseholdCategory(RegionOwned):
         indexes = [models.Index(fields=["code", "region_code"], name="hhcat_code_region")]
         constraints = [models.UniqueConstraint(fields=["household", "code", "start_date"], name="hhcat_unique")]
 
+    def __str__(self) -> str:
+        return self.code
+
 
 class Member(RegionOwned):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
@@ -89,9 +92,7 @@ class Member(RegionOwned):
     class Meta:
         verbose_name = _("家庭成员")
         constraints = [
-            models.UniqueConstraint(
-                fields=["id_number_hash"], condition=~models.Q(id_number_hash=""), name="member_unique_id"
-            )
+            models.UniqueConstraint(fields=["id_number_hash"], condition=~models.Q(id_number_hash=""), name="member_unique_id")
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,9 @@ def dashboard(user: User) -> dict[str, Any]:
 def _dashboard(user: User) -> dict[str, Any]:
     households = Household.objects.visible_to(user)
     houses = House.objects.visible_to(user)
-    totals = households.aggregate(total=Count("id"), key=Count(Case(When(is_key_group=True, then=1), output_field=IntegerField())))
+    totals = households.aggregate(
+        total=Count("id"), key=Count(Case(When(is_key_group=True, then=1), output_field=IntegerField()))
+    )
     cat_counts = dict(
         HouseholdCategory.objects.visible_to(user).filter(end_date__isnull=True).values_list("code").annotate(n=Count("id"))
     )

@@ -26,9 +26,25 @@ from regions.models import Level, Region
 
 HOUSEHOLD_FIELDS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
 HOUSE_FIELDS = (
-    "group_name", "address", "latitude", "longitude", "year_built", "structure_type", "storeys", "bays", "floor_area",
-    "wall_front", "wall_back", "wall_gable", "wall_inner", "roof_form", "roof_covering", "seismic_intensity",
-    "site_hazards", "use", "is_occupied",
+    "group_name",
+    "address",
+    "latitude",
+    "longitude",
+    "year_built",
+    "structure_type",
+    "storeys",
+    "bays",
+    "floor_area",
+    "wall_front",
+    "wall_back",
+    "wall_gable",
+    "wall_inner",
+    "roof_form",
+    "roof_covering",
+    "seismic_intensity",
+    "site_hazards",
+    "use",
+    "is_occupied",
 )
 
 
@@ -152,14 +168,13 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
     today = dt.date.today()
     hashes = [blind_index(i.head_id.value) for i in inputs]
     existing = {
-        h.head_id_hash: h
-        for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
+        h.head_id_hash: h for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
     }
     outcomes: list[Outcome] = []
     to_create: list[tuple[Household, HouseholdInput]] = []
     to_update: list[tuple[Household, HouseholdInput, dict[str, Any]]] = []
     seen: set[str] = set()
-    for data, hsh in zip(inputs, hashes):
+    for data, hsh in zip(inputs, hashes, strict=False):
         village = villages.get(data.village_code)
         if village is None:
             outcomes.append(Outcome("rejected", reason=_("村级区划代码 %(c)s 不存在") % {"c": data.village_code}))
@@ -214,8 +229,13 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
                     _apply_house(house, data.dwelling, household)
                     created_houses.append(house)
                 created_cats += [
-                    HouseholdCategory(household=household, region_code=household.region_code, code=c,
-                                      source=data.category_source, start_date=today)
+                    HouseholdCategory(
+                        household=household,
+                        region_code=household.region_code,
+                        code=c,
+                        source=data.category_source,
+                        start_date=today,
+                    )
                     for c in data.categories or []
                 ]
             House.objects.bulk_create(created_houses, batch_size=1000)
@@ -223,15 +243,27 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
             Member.objects.bulk_create([_new_member(h, m) for h, d in to_create for m in d.members or []], batch_size=1000)
             houses_by_household = {h.household_id: h for h in created_houses}
             events += [
-                Event("household.create", actor=actor, obj=h,
-                      after=snapshot(h, categories=d.categories or [], dwelling=houses_by_household.get(h.pk)))
+                Event(
+                    "household.create",
+                    actor=actor,
+                    obj=h,
+                    after=snapshot(h, categories=d.categories or [], dwelling=houses_by_household.get(h.pk)),
+                )
                 for h, d in to_create
             ]
         for household, data, before in to_update:
             _update_one(household, data, key_codes, today)
-            events.append(Event("household.update", actor=actor, obj=household, before=before,
-                                after=snapshot(household, categories=[c.code for c in _fresh_categories(household)],
-                                               dwelling=dwelling_of(household))))
+            events.append(
+                Event(
+                    "household.update",
+                    actor=actor,
+                    obj=household,
+                    before=before,
+                    after=snapshot(
+                        household, categories=[c.code for c in _fresh_categories(household)], dwelling=dwelling_of(household)
+                    ),
+                )
+            )
         if events:
             record_many(events)
     return outcomes
@@ -273,8 +305,12 @@ def _update_one(household: Household, data: HouseholdInput, key_codes: frozenset
         _apply_house(house, data.dwelling, household)
         house.save()
     else:
-        House.objects.filter(household=household).exclude(region_code=household.region_code).update(region_code=household.region_code)
-    Member.objects.filter(household=household).exclude(region_code=household.region_code).update(region_code=household.region_code)
+        House.objects.filter(household=household).exclude(region_code=household.region_code).update(
+            region_code=household.region_code
+        )
+    Member.objects.filter(household=household).exclude(region_code=household.region_code).update(
+        region_code=household.region_code
+    )
 
 
 def _replace_categories(household: Household, codes: list[str], source: str, today: dt.date) -> None:
@@ -286,7 +322,9 @@ def _replace_categories(household: Household, codes: list[str], source: str, tod
     for code in codes:
         if code not in active:
             HouseholdCategory.objects.update_or_create(
-                household=household, code=code, start_date=today,
+                household=household,
+                code=code,
+                start_date=today,
                 defaults={"region_code": household.region_code, "source": source, "end_date": None},
             )
     HouseholdCategory.objects.filter(household=household).update(region_code=household.region_code)
@@ -333,8 +371,9 @@ def member_snapshot(member: Member) -> dict[str, Any]:
 
 
 @transaction.atomic
-def save_member(*, actor: User, household: Household, member: Member | None, name: str, relation: str,
-                id_number: IdNumber | None) -> Member:
+def save_member(
+    *, actor: User, household: Household, member: Member | None, name: str, relation: str, id_number: IdNumber | None
+) -> Member:
     require(actor, Cap.EDIT_ARCHIVE, household.region_code)
     before = member_snapshot(member) if member else None
     member = member or Member(household=household)
@@ -361,7 +400,9 @@ def delete_member(*, actor: User, member: Member) -> None:
 
 
 @transaction.atomic
-def save_house(*, actor: User, household: Household, house: House | None, values: dict[str, Any], version: int | None = None) -> House:
+def save_house(
+    *, actor: User, household: Household, house: House | None, values: dict[str, Any], version: int | None = None
+) -> House:
     require(actor, Cap.EDIT_ARCHIVE, household.region_code)
     if house is not None:
         updated = House.objects.filter(pk=house.pk, version=version if version is not None else house.version).update(
@@ -374,8 +415,14 @@ def save_house(*, actor: User, household: Household, house: House | None, values
     house = house or House(is_dwelling=not household.houses.exists())
     _apply_house(house, values, household)
     house.save()
-    record("house.update" if before else "house.create", actor=actor, obj=house, before=before,
-           after={f: getattr(house, f) for f in HOUSE_FIELDS}, object_label=f"{household} · {house}")
+    record(
+        "house.update" if before else "house.create",
+        actor=actor,
+        obj=house,
+        before=before,
+        after={f: getattr(house, f) for f in HOUSE_FIELDS},
+        object_label=f"{household} · {house}",
+    )
     return house
 
 
@@ -398,4 +445,3 @@ def reveal(*, actor: User, obj: Household | Member, field_name: str, reason: str
     value = getattr(obj, field_name)
     record("pii.reveal", actor=actor, obj=obj, after={"field": field_name, "reason": reason[:200]})
     return str(value)
-

@@ -56,10 +56,18 @@ def household_list(request: HttpRequest) -> HttpResponse:
         h.dwelling = houses.get(h.pk)
     params = request.GET.copy()
     params.pop("page", None)
-    return render(request, "households/list.html", {
-        "form": form, "page": page, "query": params.urlencode(), "id_search": bool(id_search),
-        "structure_names": names(Table.STRUCTURE_TYPE), "sort": data.get("sort") or filters.DEFAULT_SORT,
-    })
+    return render(
+        request,
+        "households/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": params.urlencode(),
+            "id_search": bool(id_search),
+            "structure_names": names(Table.STRUCTURE_TYPE),
+            "sort": data.get("sort") or filters.DEFAULT_SORT,
+        },
+    )
 
 
 def _timeline(household: Household) -> list[AuditEvent]:
@@ -78,21 +86,27 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get(request, pk)
     category_names = names(Table.HOUSEHOLD_CATEGORY)
     cats = [(c, category_names.get(c.code, c.code)) for c in household.categories.order_by("end_date", "-start_date")]
-    return render(request, "households/detail.html", {
-        "h": household,
-        "head_id_masked": mask_id_number(household.head_id),
-        "phone_masked": mask_phone(household.phone),
-        "bank_masked": mask_bank_account(household.bank_account),
-        "categories": cats,
-        "members": [(m, mask_id_number(m.id_number), names(Table.RELATION).get(m.relation, m.relation))
-                    for m in household.members.order_by("id")],
-        "houses": household.houses.order_by("-is_dwelling", "id"),
-        "structure_names": names(Table.STRUCTURE_TYPE),
-        "roof_names": names(Table.ROOF_FORM),
-        "timeline": _timeline(household),
-        "can_edit": _user(request).can(Cap.EDIT_ARCHIVE),
-        "can_unmask": _user(request).can(Cap.UNMASK),
-    })
+    return render(
+        request,
+        "households/detail.html",
+        {
+            "h": household,
+            "head_id_masked": mask_id_number(household.head_id),
+            "phone_masked": mask_phone(household.phone),
+            "bank_masked": mask_bank_account(household.bank_account),
+            "categories": cats,
+            "members": [
+                (m, mask_id_number(m.id_number), names(Table.RELATION).get(m.relation, m.relation))
+                for m in household.members.order_by("id")
+            ],
+            "houses": household.houses.order_by("-is_dwelling", "id"),
+            "structure_names": names(Table.STRUCTURE_TYPE),
+            "roof_names": names(Table.ROOF_FORM),
+            "timeline": _timeline(household),
+            "can_edit": _user(request).can(Cap.EDIT_ARCHIVE),
+            "can_unmask": _user(request).can(Cap.UNMASK),
+        },
+    )
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -111,12 +125,16 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if household:
         dwelling = services.dwelling_of(household)
-        initial = {f: getattr(household, f) for f in ("group_name", "archive_no", "head_name", "family_size",
-                                                       "bank_name", "only_house", "note", "version")}
+        initial = {
+            f: getattr(household, f)
+            for f in ("group_name", "archive_no", "head_name", "family_size", "bank_name", "only_house", "note", "version")
+        }
         initial["village"] = household.village_id
         initial["categories"] = [c.code for c in services.active_categories(household)]
         if dwelling:
-            initial.update({f: getattr(dwelling, f) for f in ("structure_type", "year_built", "storeys", "floor_area", "address")})
+            initial.update(
+                {f: getattr(dwelling, f) for f in ("structure_type", "year_built", "storeys", "floor_area", "address")}
+            )
     form = HouseholdForm(request.POST or None, user=user, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -124,8 +142,9 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 household = services.create_household(actor=user, data=form.to_input())
                 messages.success(request, _("农户档案已创建。"))
             else:
-                services.update_household(actor=user, household=household, data=form.to_input(),
-                                          version=form.cleaned_data["version"] or 0)
+                services.update_household(
+                    actor=user, household=household, data=form.to_input(), version=form.cleaned_data["version"] or 0
+                )
                 messages.success(request, _("农户档案已保存。"))
             return redirect("households:detail", pk=household.pk)
         except ConflictError as exc:
@@ -134,7 +153,9 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             _form_errors(form, exc)
     title = _("编辑农户档案：%(n)s") % {"n": household.head_name} if household else _("新建农户档案")
     cancel = reverse("households:detail", args=[household.pk]) if household else reverse("households:list")
-    return render(request, "core/form_page.html", {"form": form, "title": title, "form_id": "household-form", "cancel_url": cancel})
+    return render(
+        request, "core/form_page.html", {"form": form, "title": title, "form_id": "household-form", "cancel_url": cancel}
+    )
 
 
 @login_required
@@ -182,15 +203,28 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
 
             id_number = parse(member.id_number)
         try:
-            services.save_member(actor=_user(request), household=household, member=member, name=d["name"],
-                                 relation=d["relation"], id_number=id_number)
+            services.save_member(
+                actor=_user(request),
+                household=household,
+                member=member,
+                name=d["name"],
+                relation=d["relation"],
+                id_number=id_number,
+            )
             messages.success(request, _("家庭成员已保存。"))
             return redirect("households:detail", pk=household.pk)
         except ValidationError as exc:
             _form_errors(form, exc)
-    return render(request, "core/form_page.html", {
-        "form": form, "title": _("%(n)s户 · 家庭成员") % {"n": household.head_name}, "form_id": "member-form",
-        "cancel_url": reverse("households:detail", args=[household.pk])})
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": _("%(n)s户 · 家庭成员") % {"n": household.head_name},
+            "form_id": "member-form",
+            "cancel_url": reverse("households:detail", args=[household.pk]),
+        },
+    )
 
 
 @login_required
@@ -222,9 +256,17 @@ def house_edit(request: HttpRequest, pk: int, house_pk: int | None = None) -> Ht
             return redirect("households:detail", pk=household.pk)
         except ConflictError as exc:
             form.add_error(None, exc.message)
-    return render(request, "core/form_page.html", {
-        "form": form, "title": _("%(n)s户 · 房屋") % {"n": household.head_name}, "form_id": "house-form",
-        "version": version, "cancel_url": reverse("households:detail", args=[household.pk])})
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": _("%(n)s户 · 房屋") % {"n": household.head_name},
+            "form_id": "house-form",
+            "version": version,
+            "cancel_url": reverse("households:detail", args=[household.pk]),
+        },
+    )
 
 
 @login_required

@@ -34,7 +34,7 @@ class RegionEdition(models.Model):
 
 
 class RegionQuerySet(models.QuerySet["Region"]):
-    def under(self, prefix: str) -> "RegionQuerySet":
+    def under(self, prefix: str) -> RegionQuerySet:
         return self.filter(prefix_filter(prefix, "full_code"))
 
 
@@ -59,7 +59,7 @@ class Region(models.Model):
         return self.name
 
     @property
-    def path(self) -> list["Region"]:
+    def path(self) -> list[Region]:
         """The chain from the province down to this region (one query)."""
         codes = [self.code[:n] for n in (2, 4, 6, 9, 12) if n <= len(self.code)]
         found = {r.code: r for r in Region.objects.filter(code__in=codes)}

@@ -85,5 +85,7 @@ def load_regions(*, directory: Path, edition: str, source: str = "", province: s
     ed.region_count = len(seen)
     ed.save()
     created = len(seen - existing)
-    record(verb="regions.load", obj=ed, region_code=province or "", after={"edition": edition, "created": created, "rows": len(seen)})
+    record(
+        verb="regions.load", obj=ed, region_code=province or "", after={"edition": edition, "created": created, "rows": len(seen)}
+    )
     return LoadResult(edition=edition, created=created, updated=len(seen) - created, by_level=by_level)

@@ -18,8 +18,15 @@ def test_token_login_uses_lockout_rules(client, county_user):
 
 def test_create_update_conflict_and_delete(county_user):
     c = api(county_user)
-    body = {"village_code": SUIDE_VILLAGE, "head_name": "霍永旺", "head_id": make_id(seq=11), "family_size": 2,
-            "phone": "13800001111", "categories": ["minimum_income"], "dwelling": {"structure_type": "cave_earth", "year_built": 1978}}
+    body = {
+        "village_code": SUIDE_VILLAGE,
+        "head_name": "霍永旺",
+        "head_id": make_id(seq=11),
+        "family_size": 2,
+        "phone": "13800001111",
+        "categories": ["minimum_income"],
+        "dwelling": {"structure_type": "cave_earth", "year_built": 1978},
+    }
     created = c.post("/api/households/", body, content_type="application/json")
     assert created.status_code == 201, created.content
     data = created.json()

@@ -9,8 +9,9 @@ from households.models import Household
 def test_create_household_with_bad_id_shows_chinese_error(client, county_user):
     client.force_login(county_user)
     bad = make_id(seq=77)[:-1] + ("0" if make_id(seq=77)[-1] != "0" else "1")
-    response = client.post(reverse("households:new"), {
-        "village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": bad, "family_size": "2"})
+    response = client.post(
+        reverse("households:new"), {"village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": bad, "family_size": "2"}
+    )
     assert response.status_code == 200
     assert "身份证号校验位错误" in response.content.decode()
     assert not Household.objects.exists()
@@ -18,20 +19,34 @@ def test_create_household_with_bad_id_shows_chinese_error(client, county_user):
 
 def test_create_and_edit_household_through_pages(client, county_user):
     client.force_login(county_user)
-    response = client.post(reverse("households:new"), {
-        "village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": make_id(seq=78), "family_size": "2",
-        "categories": ["minimum_income"], "structure_type": "cave_stone", "year_built": "1990", "only_house": "on"})
+    response = client.post(
+        reverse("households:new"),
+        {
+            "village": SUIDE_VILLAGE,
+            "head_name": "贺兰",
+            "head_id": make_id(seq=78),
+            "family_size": "2",
+            "categories": ["minimum_income"],
+            "structure_type": "cave_stone",
+            "year_built": "1990",
+            "only_house": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     household = Household.objects.get()
     detail = client.get(response["Location"]).content.decode()
     assert "贺兰" in detail and "household.create" in detail
-    edit = client.post(reverse("households:edit", args=[household.pk]), {
-        "village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": "", "family_size": "3", "version": household.version})
+    edit = client.post(
+        reverse("households:edit", args=[household.pk]),
+        {"village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": "", "family_size": "3", "version": household.version},
+    )
     assert edit.status_code == 302
     household.refresh_from_db()
     assert household.family_size == 3 and household.head_id == make_id(seq=78)
-    stale = client.post(reverse("households:edit", args=[household.pk]), {
-        "village": SUIDE_VILLAGE, "head_name": "贺兰", "family_size": "4", "version": 1})
+    stale = client.post(
+        reverse("households:edit", args=[household.pk]),
+        {"village": SUIDE_VILLAGE, "head_name": "贺兰", "family_size": "4", "version": 1},
+    )
     assert "已被他人修改" in stale.content.decode()
 
 
@@ -58,7 +73,7 @@ def test_template_download_has_headers_and_dropdowns(client, county_user):
 
 
 def test_formula_like_cells_are_escaped(tmp_path):
-    assert safe_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_cell("+1") == "'+1" and safe_cell("普通") == "普通"
     path = tmp_path / "x.xlsx"
     write_rows(path, title="t", header=["a"], rows=[["=1+1"], ["@SUM(A1)"]])
@@ -84,15 +99,23 @@ def test_admin_manages_users_and_code_tables_but_not_archive(db, client):
     client.force_login(admin)
     assert client.get(reverse("households:list")).status_code == 403
     assert client.get(reverse("audit:search")).status_code == 403
-    response = client.post(reverse("accounts:user_new"), {
-        "username": "new_town", "region": "610826100", "roles": ["town_staff"], "password": "weak", "is_active": "on"})
+    response = client.post(
+        reverse("accounts:user_new"),
+        {"username": "new_town", "region": "610826100", "roles": ["town_staff"], "password": "weak", "is_active": "on"},
+    )
     assert "密码" in response.content.decode()
-    response = client.post(reverse("accounts:user_new"), {
-        "username": "new_town", "region": "610827", "roles": ["town_staff"], "password": "Good#Pass2026", "is_active": "on"})
+    response = client.post(
+        reverse("accounts:user_new"),
+        {"username": "new_town", "region": "610827", "roles": ["town_staff"], "password": "Good#Pass2026", "is_active": "on"},
+    )
     assert "无权" in response.content.decode()
-    response = client.post(reverse("accounts:user_new"), {
-        "username": "new_town", "region": "610826100", "roles": ["town_staff"], "password": "Good#Pass2026", "is_active": "on"})
+    response = client.post(
+        reverse("accounts:user_new"),
+        {"username": "new_town", "region": "610826100", "roles": ["town_staff"], "password": "Good#Pass2026", "is_active": "on"},
+    )
     assert response.status_code == 302
-    response = client.post(reverse("codetables:new"), {"table": "structure_type", "code": "cave_hoop", "name": "箍窑",
-                                                       "sort_order": 50, "is_active": "on"})
+    response = client.post(
+        reverse("codetables:new"),
+        {"table": "structure_type", "code": "cave_hoop", "name": "箍窑", "sort_order": 50, "is_active": "on"},
+    )
     assert response.status_code == 302 and CodeItem.objects.filter(name="箍窑").exists()

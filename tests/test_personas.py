@@ -25,8 +25,9 @@ PERSONAS = [("county_user", True), ("city_user", True), ("neighbour_user", False
 @pytest.fixture
 def archive(county_user, neighbour_user):
     suide = add_household(county_user)
-    services.save_member(actor=county_user, household=suide, member=None, name="郝小平", relation="son",
-                         id_number=parse(make_id(seq=901)))
+    services.save_member(
+        actor=county_user, household=suide, member=None, name="郝小平", relation="son", id_number=parse(make_id(seq=901))
+    )
     mizhi = add_household(neighbour_user, head_id=make_id(seq=333, area="610827"), village=MIZHI_VILLAGE, name="艾米脂")
     return suide, mizhi
 

@@ -27,7 +27,7 @@ def test_login_renews_session_id_and_is_audited(client, county_user):
 
 
 def test_five_failures_lock_the_account_for_thirty_minutes(client, county_user):
-    for n in range(4):
+    for _n in range(4):
         response = login(client, "sd_county", "wrong")
         assert "用户名或密码错误" in response.content.decode()
     response = login(client, "sd_county", "wrong")
@@ -54,12 +54,15 @@ def test_unknown_user_failure_is_audited(db, client):
     assert AuditEvent.objects.filter(verb="auth.login_failed", actor_name="nobody", success=False).exists()
 
 
-@pytest.mark.parametrize("password, code", [
-    ("Ab1!", "too_short"),
-    ("abcdefgh", "too_simple"),
-    ("abcdefg1", "too_simple"),
-    ("Sd_county2026", "contains_username"),
-])
+@pytest.mark.parametrize(
+    "password, code",
+    [
+        ("Ab1!", "too_short"),
+        ("abcdefgh", "too_simple"),
+        ("abcdefg1", "too_simple"),
+        ("Sd_county2026", "contains_username"),
+    ],
+)
 def test_password_policy(password, code):
     user = User(username="sd_county")
     with pytest.raises(ValidationError) as exc:

@@ -14,8 +14,13 @@ register = template.Library()
 def bs(field: BoundField) -> Any:
     """Render a form field with the Bootstrap class its widget needs."""
     kind = field.widget_type
-    css = {"checkbox": "form-check-input", "select": "form-select", "nullbooleanselect": "form-select",
-           "checkboxselectmultiple": "", "radioselect": ""}.get(kind, "form-control")
+    css = {
+        "checkbox": "form-check-input",
+        "select": "form-select",
+        "nullbooleanselect": "form-select",
+        "checkboxselectmultiple": "",
+        "radioselect": "",
+    }.get(kind, "form-control")
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css.strip()}) if css.strip() else field

@@ -19,9 +19,19 @@ HEADER = ["乡镇", "村", "组", "户主姓名", "户主身份证号", "联系�
 
 
 def row(seq: int, name: str = "郝建国", **over):
-    values = {"乡镇": "名州镇", "村": "雕山村", "组": "3组", "户主姓名": name, "户主身份证号": make_id(seq=seq),
-              "联系电话": "13912345678", "家庭人口": 3, "农户类别": "农村低保户", "结构形式": "石窑洞", "建造年份": 1985,
-              "建筑面积": 62.5}
+    values = {
+        "乡镇": "名州镇",
+        "村": "雕山村",
+        "组": "3组",
+        "户主姓名": name,
+        "户主身份证号": make_id(seq=seq),
+        "联系电话": "13912345678",
+        "家庭人口": 3,
+        "农户类别": "农村低保户",
+        "结构形式": "石窑洞",
+        "建造年份": 1985,
+        "建筑面积": 62.5,
+    }
     values.update(over)
     return [values[h] for h in HEADER]
 
@@ -93,7 +103,9 @@ def test_dry_run_writes_nothing(county_user, tmp_path):
 
 
 def test_gbk_csv_with_title_row(county_user, tmp_path):
-    lines = ["绥德县农户名单", ",".join(HEADER)] + [",".join(str(c) for c in row(201 + n, name="白" + "甲乙丙"[n])) for n in range(3)]
+    lines = ["绥德县农户名单", ",".join(HEADER)] + [
+        ",".join(str(c) for c in row(201 + n, name="白" + "甲乙丙"[n])) for n in range(3)
+    ]
     path = tmp_path / "gbk.csv"
     path.write_bytes("\r\n".join(lines).encode("gbk"))
     assert run_cli(path, "sd_county")["created"] == 3
@@ -101,7 +113,9 @@ def test_gbk_csv_with_title_row(county_user, tmp_path):
 
 def test_utf8_csv_by_code_column(county_user, tmp_path):
     path = tmp_path / "u.csv"
-    path.write_text("村区划代码,户主姓名,身份证号码,家庭人口\n610826100201,雷军," + make_id(seq=401) + ",2\n", encoding="utf-8-sig")
+    path.write_text(
+        "村区划代码,户主姓名,身份证号码,家庭人口\n610826100201,雷军," + make_id(seq=401) + ",2\n", encoding="utf-8-sig"
+    )
     assert run_cli(path, "sd_county")["created"] == 1
 
 
@@ -136,15 +150,16 @@ def test_web_job_previews_then_imports(county_user, tmp_path, django_capture_on_
     assert Household.objects.count() == 1
 
 
-def test_interrupted_import_resumes_without_half_households(county_user, tmp_path, monkeypatch,
-                                                            django_capture_on_commit_callbacks):
+def test_interrupted_import_resumes_without_half_households(
+    county_user, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(household_import, "CHUNK", 2)
     path = write_xlsx(tmp_path / "a.xlsx", [row(500 + n, name="田" + "甲乙丙丁戊"[n]) for n in range(5)])
     with django_capture_on_commit_callbacks(execute=True):
         job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
     job.refresh_from_db()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING, processed_rows=0)
-    on_commit, on_progress = household_import.job_progress_callbacks(job.pk)
+    on_commit, _on_progress = household_import.job_progress_callbacks(job.pk)
     calls = {"n": 0}
 
     def dying_commit(delta, n):

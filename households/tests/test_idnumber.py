@@ -55,13 +55,16 @@ def test_fifteen_digit_numbers_convert_and_are_flagged(area, born, seq):
     assert ident.converted_from_15
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("61082619680230123X", "不是真实的日期"),
-    ("610826" + "20301012" + "1234", "晚于今天"),
-    ("6108261968", "应为 18 位"),
-    ("61082619680512A234", "前 17 位须为数字"),
-    ("", "不能为空"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("61082619680230123X", "不是真实的日期"),
+        ("610826" + "20301012" + "1234", "晚于今天"),
+        ("6108261968", "应为 18 位"),
+        ("61082619680512A234", "前 17 位须为数字"),
+        ("", "不能为空"),
+    ],
+)
 def test_impossible_numbers_are_rejected_in_chinese(raw, message):
     with pytest.raises(IdNumberError, match=message):
         parse(raw, today=TODAY)

@@ -46,8 +46,9 @@ def test_update_with_stale_version_is_a_conflict(county_user):
     data = household_input(family_size=5)
     services.update_household(actor=county_user, household=household, data=data, version=household.version)
     with pytest.raises(ConflictError):
-        services.update_household(actor=county_user, household=household, data=household_input(family_size=6),
-                                  version=household.version)
+        services.update_household(
+            actor=county_user, household=household, data=household_input(family_size=6), version=household.version
+        )
     household.refresh_from_db()
     assert household.family_size == 5 and household.version == 2
 
@@ -92,8 +93,7 @@ def test_members_are_unique_across_households(county_user):
     member_id = parse(make_id(seq=778))
     services.save_member(actor=county_user, household=first, member=None, name="郝小平", relation="son", id_number=member_id)
     with pytest.raises(ValidationError, match="已登记"):
-        services.save_member(actor=county_user, household=second, member=None, name="郝小平", relation="son",
-                             id_number=member_id)
+        services.save_member(actor=county_user, household=second, member=None, name="郝小平", relation="son", id_number=member_id)
 
 
 def test_auditor_changes_no_business_data(db):

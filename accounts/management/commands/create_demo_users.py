@@ -31,16 +31,24 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD)
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
-        first_village = (Region.objects.under("610826100").filter(level=Level.VILLAGE, name__endswith="村委会").order_by("code").first()
-                         or Region.objects.under("610826100").filter(level=Level.VILLAGE).order_by("code").first())
+        first_village = (
+            Region.objects.under("610826100").filter(level=Level.VILLAGE, name__endswith="村委会").order_by("code").first()
+            or Region.objects.under("610826100").filter(level=Level.VILLAGE).order_by("code").first()
+        )
         rows = []
         with acting(ActionContext(source="command")):
             for username, code, roles, name in DEMO_USERS:
                 code = code or (first_village.code if first_village else "610826100")
                 if not User.objects.filter(username=username).exists():
-                    create_user(actor=None, username=username, password=opts["password"], region_code=code,
-                                roles=[str(r) for r in roles], full_name=name)
+                    create_user(
+                        actor=None,
+                        username=username,
+                        password=opts["password"],
+                        region_code=code,
+                        roles=[str(r) for r in roles],
+                        full_name=name,
+                    )
                 region = Region.objects.get(code=code)
                 rows.append(f"  {username:<14} {region.name}（{code}） {name}")
-        self.stdout.write("演示账号（密码均为 %s）：" % opts["password"])
+        self.stdout.write("演示账号（密码均为 {}）：".format(opts["password"]))
         self.stdout.write("\n".join(rows))

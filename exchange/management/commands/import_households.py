@@ -35,8 +35,14 @@ class Command(BaseCommand):
                 parsed = household_import.parse_file(path, path.name, user)
                 totals = household_import.run(parsed, user=user, dry_run=opts["dry_run"])
                 if not opts["dry_run"]:
-                    record("import.finish", actor=user, region_code=user.region_id or "", object_type="file",
-                           object_label=path.name, after={"file": path.name, **totals.as_dict()})
+                    record(
+                        "import.finish",
+                        actor=user,
+                        region_code=user.region_id or "",
+                        object_type="file",
+                        object_label=path.name,
+                        after={"file": path.name, **totals.as_dict()},
+                    )
         except UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
         if opts["errors"] and totals.rejected_rows:

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Any:
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", accept_downloads=True, viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db: Any) -> None:
+    """Transactional tests empty every table after each test: put the reference data back."""
+    from django.core.management import call_command
+
+    from codetables import seed
+    from codetables.models import CodeItem
+    from regions.models import Region
+
+    if not Region.objects.exists():
+        call_command("load_regions", verbosity=0)
+    if not CodeItem.objects.exists():
+        seed.apply(CodeItem)
