@@ -20,6 +20,18 @@ SUIDE_VILLAGE_2 = "610826101200"
 MIZHI_VILLAGE = "610827001245"  # Mizhi county, Suide's neighbour
 
 
+TEST_FIELD_KEY = "dGVzdC1vbmx5LWFuanUtZmllbGQta2V5LTMyLWJ5dGU="  # 32 bytes, tests only
+
+
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    from core import crypto
+
+    settings.ANJU_FIELD_KEY = TEST_FIELD_KEY
+    crypto._keys.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():

@@ -39,6 +39,7 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(_("已更新"), default=0)
     unchanged = models.PositiveIntegerField(_("未变化"), default=0)
     errors_path = models.CharField(max_length=300, blank=True)
+    error_sample = models.JSONField(_("错误示例"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

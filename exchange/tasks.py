@@ -19,6 +19,7 @@ from households import filters
 from households.models import Household
 
 log = logging.getLogger(__name__)
+ERROR_SAMPLE = 50  # rejected rows shown on the preview page; all of them are in the error file
 
 
 def _fail(model: type[ImportJob] | type[ExportJob], pk: str, message: str) -> None:
@@ -60,6 +61,7 @@ def validate_import(job_id: str) -> None:
         planned_unchanged=totals.unchanged,
         processed_rows=totals.rows,
         errors_path=errors_path,
+        error_sample=[[r.line, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
     )
 
 

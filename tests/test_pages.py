@@ -35,7 +35,7 @@ def test_create_and_edit_household_through_pages(client, county_user):
     assert response.status_code == 302, response.content.decode()[:2000]
     household = Household.objects.get()
     detail = client.get(response["Location"]).content.decode()
-    assert "贺兰" in detail and "household.create" in detail
+    assert "贺兰" in detail and "新建农户档案" in detail
     edit = client.post(
         reverse("households:edit", args=[household.pk]),
         {"village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": "", "family_size": "3", "version": household.version},

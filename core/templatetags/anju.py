@@ -52,3 +52,24 @@ def query_without(context: dict[str, Any], *keys: str) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key, key) if mapping else key
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    from audit.labels import VERBS
+
+    return str(VERBS.get(verb, verb))
+
+
+@register.filter
+def source_label(source: str) -> str:
+    from audit.labels import SOURCES
+
+    return str(SOURCES.get(source, source))
+
+
+@register.filter
+def field_label(name: str) -> str:
+    from audit.labels import FIELDS
+
+    return str(FIELDS.get(name, name))

@@ -1,0 +1,61 @@
+"""Chinese labels for audit verbs and snapshot fields, as shown in timelines and the audit search."""
+
+from django.utils.translation import gettext_lazy as _
+
+VERBS = {
+    "auth.login": _("登录"),
+    "auth.logout": _("退出"),
+    "auth.login_failed": _("登录失败"),
+    "auth.lockout": _("账号锁定"),
+    "auth.login_refused_locked": _("锁定期间尝试登录"),
+    "user.create": _("新建账号"),
+    "user.update": _("修改账号"),
+    "user.set_password": _("设置密码"),
+    "user.unlock": _("解锁账号"),
+    "household.create": _("新建农户档案"),
+    "household.update": _("修改农户档案"),
+    "household.delete": _("删除农户档案"),
+    "member.create": _("添加家庭成员"),
+    "member.update": _("修改家庭成员"),
+    "member.delete": _("删除家庭成员"),
+    "house.create": _("添加房屋"),
+    "house.update": _("修改房屋"),
+    "house.delete": _("删除房屋"),
+    "pii.reveal": _("查看完整号码"),
+    "import.upload": _("上传导入文件"),
+    "import.finish": _("完成导入"),
+    "import.resume": _("继续导入"),
+    "import.cancel": _("取消导入"),
+    "export.households": _("导出农户档案"),
+    "regions.load": _("导入行政区划"),
+    "codeitem.create": _("新增代码项"),
+    "codeitem.update": _("修改代码项"),
+}
+
+SOURCES = {"ui": _("网页"), "api": _("接口"), "import": _("导入"), "command": _("命令"), "export": _("导出"), "system": _("系统")}
+
+FIELDS = {
+    "village": _("村"),
+    "head_name": _("户主姓名"),
+    "head_id": _("身份证号"),
+    "group_name": _("组"),
+    "archive_no": _("档案编号"),
+    "phone": _("联系电话"),
+    "family_size": _("家庭人口"),
+    "bank_name": _("开户银行"),
+    "bank_account": _("银行账号"),
+    "only_house": _("一户一宅"),
+    "note": _("备注"),
+    "categories": _("农户类别"),
+    "dwelling": _("主要居住房屋"),
+    "name": _("姓名"),
+    "relation": _("与户主关系"),
+    "id_number": _("身份证号"),
+    "structure_type": _("结构形式"),
+    "year_built": _("建造年份"),
+    "floor_area": _("建筑面积"),
+    "storeys": _("层数"),
+    "address": _("详细地址"),
+    "field": _("字段"),
+    "reason": _("理由"),
+}
