@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import create_user
 from households.idnumber import IdNumber, check_char, parse
+from households.models import Household
 from households.services import HouseholdInput, save_households
 
 PASSWORD = "Anju@2026test"
@@ -93,4 +94,4 @@ def household_input(
 def add_household(actor: User | None = None, **kwargs: Any) -> Any:
     outcome = save_households(actor=actor, inputs=[household_input(**kwargs)])[0]
     assert outcome.status == "created", outcome.reason
-    return outcome.household
+    return Household.objects.get(pk=outcome.household_id)

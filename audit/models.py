@@ -71,26 +71,32 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计日志只能追加，不能删除")
 
-    def canonical(self) -> bytes:
-        """The bytes the chain hashes: every field but the hash itself, in a fixed order."""
-        body = [
-            self.at.isoformat(timespec="microseconds"),
-            self.actor_id,
-            self.actor_name,
-            self.ip,
-            self.source,
-            self.request_id,
-            self.verb,
-            self.object_type,
-            self.object_id,
-            self.object_label,
-            self.region_code,
-            self.before,
-            self.after,
-            self.success,
-            self.prev_hash,
-        ]
-        return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        return chain_hash({f: getattr(self, f) for f in CHAINED_FIELDS})
+
+
+# Every field but id and hash, in a fixed order; `at` as ISO text to the microsecond.
+CHAINED_FIELDS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "ip",
+    "source",
+    "request_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "object_label",
+    "region_code",
+    "before",
+    "after",
+    "success",
+    "prev_hash",
+)
+
+
+def chain_hash(values: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of an event's chained fields (shared by writer and verifier)."""
+    body = [values[f] for f in CHAINED_FIELDS]
+    body[0] = values["at"].isoformat(timespec="microseconds")
+    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -11,15 +11,22 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent
+from audit.models import AuditEvent, chain_hash
+from core.bulk import allocate_ids, insert_rows
 from core.context import current
 
 GENESIS = "0" * 64
+COLUMNS = [f.attname for f in AuditEvent._meta.concrete_fields]
 _PG_LOCK_KEY = 0x616E6A75  # "anju": serialises chain appends across PostgreSQL connections
+
+
+_PLAIN = (str, int, bool, type(None))
 
 
 def jsonable(value: Any) -> Any:
     """Values as the JSON column will give them back, so the chain hash survives a round trip."""
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
@@ -47,12 +54,13 @@ class Event:
     success: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def build(self, at: dt.datetime) -> AuditEvent:
+    def build(self, at: dt.datetime) -> dict[str, Any]:
+        """The event's column values (everything but id, prev_hash and hash)."""
         ctx = current()
         obj = self.obj
         actor = self.actor if getattr(self.actor, "pk", None) else None
         region = self.region_code or getattr(obj, "region_code", "") or ""
-        return AuditEvent(
+        return dict(
             at=at,
             actor_id=actor.pk if actor else None,
             actor_name=actor.get_username() if actor else (self.extra.get("username", "") or ""),
@@ -78,23 +86,28 @@ def _lock_chain() -> str:
     return last or GENESIS
 
 
-def record_many(events: Iterable[Event]) -> list[AuditEvent]:
-    """Append events to the chain inside the caller's transaction (or a new one)."""
+def record_many(events: Iterable[Event]) -> list[int]:
+    """Append events to the chain inside the caller's transaction (or a new one); returns their ids."""
     with transaction.atomic():
         prev = _lock_chain()
         at = timezone.now()
         rows = []
         for ev in events:
-            row = ev.build(at)
-            row.prev_hash = prev
-            row.hash = prev = row.compute_hash()
-            rows.append(row)
-        AuditEvent.objects.bulk_create(rows, batch_size=1000)
-        return rows
+            values = ev.build(at)
+            values["prev_hash"] = prev
+            values["hash"] = prev = chain_hash(values)
+            rows.append(values)
+        ids = allocate_ids(AuditEvent, len(rows))
+        for values, pk in zip(rows, ids, strict=True):
+            values["id"] = pk
+        insert_rows(AuditEvent, COLUMNS, ([v[c] for c in COLUMNS] for v in rows))
+        return ids
 
 
 def record(verb: str, *, actor: Any = None, obj: models.Model | None = None, **kwargs: Any) -> AuditEvent:
-    return record_many([Event(verb=verb, actor=actor, obj=obj, **kwargs)])[0]
+    event = Event(verb=verb, actor=actor, obj=obj, **kwargs)
+    pk = record_many([event])[0]
+    return AuditEvent.objects.get(pk=pk)
 
 
 @dataclass

@@ -50,7 +50,18 @@ STRUCTURES = [
     ("frame", 0.02, 2005, 2023, (100, 220)),
     ("brick_earth", 0.02, 1955, 1995, (40, 90)),
 ]
-OLD_COUNTY_CODES = {"610826": "612726"}  # Suide was under Yulin prefecture (6127) before 2000
+# Counties of Yulin had codes under the old prefecture 6127 before 2000; people born then often still carry them.
+OLD_COUNTY_CODES = {
+    "610826": "612726",
+    "610827": "612727",
+    "610828": "612728",
+    "610829": "612729",
+    "610830": "612730",
+    "610831": "612731",
+    "610822": "612722",
+    "610824": "612724",
+    "610825": "612725",
+}
 BANKS = ["陕西信合", "中国邮政储蓄银行", "中国农业银行", "榆林农商银行"]
 
 
@@ -65,9 +76,8 @@ class Generator:
         self.used: set[str] = set()
         self.sequence = 0
 
-    def id_number(self, born: dt.date, male: bool) -> IdNumber:
+    def id_number(self, born: dt.date, male: bool, county: str) -> IdNumber:
         rng = self.rng
-        county = self.county[:6]
         if born.year < 1995 and county in OLD_COUNTY_CODES and rng.random() < 0.6:
             county = OLD_COUNTY_CODES[county]
         while True:
@@ -82,32 +92,33 @@ class Generator:
         year = self.today.year - age
         return dt.date(year, 1, 1) + dt.timedelta(days=self.rng.randrange(0, 365))
 
-    def person(self, age: int, male: bool, surname: str) -> tuple[str, IdNumber]:
+    def person(self, age: int, male: bool, surname: str, county: str) -> tuple[str, IdNumber]:
         given = GIVEN_MALE if male else GIVEN_FEMALE
         name = surname + "".join(self.rng.choice(given) for _ in range(self.rng.choice((1, 2, 2))))
-        return name, self.id_number(self.birth(max(0, age)), male)
+        return name, self.id_number(self.birth(max(0, age)), male, county)
 
     def household(self) -> HouseholdInput:
         rng = self.rng
         village = rng.choice(self.villages)
+        county = village[:6]
         surname = rng.choice(SURNAMES)
         head_age = rng.randint(28, 88)
         head_male = rng.random() < 0.85
-        head_name, head_id = self.person(head_age, head_male, surname)
+        head_name, head_id = self.person(head_age, head_male, surname, county)
         members: list[MemberInput] = []
         if rng.random() < 0.8:
             spouse_surname = rng.choice(SURNAMES)
-            name, ident = self.person(head_age + rng.randint(-5, 3), not head_male, spouse_surname)
+            name, ident = self.person(head_age + rng.randint(-5, 3), not head_male, spouse_surname, county)
             members.append(MemberInput(name, "spouse", ident))
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3)) if head_age < 75 else rng.choice((0, 1))):
             child_age = head_age - rng.randint(20, 36)
             if child_age < 0:
                 continue
             male = rng.random() < 0.52
-            name, ident = self.person(child_age, male, surname)
+            name, ident = self.person(child_age, male, surname, county)
             members.append(MemberInput(name, "son" if male else "daughter", ident))
         if head_age < 50 and rng.random() < 0.3:
-            name, ident = self.person(head_age + rng.randint(22, 32), True, surname)
+            name, ident = self.person(head_age + rng.randint(22, 32), True, surname, county)
             members.append(MemberInput(name, "parent", ident))
         categories = [code for code, share in CATEGORY_SHARES if rng.random() < share]
         if not categories:

@@ -19,33 +19,11 @@ from codetables.seed import KEY_GROUPS
 from codetables.selectors import items
 from core.crypto import blind_index
 from core.errors import ConflictError
-from core.masking import mask_bank_account, mask_id_number, mask_phone
+from core.masking import mask_id_number
 from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
+from households.writer import HOUSE_FIELDS, HOUSEHOLD_FIELDS, create_many, snapshot_of
 from regions.models import Level, Region
-
-HOUSEHOLD_FIELDS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
-HOUSE_FIELDS = (
-    "group_name",
-    "address",
-    "latitude",
-    "longitude",
-    "year_built",
-    "structure_type",
-    "storeys",
-    "bays",
-    "floor_area",
-    "wall_front",
-    "wall_back",
-    "wall_gable",
-    "wall_inner",
-    "roof_form",
-    "roof_covering",
-    "seismic_intensity",
-    "site_hazards",
-    "use",
-    "is_occupied",
-)
 
 
 @dataclass
@@ -72,6 +50,7 @@ class Outcome:
     status: str  # created, updated, unchanged, rejected
     household: Household | None = None
     reason: str = ""
+    household_id: int | None = None
 
 
 def require(actor: User | None, cap: Cap, region_code: str) -> None:
@@ -99,40 +78,25 @@ def dwelling_of(household: Household) -> House | None:
 
 def snapshot(household: Household, *, categories: list[str] | None = None, dwelling: House | None = None) -> dict[str, Any]:
     """What the audit trail and the change check see of a household: secrets masked, hashes kept apart."""
-    data: dict[str, Any] = {
-        "village": household.region_code,
-        "head_name": household.head_name,
-        "head_id": mask_id_number(household.head_id) if household.head_id_enc else "",
-        "group_name": household.group_name,
-        "archive_no": household.archive_no,
-        "phone": mask_phone(household.phone),
-        "family_size": household.family_size,
-        "bank_name": household.bank_name,
-        "bank_account": mask_bank_account(household.bank_account),
-        "only_house": household.only_house,
-        "note": household.note,
-    }
-    if categories is not None:
-        data["categories"] = sorted(categories)
-    if dwelling is not None:
-        data["dwelling"] = {f: getattr(dwelling, f) for f in HOUSE_FIELDS}
-    return data
+    values = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS}
+    house = {f: getattr(dwelling, f) for f in HOUSE_FIELDS} if dwelling is not None else None
+    return snapshot_of(
+        values,
+        region_code=household.region_code,
+        head_name=household.head_name,
+        head_id=household.head_id if household.head_id_enc else "",
+        categories=categories,
+        dwelling=house,
+    )
 
 
 def _secret_hashes(household: Household) -> tuple[str, str, str]:
     return household.head_id_hash, household.phone_hash, household.bank_account_hash
 
 
-class VillageResolver:
-    """Village codes to regions, each looked up once per batch."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Region | None] = {}
-
-    def get(self, code: str) -> Region | None:
-        if code not in self._cache:
-            self._cache[code] = Region.objects.filter(code=code, level=Level.VILLAGE).first()
-        return self._cache[code]
+def villages_by_code(codes: set[str]) -> dict[str, Region]:
+    """The villages a batch names, with their edition, in one query."""
+    return {r.code: r for r in Region.objects.filter(code__in=codes, level=Level.VILLAGE).select_related("edition")}
 
 
 def _apply(household: Household, data: HouseholdInput, village: Region) -> None:
@@ -163,7 +127,7 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
     Rows whose village lies outside the actor's region, or whose ID number is already archived
     outside it, are rejected; rows that change nothing are reported unchanged and write nothing.
     """
-    villages = VillageResolver()
+    villages = villages_by_code({i.village_code for i in inputs})
     key_codes = key_category_codes()
     today = dt.date.today()
     hashes = [blind_index(i.head_id.value) for i in inputs]
@@ -171,7 +135,7 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
         h.head_id_hash: h for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
     }
     outcomes: list[Outcome] = []
-    to_create: list[tuple[Household, HouseholdInput]] = []
+    to_create: list[tuple[HouseholdInput, Region, str]] = []
     to_update: list[tuple[Household, HouseholdInput, dict[str, Any]]] = []
     seen: set[str] = set()
     for data, hsh in zip(inputs, hashes, strict=False):
@@ -188,10 +152,8 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
         seen.add(hsh)
         current = existing.get(hsh)
         if current is None:
-            household = Household()
-            _apply(household, data, village)
-            to_create.append((household, data))
-            outcomes.append(Outcome("created", household))
+            to_create.append((data, village, hsh))
+            outcomes.append(Outcome("created"))
             continue
         if actor is not None and not actor.covers(current.region_code):
             outcomes.append(Outcome("rejected", reason=_("该身份证号已在您管辖范围以外建档，请联系上级部门核实")))
@@ -218,39 +180,10 @@ def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_u
     with transaction.atomic():
         events: list[Event] = []
         if to_create:
-            for household, data in to_create:
-                household.is_key_group = bool(set(data.categories or []) & key_codes)
-            Household.objects.bulk_create([h for h, _ in to_create], batch_size=1000)
-            created_houses = []
-            created_cats = []
-            for household, data in to_create:
-                if data.dwelling is not None:
-                    house = House(is_dwelling=True)
-                    _apply_house(house, data.dwelling, household)
-                    created_houses.append(house)
-                created_cats += [
-                    HouseholdCategory(
-                        household=household,
-                        region_code=household.region_code,
-                        code=c,
-                        source=data.category_source,
-                        start_date=today,
-                    )
-                    for c in data.categories or []
-                ]
-            House.objects.bulk_create(created_houses, batch_size=1000)
-            HouseholdCategory.objects.bulk_create(created_cats, batch_size=1000)
-            Member.objects.bulk_create([_new_member(h, m) for h, d in to_create for m in d.members or []], batch_size=1000)
-            houses_by_household = {h.household_id: h for h in created_houses}
-            events += [
-                Event(
-                    "household.create",
-                    actor=actor,
-                    obj=h,
-                    after=snapshot(h, categories=d.categories or [], dwelling=houses_by_household.get(h.pk)),
-                )
-                for h, d in to_create
-            ]
+            ids, created_events = create_many(actor=actor, items=to_create, key_codes=key_codes)
+            events += created_events
+            for outcome, pk in zip((o for o in outcomes if o.status == "created"), ids, strict=True):
+                outcome.household_id = pk
         for household, data, before in to_update:
             _update_one(household, data, key_codes, today)
             events.append(
@@ -333,9 +266,9 @@ def _replace_categories(household: Household, codes: list[str], source: str, tod
 def create_household(*, actor: User, data: HouseholdInput) -> Household:
     require(actor, Cap.EDIT_ARCHIVE, data.village_code.ljust(12, "0"))
     outcome = save_households(actor=actor, inputs=[data], allow_update=False)[0]
-    if outcome.status != "created" or outcome.household is None:
+    if outcome.status != "created":
         raise ValidationError({"head_id": outcome.reason})
-    return outcome.household
+    return Household.objects.get(pk=outcome.household_id)
 
 
 def update_household(*, actor: User, household: Household, data: HouseholdInput, version: int) -> Household:
