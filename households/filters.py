@@ -14,7 +14,7 @@ from codetables.selectors import choices
 from core.crypto import blind_index
 from core.scoping import prefix_filter
 from households import validation
-from households.models import House, Household, HouseholdCategory
+from households.models import House, Household, HouseholdCategory, Member
 
 SORTS = {
     "name": ("head_name", "id"),
@@ -90,6 +90,8 @@ def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:
         except validation.FieldError:
             pass
     digest = blind_index(value)
-    from django.db.models import Q
-
-    return qs.filter(Q(head_id_hash=digest) | Q(members__id_number_hash=digest)).distinct()
+    # Two index lookups rather than one OR across a join, which no index serves.
+    ids = list(qs.filter(head_id_hash=digest).values_list("id", flat=True)[:20])
+    if not ids:
+        ids = list(Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:20])
+    return qs.filter(id__in=ids)

@@ -1,0 +1,108 @@
+"""Household by ID number through the API (POST /api/households/lookup/), under load from wrk.
+
+Starts gunicorn on 127.0.0.1 against DATABASE_URL, signs in the bench user for a token, takes a
+sample of real ID numbers (heads of households), and runs wrk with a Lua script that posts them in
+turn. Prints requests/s and latency percentiles. Needs Debian's wrk (installed when missing, as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+from common import BENCH_USER, OUT, ROOT, setup_django
+
+LUA = """
+local ids = {}
+for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Token %(token)s"
+request = function()
+  n = n + 1
+  return wrk.format(nil, "/api/households/lookup/", nil, '{"id_number": "' .. ids[(n %% #ids) + 1] .. '"}')
+end
+"""
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if not found and os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is needed: apt-get install wrk")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8123)
+    args = parser.parse_args()
+    setup_django()
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from core.crypto import decrypt
+    from households.models import Household
+
+    wrk = ensure_wrk()
+    user = User.objects.get(username=BENCH_USER)
+    token, _ = Token.objects.get_or_create(user=user)
+    total = Household.objects.count()
+    ids = []
+    for offset in random.Random(1).sample(range(total), min(2000, total)):
+        blob = Household.objects.order_by("id").values_list("head_id_enc", flat=True)[offset]
+        ids.append(decrypt(blob))
+    ids_file = OUT / "api_ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n")
+    lua = OUT / "lookup.lua"
+    lua.write_text(LUA % {"ids": ids_file, "token": token.key})
+    env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
+         "--access-logfile", "-", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{args.port}/api/households/lookup/"
+        for _ in range(100):
+            try:
+                req = urllib.request.Request(url, data=json.dumps({"id_number": ids[0]}).encode(), method="POST",
+                                             headers={"Authorization": f"Token {token.key}", "Content-Type": "application/json"})
+                body = json.loads(urllib.request.urlopen(req, timeout=5).read())
+                assert body and body[0]["head_id"].endswith(ids[0][-4:]), body
+                break
+            except OSError:
+                time.sleep(0.2)
+        # warm every worker, then measure
+        subprocess.run([wrk, "-t2", f"-c{args.connections}", "-d3s", "-s", str(lua), f"http://127.0.0.1:{args.port}"],
+                       check=True, capture_output=True)
+        result = subprocess.run(
+            [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", str(lua), f"http://127.0.0.1:{args.port}"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        print(result)
+        rps = float(next(line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec")))
+        p99 = next(line.split()[1] for line in result.splitlines() if line.strip().startswith("99%"))
+        non2xx = [line for line in result.splitlines() if "Non-2xx" in line]
+        print(json.dumps({"bench": "api_lookup_by_id", "households": total, "workers": args.workers,
+                          "connections": args.connections, "requests_per_s": rps, "p99": p99, "errors": non2xx}))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
