@@ -36,7 +36,9 @@ end
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if not found and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        )
         found = shutil.which("wrk")
     if not found:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -71,34 +73,75 @@ def main() -> None:
     lua.write_text(LUA % {"ids": ids_file, "token": token.key})
     env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production"}
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-         "--access-logfile", "-", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--access-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     try:
         url = f"http://127.0.0.1:{args.port}/api/households/lookup/"
         for _ in range(100):
             try:
-                req = urllib.request.Request(url, data=json.dumps({"id_number": ids[0]}).encode(), method="POST",
-                                             headers={"Authorization": f"Token {token.key}", "Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    url,
+                    data=json.dumps({"id_number": ids[0]}).encode(),
+                    method="POST",
+                    headers={"Authorization": f"Token {token.key}", "Content-Type": "application/json"},
+                )
                 body = json.loads(urllib.request.urlopen(req, timeout=5).read())
                 assert body and body[0]["head_id"].endswith(ids[0][-4:]), body
                 break
             except OSError:
                 time.sleep(0.2)
         # warm every worker, then measure
-        subprocess.run([wrk, "-t2", f"-c{args.connections}", "-d3s", "-s", str(lua), f"http://127.0.0.1:{args.port}"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [wrk, "-t2", f"-c{args.connections}", "-d3s", "-s", str(lua), f"http://127.0.0.1:{args.port}"],
+            check=True,
+            capture_output=True,
+        )
         result = subprocess.run(
-            [wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", str(lua), f"http://127.0.0.1:{args.port}"],
-            check=True, capture_output=True, text=True,
+            [
+                wrk,
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.seconds}s",
+                "--latency",
+                "-s",
+                str(lua),
+                f"http://127.0.0.1:{args.port}",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         print(result)
         rps = float(next(line.split()[1] for line in result.splitlines() if line.startswith("Requests/sec")))
         p99 = next(line.split()[1] for line in result.splitlines() if line.strip().startswith("99%"))
         non2xx = [line for line in result.splitlines() if "Non-2xx" in line]
-        print(json.dumps({"bench": "api_lookup_by_id", "households": total, "workers": args.workers,
-                          "connections": args.connections, "requests_per_s": rps, "p99": p99, "errors": non2xx}))
+        print(
+            json.dumps(
+                {
+                    "bench": "api_lookup_by_id",
+                    "households": total,
+                    "workers": args.workers,
+                    "connections": args.connections,
+                    "requests_per_s": rps,
+                    "p99": p99,
+                    "errors": non2xx,
+                }
+            )
+        )
     finally:
         server.terminate()
         server.wait()

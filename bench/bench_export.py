@@ -18,12 +18,26 @@ def main() -> None:
     qs = Household.objects.visible_to(user)
     path = OUT / "export_all.xlsx"
     start = time.perf_counter()
-    rows = export(path, qs, unmasked=False, title="农户档案",
-                  on_progress=lambda n: print(f"\r  {n:,} rows ({n / (time.perf_counter() - start):,.0f}/s)", end=""))
+    rows = export(
+        path,
+        qs,
+        unmasked=False,
+        title="农户档案",
+        on_progress=lambda n: print(f"\r  {n:,} rows ({n / (time.perf_counter() - start):,.0f}/s)", end=""),
+    )
     elapsed = time.perf_counter() - start
     print()
-    print(json.dumps({"bench": "export_xlsx", "rows": rows, "seconds": round(elapsed, 1),
-                      "rows_per_s": round(rows / elapsed), "mb": round(path.stat().st_size / 1e6, 1)}))
+    print(
+        json.dumps(
+            {
+                "bench": "export_xlsx",
+                "rows": rows,
+                "seconds": round(elapsed, 1),
+                "rows_per_s": round(rows / elapsed),
+                "mb": round(path.stat().st_size / 1e6, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,12 @@ def main() -> None:
         samples = [timed(lambda url=url: client.get(url)) for _ in range(args.runs)]
         p = percentiles(samples)
         worst = max(worst, p["p99"])
-        print(json.dumps({"bench": "list_first_page", "filter": label, "households": total,
-                          **{k: round(v, 1) for k, v in p.items()}}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"bench": "list_first_page", "filter": label, "households": total, **{k: round(v, 1) for k, v in p.items()}},
+                ensure_ascii=False,
+            )
+        )
     print(json.dumps({"bench": "list_first_page", "worst_p99_ms": round(worst, 1)}))
 
 

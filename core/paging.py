@@ -31,7 +31,7 @@ def paginate(qs: QuerySet[Any], page: object, *, per_page: int = PER_PAGE, cap: 
         number = max(1, int(str(page)))
     except (TypeError, ValueError):
         number = 1
-    count = qs[: cap + 1].count()
+    count = qs.order_by()[: cap + 1].count()  # order is irrelevant to a count and would force a sort
     capped = count > cap
     if not capped:
         number = min(number, max(1, -(-count // per_page)))

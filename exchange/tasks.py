@@ -104,7 +104,7 @@ def run_import(job_id: str) -> None:
 def run_export(job_id: str) -> None:
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
     user = job.created_by
-    qs = filters.apply(Household.objects.visible_to(user), job.params)
+    qs = filters.apply(Household.objects.visible_to(user), job.params, scope=user.region_id or "")
     ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, total_rows=qs.count())
     path = storage_dir("exports") / f"{job_id}.xlsx"
 

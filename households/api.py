@@ -178,7 +178,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         qs = super().get_queryset().select_related("village").prefetch_related("categories")
         if self.action == "list":
             form = filters.HouseholdFilterForm(self.request.query_params or None)
-            qs = filters.apply(qs, form.cleaned_data if form.is_valid() else {})
+            data = form.cleaned_data if form.is_valid() else {}
+            qs = filters.apply(qs, data, scope=user_of(self.request).region_id or "")
         return qs
 
     @extend_schema(request=HouseholdWriteSerializer, responses=HouseholdSerializer)
@@ -268,7 +269,7 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         ser.is_valid(raise_exception=True)
         household = ser.validated_data.get("household") or (house.household if house else None)
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=getattr(household, "pk", None))
-        values = {k: val for k, val in ser.validated_data.items() if k in services.HOUSE_FIELDS}
+        values = {k: val for k, val in ser.validated_data.items() if k in (*services.HOUSE_FIELDS, "is_dwelling")}
         version = request.data.get("version") if house else None
         if house is not None and version is None:
             raise serializers.ValidationError({"version": "请提供 version，以免覆盖他人的修改"})

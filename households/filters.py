@@ -14,7 +14,7 @@ from codetables.selectors import choices
 from core.crypto import blind_index
 from core.scoping import prefix_filter
 from households import validation
-from households.models import House, Household, HouseholdCategory, Member
+from households.models import Household, HouseholdCategory, Member
 
 SORTS = {
     "name": ("head_name", "id"),
@@ -53,29 +53,38 @@ class HouseholdFilterForm(forms.Form):
         return value
 
 
-def apply(qs: QuerySet[Household], data: Mapping[str, Any]) -> QuerySet[Household]:
+def narrowest(scope: str, region: str) -> str | None:
+    """The more specific of the user's region and the requested one; None when they do not overlap."""
+    if not region or region.startswith(scope):
+        return region or scope
+    return scope if scope.startswith(region) else None
+
+
+def apply(qs: QuerySet[Household], data: Mapping[str, Any], *, scope: str = "") -> QuerySet[Household]:
+    """Filter households. `scope` (the user's region code) also narrows the sub-queries on categories
+    and houses, so each reads only its region's slice of the (region_code, ...) indexes."""
+    prefix = narrowest(scope, data.get("region") or "")
+    if prefix is None:
+        return qs.none()
+    if prefix:
+        qs = qs.filter(prefix_filter(prefix))
     if data.get("q"):
         qs = qs.filter(head_name__startswith=validation.compact(data["q"]))
-    if data.get("region"):
-        qs = qs.filter(prefix_filter(data["region"]))
     if data.get("category"):
-        qs = qs.filter(
-            id__in=HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True).values("household_id")
-        )
+        categories = HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True)
+        if prefix:
+            categories = categories.filter(prefix_filter(prefix))
+        qs = qs.filter(id__in=categories.values("household_id"))
     if data.get("key_group") in ("0", "1"):
         qs = qs.filter(is_key_group=data["key_group"] == "1")
-    houses = House.objects.all()
-    house_filtered = False
     if data.get("structure_type"):
-        houses, house_filtered = houses.filter(structure_type=data["structure_type"]), True
+        qs = qs.filter(dwelling_structure=data["structure_type"])
     if data.get("year_from"):
-        houses, house_filtered = houses.filter(year_built__gte=data["year_from"]), True
+        qs = qs.filter(dwelling_year_built__gte=data["year_from"])
     if data.get("year_to"):
-        houses, house_filtered = houses.filter(year_built__lte=data["year_to"]), True
+        qs = qs.filter(dwelling_year_built__lte=data["year_to"])
     if data.get("built_before"):
-        houses, house_filtered = houses.filter(year_built__lt=data["built_before"]), True
-    if house_filtered:
-        qs = qs.filter(id__in=houses.values("household_id"))
+        qs = qs.filter(dwelling_year_built__lt=data["built_before"])
     if data.get("needs_review"):
         qs = qs.filter(id_needs_review=True)
     return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))

@@ -21,6 +21,7 @@ class RegionOwned(models.Model):
 
 
 class Household(RegionOwned):
+    region_code = models.CharField(_("区划代码"), max_length=12)  # indexed as the lead of hh_region_* below
     village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
     region_edition = models.CharField(_("区划版本"), max_length=40, blank=True)
     group_name = models.CharField(_("组"), max_length=50, blank=True)
@@ -32,13 +33,17 @@ class Household(RegionOwned):
     head_birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_needs_review = models.BooleanField(_("身份证号待核实"), default=False)
     phone_enc = models.BinaryField(editable=False, default=b"")
-    phone_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     family_size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
     bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
     bank_account_enc = models.BinaryField(editable=False, default=b"")
     bank_account_hash = models.CharField(max_length=64, blank=True, editable=False)
     only_house = models.BooleanField(_("一户一宅"), default=True)
-    is_key_group = models.BooleanField(_("重点对象"), default=False, db_index=True)
+    is_key_group = models.BooleanField(_("重点对象"), default=False)
+    # The dwelling's structure and year, kept by households.services.sync_dwelling so that lists
+    # filter on one table (docs/adr/0007-dwelling-facts-on-household.md).
+    dwelling_structure = models.CharField(_("主要居住房屋结构"), max_length=40, blank=True)
+    dwelling_year_built = models.PositiveSmallIntegerField(_("主要居住房屋建造年份"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
@@ -53,8 +58,12 @@ class Household(RegionOwned):
         verbose_name_plural = _("农户")
         indexes = [
             models.Index(fields=["region_code", "head_name"], name="hh_region_name"),
-            models.Index(fields=["head_name"], name="hh_name"),
+            # varchar_pattern_ops lets PostgreSQL serve `LIKE '王%'` (name prefix); other databases ignore it.
+            models.Index(fields=["head_name"], name="hh_name", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["region_code", "-updated_at"], name="hh_region_updated"),
+            models.Index(fields=["dwelling_structure", "region_code"], name="hh_structure_region"),
+            models.Index(fields=["dwelling_year_built", "region_code"], name="hh_year_region"),
+            models.Index(fields=["is_key_group", "region_code"], name="hh_key_region"),
         ]
 
     def __str__(self) -> str:
@@ -70,7 +79,8 @@ class HouseholdCategory(RegionOwned):
 
     class Meta:
         verbose_name = _("农户类别")
-        indexes = [models.Index(fields=["code", "region_code"], name="hhcat_code_region")]
+        # household_id and end_date ride in the index so category filters are index-only scans
+        indexes = [models.Index(fields=["code", "region_code"], name="hhcat_code_region", include=["household_id", "end_date"])]
         constraints = [models.UniqueConstraint(fields=["household", "code", "start_date"], name="hhcat_unique")]
 
     def __str__(self) -> str:
@@ -100,6 +110,7 @@ class Member(RegionOwned):
 
 
 class House(RegionOwned):
+    region_code = models.CharField(_("区划代码"), max_length=12)  # indexed as the lead of house_region_* below
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="houses")
     is_dwelling = models.BooleanField(_("主要居住房屋"), default=True)
     group_name = models.CharField(_("组"), max_length=50, blank=True)

@@ -32,11 +32,24 @@ def dashboard(user: User) -> dict[str, Any]:
     return found
 
 
+def _count_if(**conditions: Any) -> Count:
+    return Count(Case(When(then=1, **conditions), output_field=IntegerField()))
+
+
 def _dashboard(user: User) -> dict[str, Any]:
+    """Figures of the home page; each one equals the count of the household list it links to."""
     households = Household.objects.visible_to(user)
-    houses = House.objects.visible_to(user)
+    old_year = dt.date.today().year - 30
+    buckets = {}
+    for code, _label, low, high in AGE_BUCKETS:
+        conditions = {}
+        if low is not None:
+            conditions["dwelling_year_built__gte"] = low
+        if high is not None:
+            conditions["dwelling_year_built__lte"] = high
+        buckets[code] = _count_if(**conditions)
     totals = households.aggregate(
-        total=Count("id"), key=Count(Case(When(is_key_group=True, then=1), output_field=IntegerField()))
+        total=Count("id"), key=_count_if(is_key_group=True), old=_count_if(dwelling_year_built__lt=old_year), **buckets
     )
     cat_counts = dict(
         HouseholdCategory.objects.visible_to(user).filter(end_date__isnull=True).values_list("code").annotate(n=Count("id"))
@@ -47,23 +60,21 @@ def _dashboard(user: User) -> dict[str, Any]:
     ]
     struct_names = names(Table.STRUCTURE_TYPE)
     structures = [
-        {"code": code or "", "name": struct_names.get(code, code) or "未填写", "count": n}
-        for code, n in houses.values_list("structure_type").annotate(n=Count("id")).order_by("-n")
+        {"code": code, "name": struct_names.get(code, code), "count": n}
+        for code, n in households.exclude(dwelling_structure="")
+        .values_list("dwelling_structure")
+        .annotate(n=Count("id"))
+        .order_by("-n")
     ]
-    ages = []
-    for code, label, low, high in AGE_BUCKETS:
-        qs = houses
-        if low is not None:
-            qs = qs.filter(year_built__gte=low)
-        if high is not None:
-            qs = qs.filter(year_built__lte=high)
-        ages.append({"code": code, "name": label, "from": low or "", "to": high or "", "count": qs.count()})
-    old_year = dt.date.today().year - 30
+    ages = [
+        {"code": code, "name": label, "from": low or "", "to": high or "", "count": totals[code]}
+        for code, label, low, high in AGE_BUCKETS
+    ]
     return {
         "households": totals["total"],
         "key_groups": totals["key"],
-        "houses": sum(s["count"] for s in structures),
-        "old_houses": houses.filter(year_built__lt=old_year).count(),
+        "houses": House.objects.visible_to(user).count(),
+        "old_houses": totals["old"],
         "old_year": old_year,
         "categories": categories,
         "structures": structures,

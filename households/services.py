@@ -237,6 +237,7 @@ def _update_one(household: Household, data: HouseholdInput, key_codes: frozenset
         house = House.objects.filter(household=household).order_by("-is_dwelling", "id").first() or House(is_dwelling=True)
         _apply_house(house, data.dwelling, household)
         house.save()
+        sync_dwelling(household, prefer=house)
     else:
         House.objects.filter(household=household).exclude(region_code=household.region_code).update(
             region_code=household.region_code
@@ -346,8 +347,11 @@ def save_house(
         house.refresh_from_db()
     before = {f: getattr(house, f) for f in HOUSE_FIELDS} if house else None
     house = house or House(is_dwelling=not household.houses.exists())
+    if "is_dwelling" in values:
+        house.is_dwelling = bool(values["is_dwelling"])
     _apply_house(house, values, household)
     house.save()
+    sync_dwelling(household, prefer=house)
     record(
         "house.update" if before else "house.create",
         actor=actor,
@@ -363,7 +367,23 @@ def save_house(
 def delete_house(*, actor: User, house: House) -> None:
     require(actor, Cap.EDIT_ARCHIVE, house.region_code)
     record("house.delete", actor=actor, obj=house, before={f: getattr(house, f) for f in HOUSE_FIELDS})
+    household = house.household
     house.delete()
+    sync_dwelling(household)
+
+
+def sync_dwelling(household: Household, *, prefer: House | None = None) -> None:
+    """One dwelling per household that has houses, its structure and year mirrored on the household."""
+    houses = list(House.objects.filter(household=household).order_by("-is_dwelling", "id"))
+    dwelling = prefer if prefer is not None and prefer.is_dwelling else (houses[0] if houses else None)
+    if dwelling is not None:
+        House.objects.filter(household=household, is_dwelling=True).exclude(pk=dwelling.pk).update(is_dwelling=False)
+        if not dwelling.is_dwelling:
+            House.objects.filter(pk=dwelling.pk).update(is_dwelling=True)
+    structure = dwelling.structure_type if dwelling else ""
+    year = dwelling.year_built if dwelling else None
+    Household.objects.filter(pk=household.pk).update(dwelling_structure=structure, dwelling_year_built=year)
+    household.dwelling_structure, household.dwelling_year_built = structure, year
 
 
 SECRET_LABELS = {"head_id": _("身份证号"), "phone": _("联系电话"), "bank_account": _("银行账号")}

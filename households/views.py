@@ -22,7 +22,7 @@ from core.paging import paginate
 from core.views import require_cap
 from households import filters, services
 from households.forms import HouseForm, HouseholdForm, MemberForm, RevealForm
-from households.models import House, Household, Member
+from households.models import Household, Member
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,12 +48,8 @@ def household_list(request: HttpRequest) -> HttpResponse:
         id_search = request.POST.get("id_number", "")
         qs = filters.by_id_number(qs, id_search).order_by("id") if id_search.strip() else qs.none()
     else:
-        qs = filters.apply(qs, data)
+        qs = filters.apply(qs, data, scope=_user(request).region_id or "")
     page = paginate(qs.select_related("village"), request.GET.get("page"))
-    ids = [h.pk for h in page.items]
-    houses = {h.household_id: h for h in House.objects.filter(household_id__in=ids).order_by("-is_dwelling", "id")}
-    for h in page.items:
-        h.dwelling = houses.get(h.pk)
     params = request.GET.copy()
     params.pop("page", None)
     return render(

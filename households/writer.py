@@ -39,8 +39,8 @@ HOUSE_DEFAULTS = {f: _default(House, f) for f in HOUSE_FIELDS}
 HOUSEHOLD_COLUMNS = [
     "id", "region_code", "village_id", "region_edition", "group_name", "archive_no", "head_name", "head_id_enc",
     "head_id_hash", "head_sex", "head_birth_date", "id_needs_review", "phone_enc", "phone_hash", "family_size",
-    "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "is_key_group", "note", "version",
-    "created_at", "updated_at",
+    "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "is_key_group", "dwelling_structure",
+    "dwelling_year_built", "note", "version", "created_at", "updated_at",
 ]  # fmt: skip
 HOUSE_COLUMNS = ["id", "household_id", "region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
 CATEGORY_COLUMNS = ["id", "household_id", "region_code", "code", "source", "start_date", "end_date"]
@@ -95,15 +95,15 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
         phone_enc, phone_hash = _secret(values["phone"])
         bank_enc, bank_hash = _secret(values["bank_account"])
         codes = list(data.categories or [])
+        dwelling = HOUSE_DEFAULTS | data.dwelling if data.dwelling is not None else None
         households.append((
             pk, region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
             encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
             values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
-            bool(set(codes) & key_codes), values["note"], 1, now, now,
+            bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
+            dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
         ))  # fmt: skip
-        dwelling = None
-        if data.dwelling is not None:
-            dwelling = HOUSE_DEFAULTS | data.dwelling
+        if dwelling is not None:
             houses.append((pk, region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now))
         categories += [(pk, region, code, data.category_source, today, None) for code in codes]
         for m in data.members or []:

@@ -119,3 +119,19 @@ def test_admin_manages_users_and_code_tables_but_not_archive(db, client):
         {"table": "structure_type", "code": "cave_hoop", "name": "箍窑", "sort_order": 50, "is_active": "on"},
     )
     assert response.status_code == 302 and CodeItem.objects.filter(name="箍窑").exists()
+
+
+def test_every_dashboard_figure_equals_its_list(client, county_user):
+    import re
+
+    from households.demo import generate
+
+    generate(county="610826", count=120, seed=9)
+    client.force_login(county_user)
+    page = client.get(reverse("home")).content.decode()
+    links = re.findall(r'<a href="/households/\?([^"]*)">([\d,]+)</a>', page)
+    assert len(links) > 10
+    for query, figure in links:
+        listing = client.get("/households/?" + query.replace("&amp;", "&")).content.decode()
+        shown = re.search(r"共 (\d+) 条", listing)
+        assert shown and int(shown.group(1)) == int(figure.replace(",", "")), query

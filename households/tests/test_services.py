@@ -100,3 +100,21 @@ def test_auditor_changes_no_business_data(db):
     auditor = make_user("aud", "610826", Role.AUDITOR)
     with pytest.raises(PermissionDenied):
         services.create_household(actor=auditor, data=household_input())
+
+
+def test_dwelling_facts_follow_house_changes(county_user):
+    household = add_household(county_user)
+    assert (household.dwelling_structure, household.dwelling_year_built) == ("cave_stone", 1985)
+    house = household.houses.get()
+    services.save_house(actor=county_user, household=household, house=house,
+                        values={"structure_type": "brick_concrete", "year_built": 2015}, version=house.version)
+    household.refresh_from_db()
+    assert (household.dwelling_structure, household.dwelling_year_built) == ("brick_concrete", 2015)
+    second = services.save_house(actor=county_user, household=household, house=None,
+                                 values={"structure_type": "cave_earth", "year_built": 1960, "is_dwelling": True})
+    household.refresh_from_db()
+    assert household.dwelling_structure == "cave_earth"
+    assert household.houses.filter(is_dwelling=True).get() == second
+    services.delete_house(actor=county_user, house=second)
+    household.refresh_from_db()
+    assert household.dwelling_structure == "brick_concrete" and household.houses.get().is_dwelling
