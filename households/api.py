@@ -41,7 +41,8 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Member
-        fields = ["id", "household", "region_code", "name", "relation", "sex", "birth_date", "id_number", "id_needs_review"]
+        fields = ["id", "household", "region_code", "name", "relation", "sex", "birth_date", "id_number", "id_needs_review",
+                  "version"]  # fmt: skip
 
     def get_id_number(self, obj: Member) -> str:
         return mask_id_number(obj.id_number)
@@ -52,6 +53,7 @@ class MemberWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     relation = serializers.CharField(max_length=40)
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    version = serializers.IntegerField(required=False)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -154,6 +156,14 @@ class HouseholdWriteSerializer(serializers.Serializer):
         )
 
 
+def _required_version(value: Any) -> int:
+    """Updates must name the version they were based on, so nobody overwrites a change unseen."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise serializers.ValidationError({"version": "请提供 version（读取时得到的版本号），以免覆盖他人的修改"}) from None
+
+
 class IdLookupSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=30)
 
@@ -194,9 +204,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         household = self.get_object()
         ser = HouseholdWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        version = ser.validated_data.get("version")
-        if version is None:
-            raise serializers.ValidationError({"version": "请提供 version（读取时得到的版本号），以免覆盖他人的修改"})
+        version = _required_version(ser.validated_data.get("version"))
         services.update_household(actor=user_of(request), household=household, data=ser.to_input(), version=version)
         return Response(HouseholdSerializer(self.get_queryset().get(pk=household.pk)).data)
 
@@ -239,6 +247,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             name=d["name"],
             relation=d["relation"],
             id_number=id_number,
+            version=_required_version(d.get("version")) if member else None,
         )
         return Response(MemberSerializer(saved).data, status=status.HTTP_200_OK if member else status.HTTP_201_CREATED)
 
@@ -270,15 +279,13 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         household = ser.validated_data.get("household") or (house.household if house else None)
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=getattr(household, "pk", None))
         values = {k: val for k, val in ser.validated_data.items() if k in (*services.HOUSE_FIELDS, "is_dwelling")}
-        version = request.data.get("version") if house else None
-        if house is not None and version is None:
-            raise serializers.ValidationError({"version": "请提供 version，以免覆盖他人的修改"})
+        version = _required_version(request.data.get("version")) if house else None
         saved = services.save_house(
             actor=user_of(request),
             household=household,
             house=house,
             values=values,
-            version=int(version) if version is not None else None,
+            version=version,
         )
         return Response(HouseSerializer(saved).data, status=status.HTTP_200_OK if house else status.HTTP_201_CREATED)
 

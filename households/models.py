@@ -96,6 +96,7 @@ class Member(RegionOwned):
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     relation = models.CharField(_("与户主关系"), max_length=40)
     id_needs_review = models.BooleanField(_("身份证号待核实"), default=False)
+    version = models.PositiveIntegerField(default=1)
 
     id_number = SecretField()
 

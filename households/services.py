@@ -18,7 +18,7 @@ from codetables.models import Table
 from codetables.seed import KEY_GROUPS
 from codetables.selectors import items
 from core.crypto import blind_index
-from core.errors import ConflictError
+from core.errors import ConflictError, claim_version
 from core.masking import mask_id_number
 from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
@@ -267,7 +267,7 @@ def _replace_categories(household: Household, codes: list[str], source: str, tod
 def create_household(*, actor: User, data: HouseholdInput) -> Household:
     require(actor, Cap.EDIT_ARCHIVE, data.village_code.ljust(12, "0"))
     outcome = save_households(actor=actor, inputs=[data], allow_update=False)[0]
-    if outcome.status != "created":
+    if outcome.status != "created" or outcome.household_id is None:
         raise ValidationError({"head_id": outcome.reason})
     return Household.objects.get(pk=outcome.household_id)
 
@@ -306,9 +306,19 @@ def member_snapshot(member: Member) -> dict[str, Any]:
 
 @transaction.atomic
 def save_member(
-    *, actor: User, household: Household, member: Member | None, name: str, relation: str, id_number: IdNumber | None
+    *,
+    actor: User,
+    household: Household,
+    member: Member | None,
+    name: str,
+    relation: str,
+    id_number: IdNumber | None,
+    version: int | None = None,
 ) -> Member:
     require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    if member is not None:
+        claim_version(Member, member.pk, version if version is not None else member.version)
+        member.refresh_from_db()
     before = member_snapshot(member) if member else None
     member = member or Member(household=household)
     hsh = blind_index(id_number.value) if id_number else ""
@@ -339,11 +349,7 @@ def save_house(
 ) -> House:
     require(actor, Cap.EDIT_ARCHIVE, household.region_code)
     if house is not None:
-        updated = House.objects.filter(pk=house.pk, version=version if version is not None else house.version).update(
-            version=F("version") + 1
-        )
-        if not updated:
-            raise ConflictError()
+        claim_version(House, house.pk, version if version is not None else house.version)
         house.refresh_from_db()
     before = {f: getattr(house, f) for f in HOUSE_FIELDS} if house else None
     house = house or House(is_dwelling=not household.houses.exists())

@@ -206,9 +206,12 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
                 name=d["name"],
                 relation=d["relation"],
                 id_number=id_number,
+                version=int(request.POST.get("version") or 0) if member else None,
             )
             messages.success(request, _("家庭成员已保存。"))
             return redirect("households:detail", pk=household.pk)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
     return render(
@@ -218,6 +221,7 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
             "form": form,
             "title": _("%(n)s户 · 家庭成员") % {"n": household.head_name},
             "form_id": "member-form",
+            "version": member.version if member else None,
             "cancel_url": reverse("households:detail", args=[household.pk]),
         },
     )

@@ -45,7 +45,7 @@ HOUSEHOLD_COLUMNS = [
 HOUSE_COLUMNS = ["id", "household_id", "region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
 CATEGORY_COLUMNS = ["id", "household_id", "region_code", "code", "source", "start_date", "end_date"]
 MEMBER_COLUMNS = ["id", "household_id", "region_code", "name", "id_number_enc", "id_number_hash", "sex", "birth_date",
-                  "relation", "id_needs_review"]  # fmt: skip
+                  "relation", "id_needs_review", "version"]  # fmt: skip
 
 
 def snapshot_of(
@@ -120,6 +120,7 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
                     ident.birth_date if ident else None,
                     m.relation,
                     bool(ident and ident.converted_from_15),
+                    1,
                 )
             )
         events.append(Event(

@@ -106,15 +106,38 @@ def test_dwelling_facts_follow_house_changes(county_user):
     household = add_household(county_user)
     assert (household.dwelling_structure, household.dwelling_year_built) == ("cave_stone", 1985)
     house = household.houses.get()
-    services.save_house(actor=county_user, household=household, house=house,
-                        values={"structure_type": "brick_concrete", "year_built": 2015}, version=house.version)
+    services.save_house(
+        actor=county_user,
+        household=household,
+        house=house,
+        values={"structure_type": "brick_concrete", "year_built": 2015},
+        version=house.version,
+    )
     household.refresh_from_db()
     assert (household.dwelling_structure, household.dwelling_year_built) == ("brick_concrete", 2015)
-    second = services.save_house(actor=county_user, household=household, house=None,
-                                 values={"structure_type": "cave_earth", "year_built": 1960, "is_dwelling": True})
+    second = services.save_house(
+        actor=county_user,
+        household=household,
+        house=None,
+        values={"structure_type": "cave_earth", "year_built": 1960, "is_dwelling": True},
+    )
     household.refresh_from_db()
     assert household.dwelling_structure == "cave_earth"
     assert household.houses.filter(is_dwelling=True).get() == second
     services.delete_house(actor=county_user, house=second)
     household.refresh_from_db()
     assert household.dwelling_structure == "brick_concrete" and household.houses.get().is_dwelling
+
+
+def test_member_edits_do_not_overwrite_each_other(county_user):
+    household = add_household(county_user)
+    member = services.save_member(actor=county_user, household=household, member=None, name="郝小平", relation="son",
+                                  id_number=None)
+    stale_version = member.version
+    services.save_member(actor=county_user, household=household, member=member, name="郝小萍", relation="daughter",
+                         id_number=None, version=stale_version)
+    with pytest.raises(ConflictError):
+        services.save_member(actor=county_user, household=household, member=member, name="郝晓平", relation="son",
+                             id_number=None, version=stale_version)
+    member.refresh_from_db()
+    assert member.name == "郝小萍"
