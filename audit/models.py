@@ -42,6 +42,8 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
     object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
     object_label = models.CharField(_("对象"), max_length=200, blank=True)
+    # The household archive (一户一档) the object belongs to, so its timeline finds every event.
+    archive_id = models.BigIntegerField(_("档案"), null=True, blank=True)
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
@@ -58,6 +60,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["region_code", "at"], name="audit_region_at"),
             models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["archive_id"], name="audit_archive"),
         ]
 
     def __str__(self) -> str:
@@ -87,6 +90,7 @@ CHAINED_FIELDS = (
     "object_type",
     "object_id",
     "object_label",
+    "archive_id",
     "region_code",
     "before",
     "after",

@@ -52,6 +52,7 @@ class Event:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     success: bool = True
+    archive_id: int | None = None  # defaults to the object's `audit_archive_id`, when it has one
     extra: dict[str, Any] = field(default_factory=dict)
 
     def build(self, at: dt.datetime) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class Event:
             object_type=self.object_type or (obj._meta.label_lower if obj is not None else ""),
             object_id=self.object_id or (str(obj.pk) if obj is not None and obj.pk is not None else ""),
             object_label=(self.object_label or (str(obj) if obj is not None else ""))[:200],
+            archive_id=self.archive_id or getattr(obj, "audit_archive_id", None),
             region_code=region.ljust(12, "0") if region else "",
             before=jsonable(self.before) if self.before is not None else None,
             after=jsonable(self.after) if self.after is not None else None,

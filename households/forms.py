@@ -204,3 +204,19 @@ def _year_validator(value: int | None) -> None:
         v.year_built(value)
     except v.FieldError as exc:
         raise forms.ValidationError(exc.message) from None
+
+
+class CategoryForm(forms.Form):
+    code = forms.ChoiceField(label=_("类别"))
+    source = forms.CharField(label=_("认定部门"), max_length=60, required=False, help_text=_("如：民政局、乡村振兴局、残联"))
+    start_date = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(
+        label=_("终止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("类别失效时填写，如脱离低保的日期"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["code"]).choices = choices(Table.HOUSEHOLD_CATEGORY)

@@ -69,6 +69,10 @@ class Household(RegionOwned):
     def __str__(self) -> str:
         return f"{self.head_name}户"
 
+    @property
+    def audit_archive_id(self) -> int | None:
+        return self.pk
+
 
 class HouseholdCategory(RegionOwned):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="categories")
@@ -85,6 +89,10 @@ class HouseholdCategory(RegionOwned):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def audit_archive_id(self) -> int | None:
+        return self.household_id
 
 
 class Member(RegionOwned):
@@ -108,6 +116,10 @@ class Member(RegionOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def audit_archive_id(self) -> int | None:
+        return self.household_id
 
 
 class House(RegionOwned):
@@ -146,3 +158,7 @@ class House(RegionOwned):
 
     def __str__(self) -> str:
         return self.address or f"{self.household}的房屋"
+
+    @property
+    def audit_archive_id(self) -> int | None:
+        return self.household_id

@@ -264,6 +264,42 @@ def _replace_categories(household: Household, codes: list[str], source: str, tod
     HouseholdCategory.objects.filter(household=household).update(region_code=household.region_code)
 
 
+def category_snapshot(category: HouseholdCategory) -> dict[str, Any]:
+    return {"code": category.code, "source": category.source, "start_date": category.start_date, "end_date": category.end_date}
+
+
+@transaction.atomic
+def save_category(
+    *,
+    actor: User,
+    household: Household,
+    category: HouseholdCategory | None,
+    code: str,
+    source: str,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+) -> HouseholdCategory:
+    """Add a category to a household, or correct one (source, dates); key-group flag follows."""
+    require(actor, Cap.EDIT_ARCHIVE, household.region_code)
+    if start_date and end_date and end_date < start_date:
+        raise ValidationError({"end_date": _("终止日期不能早于起始日期")})
+    clash = HouseholdCategory.objects.filter(household=household, code=code, end_date__isnull=True)
+    if category is not None:
+        clash = clash.exclude(pk=category.pk)
+    if end_date is None and clash.exists():
+        raise ValidationError({"code": _("该农户已有此类别（未终止），请编辑原记录")})
+    before = category_snapshot(category) if category else None
+    category = category or HouseholdCategory(household=household)
+    category.region_code = household.region_code
+    category.code, category.source, category.start_date, category.end_date = code, source, start_date, end_date
+    category.save()
+    codes = HouseholdCategory.objects.filter(household=household, end_date__isnull=True).values_list("code", flat=True)
+    Household.objects.filter(pk=household.pk).update(is_key_group=bool(set(codes) & key_category_codes()))
+    record("category.update" if before else "category.create", actor=actor, obj=household, before=before,
+           after=category_snapshot(category), object_label=f"{household} · {code}")  # fmt: skip
+    return category
+
+
 def create_household(*, actor: User, data: HouseholdInput) -> Household:
     require(actor, Cap.EDIT_ARCHIVE, data.village_code.ljust(12, "0"))
     outcome = save_households(actor=actor, inputs=[data], allow_update=False)[0]

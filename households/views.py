@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.paging import paginate
 from core.views import require_cap
 from households import filters, services
-from households.forms import HouseForm, HouseholdForm, MemberForm, RevealForm
+from households.forms import CategoryForm, HouseForm, HouseholdForm, MemberForm, RevealForm
 from households.models import Household, Member
 
 
@@ -67,14 +68,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 def _timeline(household: Household) -> list[AuditEvent]:
-    member_ids = [str(m) for m in household.members.values_list("id", flat=True)]
-    house_ids = [str(h) for h in household.houses.values_list("id", flat=True)]
-    events = AuditEvent.objects.filter(object_type="households.household", object_id=str(household.pk))
-    if member_ids:
-        events = events | AuditEvent.objects.filter(object_type="households.member", object_id__in=member_ids)
-    if house_ids:
-        events = events | AuditEvent.objects.filter(object_type="households.house", object_id__in=house_ids)
-    return list(events.order_by("-id")[:200])
+    return list(AuditEvent.objects.filter(archive_id=household.pk).order_by("-id")[:200])
 
 
 @login_required
@@ -278,3 +272,23 @@ def house_delete(request: HttpRequest, pk: int, house_pk: int) -> HttpResponse:
     services.delete_house(actor=_user(request), house=house)
     messages.success(request, _("房屋已删除。"))
     return redirect("households:detail", pk=household.pk)
+
+
+@login_required
+def category_edit(request: HttpRequest, pk: int, category_pk: int | None = None) -> HttpResponse:
+    require_cap(request, Cap.EDIT_ARCHIVE)
+    household = _get(request, pk)
+    category = get_object_or_404(household.categories, pk=category_pk) if category_pk else None
+    initial = {f: getattr(category, f) for f in ("code", "source", "start_date", "end_date")} if category else {}
+    form = CategoryForm(request.POST or None, initial=initial or {"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_category(actor=_user(request), household=household, category=category, **form.cleaned_data)
+            messages.success(request, _("农户类别已保存。"))
+            return redirect("households:detail", pk=household.pk)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+    return render(request, "core/form_page.html", {
+        "form": form, "title": _("%(n)s户 · 农户类别") % {"n": household.head_name}, "form_id": "category-form",
+        "cancel_url": reverse("households:detail", args=[household.pk]),
+    })  # fmt: skip

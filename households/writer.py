@@ -125,7 +125,8 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
             )
         events.append(Event(
             "household.create", actor=actor, object_type="households.household", object_id=str(pk),
-            object_label=f"{data.head_name}户", region_code=region,
+            object_label=f"{data.head_name}户",
+            archive_id=pk, region_code=region,
             after=snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
                               categories=codes, dwelling=dwelling),
         ))  # fmt: skip

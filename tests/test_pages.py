@@ -135,3 +135,20 @@ def test_every_dashboard_figure_equals_its_list(client, county_user):
         listing = client.get("/households/?" + query.replace("&amp;", "&")).content.decode()
         shown = re.search(r"共 (\d+) 条", listing)
         assert shown and int(shown.group(1)) == int(figure.replace(",", "")), query
+
+
+def test_categories_with_source_and_dates_and_timeline(client, county_user):
+    household = add_household(county_user)
+    client.force_login(county_user)
+    url = reverse("households:category_new", args=[household.pk])
+    bad = client.post(url, {"code": "poor_disabled", "source": "残联", "start_date": "2021-03-01", "end_date": "2020-01-01"})
+    assert "终止日期不能早于起始日期" in bad.content.decode()
+    assert client.post(url, {"code": "poor_disabled", "source": "残联", "start_date": "2019-03-01"}).status_code == 302
+    member_url = reverse("households:member_new", args=[household.pk])
+    assert client.post(member_url, {"name": "郝小平", "relation": "son", "id_number": ""}).status_code == 302
+    member = household.members.get()
+    client.post(reverse("households:member_delete", args=[household.pk, member.pk]))
+    detail = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert "残联" in detail and "2019-03-01" in detail
+    for label in ("添加农户类别", "添加家庭成员", "删除家庭成员", "新建农户档案"):
+        assert label in detail, label

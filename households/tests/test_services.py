@@ -131,13 +131,28 @@ def test_dwelling_facts_follow_house_changes(county_user):
 
 def test_member_edits_do_not_overwrite_each_other(county_user):
     household = add_household(county_user)
-    member = services.save_member(actor=county_user, household=household, member=None, name="郝小平", relation="son",
-                                  id_number=None)
+    member = services.save_member(
+        actor=county_user, household=household, member=None, name="郝小平", relation="son", id_number=None
+    )
     stale_version = member.version
-    services.save_member(actor=county_user, household=household, member=member, name="郝小萍", relation="daughter",
-                         id_number=None, version=stale_version)
+    services.save_member(
+        actor=county_user,
+        household=household,
+        member=member,
+        name="郝小萍",
+        relation="daughter",
+        id_number=None,
+        version=stale_version,
+    )
     with pytest.raises(ConflictError):
-        services.save_member(actor=county_user, household=household, member=member, name="郝晓平", relation="son",
-                             id_number=None, version=stale_version)
+        services.save_member(
+            actor=county_user,
+            household=household,
+            member=member,
+            name="郝晓平",
+            relation="son",
+            id_number=None,
+            version=stale_version,
+        )
     member.refresh_from_db()
     assert member.name == "郝小萍"
