@@ -212,6 +212,7 @@ class Totals:
     unchanged: int = 0
     rejected: int = 0
     rejected_rows: list[ParsedRow] = field(default_factory=list)
+    villages: dict[str, Any] = field(default_factory=dict)  # village regions read once per file
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -229,7 +230,7 @@ def _write_chunk(
     inputs = [r.data for r in chunk if r.data is not None]
     before = (totals.created, totals.updated, totals.unchanged)
     with transaction.atomic():
-        outcomes = save_households(actor=user, inputs=inputs)
+        outcomes = save_households(actor=user, inputs=inputs, village_cache=totals.villages)
         for row, outcome in zip(chunk, outcomes, strict=False):
             if outcome.status == "rejected":
                 row.errors.append(outcome.reason)

@@ -161,18 +161,19 @@ def generate(
     *, county: str, count: int, seed: int = 2026, chunk: int = 2000, progress: Callable[[int], None] | None = None
 ) -> int:
     gen = Generator(county, seed)
+    villages: dict[str, Region] = {}
     done = 0
     batch: list[HouseholdInput] = []
     for item in gen.households(count):
         batch.append(item)
         if len(batch) >= chunk:
-            save_households(actor=None, inputs=batch)
+            save_households(actor=None, inputs=batch, village_cache=villages)
             done += len(batch)
             batch = []
             if progress:
                 progress(done)
     if batch:
-        save_households(actor=None, inputs=batch)
+        save_households(actor=None, inputs=batch, village_cache=villages)
         done += len(batch)
         if progress:
             progress(done)

@@ -121,13 +121,23 @@ def _apply_house(house: House, values: dict[str, Any], household: Household) -> 
             setattr(house, name, values[name])
 
 
-def save_households(*, actor: User | None, inputs: list[HouseholdInput], allow_update: bool = True) -> list[Outcome]:
+def save_households(
+    *,
+    actor: User | None,
+    inputs: list[HouseholdInput],
+    allow_update: bool = True,
+    village_cache: dict[str, Region] | None = None,
+) -> list[Outcome]:
     """Create or update households by head ID number, in one transaction, with one audit event each.
 
     Rows whose village lies outside the actor's region, or whose ID number is already archived
     outside it, are rejected; rows that change nothing are reported unchanged and write nothing.
+    A caller writing many batches passes one `village_cache` so villages are read once.
     """
-    villages = villages_by_code({i.village_code for i in inputs})
+    villages = village_cache if village_cache is not None else {}
+    missing = {i.village_code for i in inputs} - villages.keys()
+    if missing:
+        villages.update(villages_by_code(missing))
     key_codes = key_category_codes()
     today = dt.date.today()
     hashes = [blind_index(i.head_id.value) for i in inputs]
