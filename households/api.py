@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.roles import Cap
+from core.expressions import GroupConcat
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.views import user_of
 from households import filters, services
 from households import validation as v
-from households.models import House, Household, Member
+from households.models import House, Household, HouseholdCategory, Member
 
 HOUSE_API_FIELDS = ["id", "household", "region_code", "is_dwelling", *[f for f in services.HOUSE_FIELDS], "version", "updated_at"]
 
@@ -101,6 +102,56 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     def get_categories(self, obj: Household) -> list[str]:
         return [c.code for c in obj.categories.all() if c.end_date is None]
+
+    def to_representation(self, instance: Household) -> dict[str, Any]:
+        # The declared fields above give the OpenAPI schema; building the payload by hand skips
+        # ModelSerializer's per-request field introspection (about 1.5 ms, most of a lookup's time).
+        return household_payload(instance)
+
+
+def with_category_codes(qs: QuerySet[Household]) -> QuerySet[Household]:
+    """Active category codes in the same query (one round trip less than a prefetch)."""
+    codes = (
+        HouseholdCategory.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
+        .values("household")
+        .annotate(codes=GroupConcat("code"))
+        .values("codes")
+    )
+    return qs.annotate(category_codes=Subquery(codes))
+
+
+def active_category_codes(h: Household) -> list[str]:
+    joined = getattr(h, "category_codes", None)
+    if joined is not None or hasattr(h, "category_codes"):
+        return sorted(joined.split(",")) if joined else []
+    return sorted(c.code for c in h.categories.all() if c.end_date is None)
+
+
+def household_payload(h: Household) -> dict[str, Any]:
+    return {
+        "id": h.pk,
+        "region_code": h.region_code,
+        "village_name": h.village.name,
+        "region_edition": h.region_edition,
+        "group_name": h.group_name,
+        "archive_no": h.archive_no,
+        "head_name": h.head_name,
+        "head_id": mask_id_number(h.head_id),
+        "head_sex": h.head_sex,
+        "head_birth_date": h.head_birth_date.isoformat() if h.head_birth_date else None,
+        "id_needs_review": h.id_needs_review,
+        "phone": mask_phone(h.phone),
+        "family_size": h.family_size,
+        "categories": active_category_codes(h),
+        "bank_name": h.bank_name,
+        "bank_account": mask_bank_account(h.bank_account),
+        "only_house": h.only_house,
+        "is_key_group": h.is_key_group,
+        "note": h.note,
+        "version": h.version,
+        "created_at": serializers.DateTimeField().to_representation(h.created_at),
+        "updated_at": serializers.DateTimeField().to_representation(h.updated_at),
+    }
 
 
 class HouseholdWriteSerializer(serializers.Serializer):
@@ -185,7 +236,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     serializer_class = HouseholdSerializer
 
     def get_queryset(self) -> QuerySet[Household]:
-        qs = super().get_queryset().select_related("village").prefetch_related("categories")
+        qs = with_category_codes(super().get_queryset().select_related("village"))
         if self.action == "list":
             form = filters.HouseholdFilterForm(self.request.query_params or None)
             data = form.cleaned_data if form.is_valid() else {}
@@ -218,8 +269,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         """Find households by head or member ID number (POST, so the number never appears in a URL)."""
         ser = IdLookupSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        qs = filters.by_id_number(self.get_queryset(), ser.validated_data["id_number"])
-        return Response(HouseholdSerializer(qs[:20], many=True).data)
+        found = filters.find_by_id_number(self.get_queryset(), ser.validated_data["id_number"])
+        return Response([household_payload(h) for h in found])
 
 
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -90,8 +90,12 @@ def apply(qs: QuerySet[Household], data: Mapping[str, Any], *, scope: str = "") 
     return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))
 
 
-def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:
-    """Exact lookup by head or member ID number through the blind index (never through a URL)."""
+def find_by_id_number(qs: QuerySet[Household], raw: str, limit: int = 20) -> list[Household]:
+    """Households whose head, or else a member, has this ID number, through the blind index.
+
+    The head first (one index lookup); members only when no head matches: one OR across a join
+    would be served by no index. ID numbers never come from a URL: callers take them from a POST.
+    """
     value = validation.compact(raw).upper()
     if len(value) == 15:
         try:
@@ -99,8 +103,12 @@ def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:
         except validation.FieldError:
             pass
     digest = blind_index(value)
-    # Two index lookups rather than one OR across a join, which no index serves.
-    ids = list(qs.filter(head_id_hash=digest).values_list("id", flat=True)[:20])
-    if not ids:
-        ids = list(Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:20])
-    return qs.filter(id__in=ids)
+    found = list(qs.filter(head_id_hash=digest)[:limit])
+    if not found:
+        member_of = Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:limit]
+        found = list(qs.filter(id__in=list(member_of)))
+    return found
+
+
+def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:
+    return qs.filter(id__in=[h.pk for h in find_by_id_number(qs.only("id"), raw)])

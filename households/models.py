@@ -58,8 +58,9 @@ class Household(RegionOwned):
         verbose_name_plural = _("农户")
         indexes = [
             models.Index(fields=["region_code", "head_name"], name="hh_region_name"),
-            # varchar_pattern_ops lets PostgreSQL serve `LIKE '王%'` (name prefix); other databases ignore it.
-            models.Index(fields=["head_name"], name="hh_name", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["head_name"], name="hh_name"),  # sorting by name
+            # varchar_pattern_ops lets PostgreSQL serve `LIKE '王%'` (name prefix search)
+            models.Index(fields=["head_name"], name="hh_name_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["region_code", "-updated_at"], name="hh_region_updated"),
             models.Index(fields=["dwelling_structure", "region_code"], name="hh_structure_region"),
             models.Index(fields=["dwelling_year_built", "region_code"], name="hh_year_region"),
