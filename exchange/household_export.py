@@ -15,6 +15,7 @@ from core.crypto import decrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from exchange.household_columns import COLUMNS, TEXT_COLUMNS
 from exchange.xlsx import write_rows
+from exchange.xlsx_stream import write_rows_fast
 from households.models import House, Household, HouseholdCategory
 from regions.models import Region
 
@@ -98,7 +99,7 @@ def export(
     path: Path, qs: QuerySet[Household], *, unmasked: bool, title: str, on_progress: Callable[[int], None] | None = None
 ) -> int:
     keys = [c.key for c in COLUMNS]
-    return write_rows(
+    return write_rows_fast(
         path,
         title=title,
         header=[c.header for c in COLUMNS],

@@ -152,3 +152,25 @@ def test_categories_with_source_and_dates_and_timeline(client, county_user):
     assert "残联" in detail and "2019-03-01" in detail
     for label in ("添加农户类别", "添加家庭成员", "删除家庭成员", "新建农户档案"):
         assert label in detail, label
+
+
+def test_fast_export_file_opens_in_strict_readers(tmp_path):
+    import openpyxl
+
+    from exchange.xlsx_stream import write_rows_fast
+
+    path = tmp_path / "fast.xlsx"
+    rows = [["610826100201", "郝<建>&国", 3, 62.5, True, "=HYPERLINK(\"x\")", None, "\x01控制"]] * 3
+    n = write_rows_fast(path, title="标题 & 说明", header=["代码", "姓名", "人口", "面积", "一户一宅", "备注", "空", "控制"],
+                        rows=rows, text_columns=[0])
+    assert n == 3
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet["A1"].value == "标题 & 说明" and "A1:H1" in str(sheet.merged_cells)
+    assert sheet["B3"].value == "郝<建>&国" and sheet["C3"].value == 3 and sheet["D3"].value == 62.5
+    assert sheet["A3"].value == "610826100201" and sheet["A3"].number_format == "@"
+    assert sheet["E3"].value == "是" and sheet["F3"].value == '=HYPERLINK("x")' and sheet["F3"].quotePrefix
+    assert sheet["G3"].value is None and sheet["H3"].value == "控制"
+    assert sheet.freeze_panes == "A3"
+    calamine = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert calamine[2][1] == "郝<建>&国"
