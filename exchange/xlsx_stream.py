@@ -114,12 +114,15 @@ def write_rows_fast(
                 f'state="frozen"/></sheetView></sheetViews><cols>{cols}</cols><sheetData>'
                 f'<row r="1" ht="28" customHeight="1"><c r="A1" s="1" t="inlineStr"><is><t>{_escape(title)}</t></is></c></row>'
                 '<row r="2">'
-                + "".join(f'<c r="{c}2" s="2" t="inlineStr"><is><t>{_escape(str(h))}</t></is></c>' for c, h in zip(letters, header))
+                + "".join(
+                    f'<c r="{c}2" s="2" t="inlineStr"><is><t>{_escape(str(h))}</t></is></c>'
+                    for c, h in zip(letters, header, strict=True)
+                )
                 + "</row>"
             )
             for r, row in enumerate(rows, start=3):
                 cells = []
-                for col, is_numeric, value in zip(letters, numeric, row):
+                for col, is_numeric, value in zip(letters, numeric, row, strict=False):
                     if value is None or value == "":
                         continue
                     if isinstance(value, bool):

@@ -160,9 +160,14 @@ def test_fast_export_file_opens_in_strict_readers(tmp_path):
     from exchange.xlsx_stream import write_rows_fast
 
     path = tmp_path / "fast.xlsx"
-    rows = [["610826100201", "郝<建>&国", 3, 62.5, True, "=HYPERLINK(\"x\")", None, "\x01控制"]] * 3
-    n = write_rows_fast(path, title="标题 & 说明", header=["代码", "姓名", "人口", "面积", "一户一宅", "备注", "空", "控制"],
-                        rows=rows, text_columns=[0])
+    rows = [["610826100201", "郝<建>&国", 3, 62.5, True, '=HYPERLINK("x")', None, "\x01控制"]] * 3
+    n = write_rows_fast(
+        path,
+        title="标题 & 说明",
+        header=["代码", "姓名", "人口", "面积", "一户一宅", "备注", "空", "控制"],
+        rows=rows,
+        text_columns=[0],
+    )
     assert n == 3
     book = openpyxl.load_workbook(path)
     sheet = book.active
