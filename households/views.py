@@ -99,6 +99,16 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _archive_form(
+    request: HttpRequest, form: Any, household: Household, *, title: str, form_id: str, version: int | None = None
+) -> HttpResponse:
+    """A form page about one household's archive (member, house, category), cancelling back to it."""
+    return render(request, "core/form_page.html", {
+        "form": form, "title": title, "form_id": form_id, "version": version,
+        "cancel_url": reverse("households:detail", args=[household.pk]),
+    })  # fmt: skip
+
+
 def _form_errors(form: Any, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -208,16 +218,13 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
             form.add_error(None, exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
-    return render(
+    return _archive_form(
         request,
-        "core/form_page.html",
-        {
-            "form": form,
-            "title": _("%(n)s户 · 家庭成员") % {"n": household.head_name},
-            "form_id": "member-form",
-            "version": member.version if member else None,
-            "cancel_url": reverse("households:detail", args=[household.pk]),
-        },
+        form,
+        household,
+        title=_("%(n)s户 · 家庭成员") % {"n": household.head_name},
+        form_id="member-form",
+        version=member.version if member else None,
     )
 
 
@@ -250,16 +257,8 @@ def house_edit(request: HttpRequest, pk: int, house_pk: int | None = None) -> Ht
             return redirect("households:detail", pk=household.pk)
         except ConflictError as exc:
             form.add_error(None, exc.message)
-    return render(
-        request,
-        "core/form_page.html",
-        {
-            "form": form,
-            "title": _("%(n)s户 · 房屋") % {"n": household.head_name},
-            "form_id": "house-form",
-            "version": version,
-            "cancel_url": reverse("households:detail", args=[household.pk]),
-        },
+    return _archive_form(
+        request, form, household, title=_("%(n)s户 · 房屋") % {"n": household.head_name}, form_id="house-form", version=version
     )
 
 
@@ -288,7 +287,5 @@ def category_edit(request: HttpRequest, pk: int, category_pk: int | None = None)
             return redirect("households:detail", pk=household.pk)
         except ValidationError as exc:
             _form_errors(form, exc)
-    return render(request, "core/form_page.html", {
-        "form": form, "title": _("%(n)s户 · 农户类别") % {"n": household.head_name}, "form_id": "category-form",
-        "cancel_url": reverse("households:detail", args=[household.pk]),
-    })  # fmt: skip
+    return _archive_form(request, form, household, title=_("%(n)s户 · 农户类别") % {"n": household.head_name},
+                         form_id="category-form")  # fmt: skip
