@@ -15,6 +15,8 @@ from core.crypto import blind_index
 from core.scoping import prefix_filter
 from households import validation
 from households.models import Household, HouseholdCategory, Member
+from regions.models import Level
+from regions.selectors import options as region_options
 
 SORTS = {
     "name": ("head_name", "id"),
@@ -41,8 +43,13 @@ class HouseholdFilterForm(forms.Form):
     needs_review = forms.BooleanField(label=_("身份证号待核实"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if user is not None:  # pages offer the user's towns and villages; the API takes a code
+            found = region_options(user.region_id or "", (Level.TOWN, Level.VILLAGE))
+            if found is not None:
+                self.fields["region"].widget = forms.Select(choices=[("", _("全部")), *found])
+                self.fields["region"].label = _("乡镇 / 村")
         cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("全部")), *choices(Table.HOUSEHOLD_CATEGORY)]
         cast(forms.ChoiceField, self.fields["structure_type"]).choices = [("", _("全部")), *choices(Table.STRUCTURE_TYPE)]
 

@@ -13,8 +13,7 @@ from households.idnumber import IdNumber, parse
 from households.models import House, Household
 from households.services import HouseholdInput
 from regions.models import Level, Region
-
-MAX_VILLAGE_CHOICES = 3000
+from regions.selectors import options as region_options
 
 
 class HouseholdForm(forms.Form):
@@ -46,12 +45,9 @@ class HouseholdForm(forms.Form):
         self.household = household
         cast(forms.ChoiceField, self.fields["categories"]).choices = choices(Table.HOUSEHOLD_CATEGORY)
         cast(forms.ChoiceField, self.fields["structure_type"]).choices = [("", "—"), *choices(Table.STRUCTURE_TYPE)]
-        villages = Region.objects.under(user.region_id or "").filter(level=Level.VILLAGE, is_active=True)
-        if villages.count() <= MAX_VILLAGE_CHOICES:
-            towns = dict(Region.objects.under(user.region_id or "").filter(level=Level.TOWN).values_list("code", "name"))
-            self.fields["village"] = forms.ChoiceField(
-                label=_("村"), choices=[("", "—")] + [(r.code, f"{towns.get(r.code[:9], '')} {r.name}") for r in villages]
-            )
+        villages = region_options(user.region_id or "", (Level.VILLAGE,))
+        if villages is not None:
+            self.fields["village"] = forms.ChoiceField(label=_("村"), choices=[("", "—"), *villages])
         else:
             self.fields["village"].help_text = _("填写 12 位村级区划代码")
         if household is not None:

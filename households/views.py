@@ -42,7 +42,7 @@ def _get(request: HttpRequest, pk: int) -> Household:
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
     qs = _visible(request)
-    form = filters.HouseholdFilterForm(request.GET or None)
+    form = filters.HouseholdFilterForm(request.GET or None, user=_user(request))
     data = form.cleaned_data if form.is_valid() else {}
     id_search = ""
     if request.method == "POST":  # ID numbers travel in the body, never in a URL
