@@ -15,6 +15,7 @@ VERBS = {
     "household.create": _("新建农户档案"),
     "household.update": _("修改农户档案"),
     "household.delete": _("删除农户档案"),
+    "household.change_head_id": _("更正户主身份证号"),
     "member.create": _("添加家庭成员"),
     "member.update": _("修改家庭成员"),
     "member.delete": _("删除家庭成员"),

@@ -40,3 +40,14 @@ def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
         yield from rows
         return
     raise UnreadableFile("只支持 .xlsx 和 .csv 文件")
+
+
+def estimate_rows(path: Path, original_name: str = "") -> int:
+    """Roughly how many rows a file has (lines of a CSV, the sheet's height), for progress bars."""
+    try:
+        if (original_name or path.name).lower().endswith(".csv"):
+            with path.open("rb") as fh:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)
+    except Exception:  # an unreadable file is reported by the real read
+        return 0

@@ -13,7 +13,7 @@ from audit.services import record
 from core.context import ActionContext, acting
 from exchange import household_export, household_import
 from exchange.models import ExportJob, ImportJob
-from exchange.readers import UnreadableFile
+from exchange.readers import UnreadableFile, estimate_rows
 from exchange.services import storage_dir
 from households import filters
 from households.models import Household
@@ -29,11 +29,14 @@ def _fail(model: type[ImportJob] | type[ExportJob], pk: str, message: str) -> No
 @task()
 def validate_import(job_id: str) -> None:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.VALIDATING, heartbeat_at=timezone.now())
+    estimate = estimate_rows(Path(job.file_path), job.original_name)  # for the progress bar only
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.VALIDATING, heartbeat_at=timezone.now(), total_rows=estimate
+    )
 
     def progress(rows: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(
-            processed_rows=rows, total_rows=max(rows, job.total_rows), heartbeat_at=timezone.now()
+            processed_rows=rows, total_rows=max(rows, estimate), heartbeat_at=timezone.now()
         )
 
     try:

@@ -328,6 +328,8 @@ def update_household(*, actor: User, household: Household, data: HouseholdInput,
         if blind_index(data.head_id.value) != locked.head_id_hash:
             if Household.objects.filter(head_id_hash=blind_index(data.head_id.value)).exists():
                 raise ValidationError({"head_id": _("该身份证号已在其他农户档案中使用")})
+            record("household.change_head_id", actor=actor, obj=locked, before={"head_id": mask_id_number(locked.head_id)},
+                   after={"head_id": mask_id_number(data.head_id.value)})  # fmt: skip
             locked.head_id = data.head_id.value  # so save_households finds it under the new number
             Household.objects.filter(pk=locked.pk).update(head_id_enc=locked.head_id_enc, head_id_hash=locked.head_id_hash)
         outcome = save_households(actor=actor, inputs=[data])[0]
