@@ -3,4 +3,4 @@ from django.urls import path
 from audit import views
 
 app_name = "audit"
-urlpatterns = [path("", views.search, name="search")]
+urlpatterns = [path("", views.search_view, name="search")]

@@ -115,4 +115,7 @@ class ExportJob(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"农户档案_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}.xlsx"
+        from exchange.exports import KINDS
+
+        title = KINDS[self.kind].filename if self.kind in KINDS else self.kind
+        return f"{title}_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}.xlsx"

@@ -107,10 +107,13 @@ def cancel_import(*, user: User, job: ImportJob) -> None:
     record("import.cancel", actor=user, obj=job, region_code=user.region_id or "")
 
 
-def start_export(*, user: User, params: dict[str, Any], unmasked: bool = False, reason: str = "") -> ExportJob:
+def start_export(
+    *, user: User, params: dict[str, Any], unmasked: bool = False, reason: str = "", kind: str = "households"
+) -> ExportJob:
+    from exchange.exports import KINDS
     from exchange.tasks import run_export
 
-    if not user.can(Cap.EXPORT):
+    if kind not in KINDS or not user.can(KINDS[kind].cap):
         raise PermissionDenied(_("您的角色无权导出数据。"))
     if unmasked:
         if not user.can(Cap.UNMASK):
@@ -119,7 +122,12 @@ def start_export(*, user: User, params: dict[str, Any], unmasked: bool = False, 
             raise ValidationError(_("导出完整号码须填写理由。"))
     with transaction.atomic():
         job = ExportJob.objects.create(
-            created_by=user, region_code=_user_region(user), params=params, unmasked=unmasked, reason=reason.strip()[:200]
+            created_by=user,
+            kind=kind,
+            region_code=_user_region(user),
+            params=params,
+            unmasked=unmasked,
+            reason=reason.strip()[:200],
         )
         transaction.on_commit(lambda: run_export.enqueue(str(job.pk)))
     return job

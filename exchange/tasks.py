@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from audit.services import record
 from core.context import ActionContext, acting
-from exchange import household_export, household_import
+from exchange import household_import
+from exchange.exports import KINDS
 from exchange.models import ExportJob, ImportJob
 from exchange.readers import UnreadableFile, estimate_rows
 from exchange.services import storage_dir
-from households import filters
-from households.models import Household
 
 log = logging.getLogger(__name__)
 ERROR_SAMPLE = 50  # rejected rows shown on the preview page; all of them are in the error file
@@ -107,7 +105,8 @@ def run_import(job_id: str) -> None:
 def run_export(job_id: str) -> None:
     job = ExportJob.objects.select_related("created_by").get(pk=job_id)
     user = job.created_by
-    qs = filters.apply(Household.objects.visible_to(user), job.params, scope=user.region_id or "")
+    kind = KINDS[job.kind]
+    qs = kind.queryset(user, job.params)
     ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, total_rows=qs.count())
     path = storage_dir("exports") / f"{job_id}.xlsx"
 
@@ -116,21 +115,12 @@ def run_export(job_id: str) -> None:
 
     try:
         with acting(ActionContext(source="export")):
-            count = household_export.export(path, qs, unmasked=job.unmasked, title="农户档案", on_progress=progress)
+            count = kind.write(path, qs, job.unmasked, progress)
             ExportJob.objects.filter(pk=job_id).update(
-                status=ExportJob.Status.DONE,
-                processed_rows=count,
-                total_rows=F("total_rows"),
-                file_path=str(path),
-                finished_at=timezone.now(),
+                status=ExportJob.Status.DONE, processed_rows=count, file_path=str(path), finished_at=timezone.now()
             )
-            record(
-                "export.households",
-                actor=user,
-                obj=job,
-                region_code=user.region_id or "",
-                after={"rows": count, "filters": job.params, "unmasked": job.unmasked, "reason": job.reason},
-            )
+            record(kind.verb, actor=user, obj=job, region_code=user.region_id or "",
+                   after={"rows": count, "filters": job.params, "unmasked": job.unmasked, "reason": job.reason})  # fmt: skip
     except Exception as exc:
         log.exception("export %s failed", job_id)
         _fail(ExportJob, job_id, f"导出失败：{exc}")

@@ -144,3 +144,25 @@ def test_unmasked_export_needs_reason_and_role(county_user, city_user, archive, 
     suide, _ = archive
     assert suide.head_id in str(CalamineWorkbook.from_path(job.file_path).get_sheet_by_index(0).to_python())
     assert Path(job.file_path).exists()
+
+
+def test_audit_export_is_scoped_and_only_for_auditors(archive, county_user, django_capture_on_commit_callbacks):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.roles import Role
+    from conftest import make_user
+
+    suide_auditor = make_user("sd_aud2", "610826", Role.AUDITOR)
+    mizhi_auditor = make_user("mz_aud2", "610827", Role.AUDITOR)
+    with pytest.raises(PermissionDenied):
+        start_export(user=county_user, params={}, kind="audit")
+    for auditor, sees in ((suide_auditor, True), (mizhi_auditor, False)):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = start_export(user=auditor, params={"verb": "household"}, kind="audit")
+        job.refresh_from_db()
+        assert job.status == ExportJob.Status.DONE, job.message
+        rows = CalamineWorkbook.from_path(job.file_path).get_sheet_by_index(0).to_python()
+        assert ("郝建国户" in str(rows)) == sees
+        assert job.filename.startswith("审计日志_")
+    response = client_for(suide_auditor).post(reverse("exchange:export_new") + "?verb=household", {"kind": "audit"})
+    assert response.status_code == 302

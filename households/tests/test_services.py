@@ -161,8 +161,9 @@ def test_member_edits_do_not_overwrite_each_other(county_user):
 def test_correcting_the_head_id_is_audited_and_keeps_the_archive(county_user):
     household = add_household(county_user)
     new_id = make_id(seq=999)
-    services.update_household(actor=county_user, household=household, data=household_input(head_id=new_id),
-                              version=household.version)
+    services.update_household(
+        actor=county_user, household=household, data=household_input(head_id=new_id), version=household.version
+    )
     household.refresh_from_db()
     assert household.head_id == new_id and Household.objects.count() == 1
     event = AuditEvent.objects.get(verb="household.change_head_id")
