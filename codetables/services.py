@@ -10,6 +10,7 @@ from audit.services import record
 from codetables.models import CodeItem
 from codetables.selectors import invalidate
 
+PROVINCE_CODE_LENGTH = 2
 FIELDS = ("table", "code", "name", "group", "sort_order", "is_active", "note")
 
 
@@ -17,6 +18,9 @@ FIELDS = ("table", "code", "name", "group", "sort_order", "is_active", "note")
 def save_item(*, actor: User, item: CodeItem) -> CodeItem:
     if not actor.can(Cap.MANAGE_CODES):
         raise PermissionDenied(_("您的角色无权维护代码表。"))
+    if len(actor.region_id or "") > PROVINCE_CODE_LENGTH:
+        # code tables serve the whole installation, so one level owns them
+        raise PermissionDenied(_("代码表由省级系统管理员维护，请联系省级管理员。"))
     before = None
     if item.pk:
         old = CodeItem.objects.get(pk=item.pk)

@@ -96,6 +96,7 @@ def test_admin_manages_users_and_code_tables_but_not_archive(db, client):
     from conftest import make_user
 
     admin = make_user("adm", "610826", Role.ADMIN)
+    province_admin = make_user("sx_adm", "61", Role.ADMIN)
     client.force_login(admin)
     assert client.get(reverse("households:list")).status_code == 403
     assert client.get(reverse("audit:search")).status_code == 403
@@ -114,10 +115,10 @@ def test_admin_manages_users_and_code_tables_but_not_archive(db, client):
         {"username": "new_town", "region": "610826100", "roles": ["town_staff"], "password": "Good#Pass2026", "is_active": "on"},
     )
     assert response.status_code == 302
-    response = client.post(
-        reverse("codetables:new"),
-        {"table": "structure_type", "code": "cave_hoop", "name": "箍窑", "sort_order": 50, "is_active": "on"},
-    )
+    item = {"table": "structure_type", "code": "cave_hoop", "name": "箍窑", "sort_order": 50, "is_active": "on"}
+    assert "省级系统管理员" in client.post(reverse("codetables:new"), item).content.decode()
+    client.force_login(province_admin)
+    response = client.post(reverse("codetables:new"), item)
     assert response.status_code == 302 and CodeItem.objects.filter(name="箍窑").exists()
 
 

@@ -166,3 +166,21 @@ def test_audit_export_is_scoped_and_only_for_auditors(archive, county_user, djan
         assert job.filename.startswith("审计日志_")
     response = client_for(suide_auditor).post(reverse("exchange:export_new") + "?verb=household", {"kind": "audit"})
     assert response.status_code == 302
+
+
+def test_user_management_and_import_jobs_are_scoped(county_user, neighbour_user, tmp_path, django_capture_on_commit_callbacks):
+    from accounts.roles import Role
+    from conftest import make_user
+    from exchange.services import create_import_job
+
+    suide_admin = make_user("sd_adm", "610826", Role.ADMIN)
+    mizhi_admin = make_user("mz_adm", "610827", Role.ADMIN)
+    assert "sd_county" in client_for(suide_admin).get(reverse("accounts:users")).content.decode()
+    assert "sd_county" not in client_for(mizhi_admin).get(reverse("accounts:users")).content.decode()
+    assert client_for(mizhi_admin).get(reverse("accounts:user_edit", args=[county_user.pk])).status_code == 404
+    path = tmp_path / "a.csv"
+    path.write_text("户主姓名,身份证号\n", encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create_import_job(user=county_user, path=path, original_name="a.csv")
+    assert client_for(county_user).get(reverse("exchange:import_detail", args=[job.pk])).status_code == 200
+    assert client_for(neighbour_user).get(reverse("exchange:import_detail", args=[job.pk])).status_code == 404
