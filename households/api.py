@@ -20,6 +20,7 @@ from core.views import user_of
 from households import filters, services
 from households import validation as v
 from households.models import House, Household, HouseholdCategory, Member
+from regions.selectors import name_of
 
 HOUSE_API_FIELDS = ["id", "household", "region_code", "is_dwelling", *[f for f in services.HOUSE_FIELDS], "version", "updated_at"]
 
@@ -131,7 +132,7 @@ def household_payload(h: Household) -> dict[str, Any]:
     return {
         "id": h.pk,
         "region_code": h.region_code,
-        "village_name": h.village.name,
+        "village_name": name_of(h.village_id),
         "region_edition": h.region_edition,
         "group_name": h.group_name,
         "archive_no": h.archive_no,
@@ -236,7 +237,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     serializer_class = HouseholdSerializer
 
     def get_queryset(self) -> QuerySet[Household]:
-        qs = with_category_codes(super().get_queryset().select_related("village"))
+        qs = with_category_codes(super().get_queryset())
         if self.action == "list":
             form = filters.HouseholdFilterForm(self.request.query_params or None)
             data = form.cleaned_data if form.is_valid() else {}

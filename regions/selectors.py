@@ -28,3 +28,16 @@ def _options(prefix: str, levels: tuple[Level, ...]) -> list[tuple[str, str]] | 
         (r.code, f"{towns.get(r.code[:9], '')} · {r.name}" if r.level == Level.VILLAGE else r.name)
         for r in regions.only("code", "name", "level")
     ]
+
+
+_NAMES: dict[str, str] = {}
+
+
+def name_of(code: str) -> str:
+    """A region's name from an in-process table (region names change once a year, with a new edition)."""
+    if code not in _NAMES:
+        if not _NAMES:
+            _NAMES.update(Region.objects.values_list("code", "name"))
+        if code not in _NAMES:
+            _NAMES[code] = Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
+    return _NAMES[code]
