@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from codetables.models import Table
@@ -78,10 +78,12 @@ def apply(qs: QuerySet[Household], data: Mapping[str, Any], *, scope: str = "") 
     if data.get("q"):
         qs = qs.filter(head_name__startswith=validation.compact(data["q"]))
     if data.get("category"):
-        categories = HouseholdCategory.objects.filter(code=data["category"], end_date__isnull=True)
-        if prefix:
-            categories = categories.filter(prefix_filter(prefix))
-        qs = qs.filter(id__in=categories.values("household_id"))
+        # A join, not IN (sub-query): a household has at most one active row per category, and the
+        # planner can then drive from the (code, region_code) index or from the household side.
+        condition = Q(categories__code=data["category"], categories__end_date__isnull=True)
+        if prefix:  # in the same filter() call, so it narrows the same join
+            condition &= prefix_filter(prefix, "categories__region_code")
+        qs = qs.filter(condition)
     if data.get("key_group") in ("0", "1"):
         qs = qs.filter(is_key_group=data["key_group"] == "1")
     if data.get("structure_type"):
