@@ -14,7 +14,7 @@ from codetables.selectors import choices
 from core.crypto import blind_index
 from core.scoping import prefix_filter
 from households import validation
-from households.models import Household, HouseholdCategory, Member
+from households.models import Household, Member
 from regions.models import Level
 from regions.selectors import options as region_options
 
