@@ -440,9 +440,6 @@ def sync_dwelling(household: Household, *, prefer: House | None = None) -> None:
     household.dwelling_structure, household.dwelling_year_built = structure, year
 
 
-SECRET_LABELS = {"head_id": _("身份证号"), "phone": _("联系电话"), "bank_account": _("银行账号")}
-
-
 def reveal(*, actor: User, obj: Household | Member, field_name: str, reason: str) -> str:
     """Show one personal number whole: needs the role, a reason, and leaves an audit event."""
     require(actor, Cap.UNMASK, obj.region_code)
