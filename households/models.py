@@ -10,9 +10,13 @@ from core.scoping import ScopedQuerySet
 
 
 class RegionOwned(models.Model):
-    """Rows that belong to a village. `region_code` leads the indexes of every large table."""
+    """Rows that belong to a village. `region_code` leads the indexes of every large table.
 
-    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    Each model declares its own region index: a plain B-tree serves the closed range that
+    core.scoping filters with, so the `_like` twin Django adds for `db_index=True` would only cost writes.
+    """
+
+    region_code = models.CharField(_("区划代码"), max_length=12)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -22,13 +26,16 @@ class RegionOwned(models.Model):
 
 class Household(RegionOwned):
     region_code = models.CharField(_("区划代码"), max_length=12)  # indexed as the lead of hh_region_* below
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"))
+    # Not indexed: regions are never deleted and lists filter on region_code (the village's full code).
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("村"), db_index=False
+    )
     region_edition = models.CharField(_("区划版本"), max_length=40, blank=True)
     group_name = models.CharField(_("组"), max_length=50, blank=True)
     archive_no = models.CharField(_("档案编号"), max_length=40, blank=True)
     head_name = models.CharField(_("户主姓名"), max_length=50)
     head_id_enc = models.BinaryField(editable=False)
-    head_id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    head_id_hash = models.CharField(max_length=64, editable=False)  # unique: hh_head_id_unique
     head_sex = models.CharField(_("性别"), max_length=1, blank=True)
     head_birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_needs_review = models.BooleanField(_("身份证号待核实"), default=False)
@@ -66,6 +73,8 @@ class Household(RegionOwned):
             models.Index(fields=["dwelling_year_built", "region_code"], name="hh_year_region"),
             models.Index(fields=["is_key_group", "region_code"], name="hh_key_region"),
         ]
+        # one household per head ID number (a constraint, not `unique=True`, so no `_like` index on a hash)
+        constraints = [models.UniqueConstraint(fields=["head_id_hash"], name="hh_head_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.head_name}户"
@@ -76,7 +85,8 @@ class Household(RegionOwned):
 
 
 class HouseholdCategory(RegionOwned):
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="categories")
+    # hhcat_unique leads with household_id, so the foreign key needs no index of its own
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="categories", db_index=False)
     code = models.CharField(_("类别"), max_length=40)
     source = models.CharField(_("认定部门"), max_length=60, blank=True)
     start_date = models.DateField(_("起始日期"), null=True, blank=True)
@@ -85,7 +95,10 @@ class HouseholdCategory(RegionOwned):
     class Meta:
         verbose_name = _("农户类别")
         # household_id and end_date ride in the index so category filters are index-only scans
-        indexes = [models.Index(fields=["code", "region_code"], name="hhcat_code_region", include=["household_id", "end_date"])]
+        indexes = [
+            models.Index(fields=["code", "region_code"], name="hhcat_code_region", include=["household_id", "end_date"]),
+            models.Index(fields=["region_code"], name="hhcat_region"),
+        ]
         constraints = [models.UniqueConstraint(fields=["household", "code", "start_date"], name="hhcat_unique")]
 
     def __str__(self) -> str:
@@ -111,6 +124,7 @@ class Member(RegionOwned):
 
     class Meta:
         verbose_name = _("家庭成员")
+        indexes = [models.Index(fields=["region_code"], name="member_region")]
         constraints = [
             models.UniqueConstraint(fields=["id_number_hash"], condition=~models.Q(id_number_hash=""), name="member_unique_id")
         ]

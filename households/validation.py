@@ -25,6 +25,8 @@ def text(raw: object) -> str:
     """NFKC (full-width to half-width) and trimmed; None and float NaN become empty."""
     if raw is None:
         return ""
+    if type(raw) is str and raw.isascii():
+        return raw.strip()  # ASCII is NFKC-stable
     if isinstance(raw, float) and raw != raw:
         return ""
     return unicodedata.normalize("NFKC", str(raw)).strip()
