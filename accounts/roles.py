@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     TOWN_STAFF = "town_staff", _("乡镇工作人员")
     VILLAGE_CADRE = "village_cadre", _("村干部")
     APPRAISER = "appraiser", _("鉴定人员")
+    SAMPLER = "sampler", _("第三方抽查机构")
     AUDITOR = "auditor", _("审计员")
     ADMIN = "admin", _("系统管理员")
 
@@ -27,14 +28,43 @@ class Cap(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_CODES = "manage_codes"
+    MANAGE_TRAINING = "manage_training"
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # start inspection campaigns, draw samples
+    INSPECT = "inspect"  # record inspections
+    APPRAISE = "appraise"  # record appraisals
+    RESAMPLE = "resample"  # third-party re-appraisal of sampled houses
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.SUPERVISOR: frozenset({Cap.VIEW_ARCHIVE, Cap.EXPORT}),
-    Role.COUNTY_STAFF: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.IMPORT, Cap.EXPORT, Cap.UNMASK}),
-    Role.TOWN_STAFF: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.IMPORT, Cap.EXPORT, Cap.UNMASK}),
-    Role.VILLAGE_CADRE: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.EXPORT}),
-    Role.APPRAISER: frozenset({Cap.VIEW_ARCHIVE}),
+    Role.COUNTY_STAFF: frozenset(
+        {
+            Cap.VIEW_ARCHIVE,
+            Cap.EDIT_ARCHIVE,
+            Cap.IMPORT,
+            Cap.EXPORT,
+            Cap.UNMASK,
+            Cap.MANAGE_TRAINING,
+            Cap.MANAGE_CAMPAIGNS,
+            Cap.INSPECT,
+        }
+    ),
+    Role.TOWN_STAFF: frozenset(
+        {
+            Cap.VIEW_ARCHIVE,
+            Cap.EDIT_ARCHIVE,
+            Cap.IMPORT,
+            Cap.EXPORT,
+            Cap.UNMASK,
+            Cap.MANAGE_TRAINING,
+            Cap.MANAGE_CAMPAIGNS,
+            Cap.INSPECT,
+        }
+    ),
+    Role.VILLAGE_CADRE: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.EXPORT, Cap.INSPECT}),
+    Role.APPRAISER: frozenset({Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.INSPECT}),
+    # A sampling firm sees the houses of its sample only (inspections.selectors) and re-appraises them.
+    Role.SAMPLER: frozenset({Cap.RESAMPLE}),
     # The auditor reads the trail and changes no business data.
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
     # The administrator manages accounts and code tables, and does not administer the audit log.

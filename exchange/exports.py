@@ -73,7 +73,39 @@ def _write_audit(path: Path, qs: QuerySet[AuditEvent], unmasked: bool, progress:
                            widths=[10, 20, 14, 15, 8, 16, 22, 10, 24, 14, 6, 50, 50], on_progress=progress)  # fmt: skip
 
 
+TRAINING_HEADER = ["姓名/单位", "类别", "工作单位", "资质/证书编号", "所属区划", "身份证号", "培训班", "培训类别", "证书编号",
+                   "发证日期", "有效期至", "考核合格"]  # fmt: skip
+
+
+def _training(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
+    from training.selectors import ledger
+
+    return ledger(user, params)
+
+
+def _training_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
+    from core.masking import mask_id_number
+    from regions.selectors import name_of, short_code
+    from training.models import TrainingRecord
+
+    for t in qs.iterator(chunk_size=2000):
+        ident = t.id_number if unmasked else mask_id_number(t.id_number)
+        person = [t.name, t.get_kind_display(), t.organisation, t.licence_no, name_of(short_code(t.region_code)), ident]
+        records = TrainingRecord.objects.filter(trainee=t).select_related("course").order_by("-issued_on")
+        rows = [[r.course.title, r.course.get_kind_display(), r.certificate_no, r.issued_on, r.valid_until,
+                 "是" if r.passed else "否"] for r in records]  # fmt: skip
+        for row in rows or [[""] * 6]:
+            yield person + row
+
+
+def _write_training(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
+    rows = _training_rows(qs, unmasked)
+    return write_rows_fast(path, title="培训台账", header=TRAINING_HEADER, rows=rows, text_columns=[3, 5, 8],
+                           widths=[16, 10, 20, 18, 14, 20, 28, 14, 16, 12, 12, 8], on_progress=progress)  # fmt: skip
+
+
 KINDS: dict[str, ExportKind] = {
     "households": ExportKind(Cap.EXPORT, "农户档案", "export.households", _households, _write_households, "农户档案"),
     "audit": ExportKind(Cap.VIEW_AUDIT, "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
+    "training": ExportKind(Cap.EXPORT, "培训台账", "export.training", _training, _write_training, "培训台账"),
 }

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import require
 from accounts.roles import Cap
 from audit.services import Event, record, record_many
 from codetables.models import Table
@@ -51,16 +52,6 @@ class Outcome:
     household: Household | None = None
     reason: str = ""
     household_id: int | None = None
-
-
-def require(actor: User | None, cap: Cap, region_code: str) -> None:
-    """Commands run without an actor (system work); everyone else needs the capability and the scope."""
-    if actor is None:
-        return
-    if not actor.can(cap):
-        raise PermissionDenied(_("您的角色无权进行此操作。"))
-    if not actor.covers(region_code):
-        raise PermissionDenied(_("该区划不在您的管辖范围内。"))
 
 
 def key_category_codes() -> frozenset[str]:
