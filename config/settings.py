@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "audit",
     "households",
     "exchange",
+    "training",
+    "inspections",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -21,6 +21,15 @@ def user_of(request: HttpRequest) -> User:
 def require_cap(request: HttpRequest, cap: Cap) -> None:
     if not user_of(request).can(cap):
         raise PermissionDenied(_("您的角色无权访问此页面。"))
+
+
+def form_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors by name, the rest at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 @login_required

@@ -20,7 +20,7 @@ from codetables.selectors import names
 from core.errors import ConflictError
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.paging import paginate
-from core.views import require_cap
+from core.views import form_errors, require_cap
 from households import filters, services
 from households.forms import CategoryForm, HouseForm, HouseholdForm, MemberForm, RevealForm
 from households.models import Household, Member
@@ -109,14 +109,6 @@ def _archive_form(
     })  # fmt: skip
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_cap(request, Cap.EDIT_ARCHIVE)
@@ -150,7 +142,7 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except ConflictError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
     title = _("编辑农户档案：%(n)s") % {"n": household.head_name} if household else _("新建农户档案")
     cancel = reverse("households:detail", args=[household.pk]) if household else reverse("households:list")
     return render(
@@ -217,7 +209,7 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
         except ConflictError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
     return _archive_form(
         request,
         form,
@@ -286,6 +278,6 @@ def category_edit(request: HttpRequest, pk: int, category_pk: int | None = None)
             messages.success(request, _("农户类别已保存。"))
             return redirect("households:detail", pk=household.pk)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
     return _archive_form(request, form, household, title=_("%(n)s户 · 农户类别") % {"n": household.head_name},
                          form_id="category-form")  # fmt: skip

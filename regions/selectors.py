@@ -41,3 +41,11 @@ def name_of(code: str) -> str:
         if code not in _NAMES:
             _NAMES[code] = Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
     return _NAMES[code]
+
+
+def short_code(code: str) -> str:
+    """A zero-padded 12-digit code back to its region's own code: 610826000000 → 610826."""
+    for length in (2, 4, 6, 9):
+        if set(code[length:]) <= {"0"}:
+            return code[:length]
+    return code

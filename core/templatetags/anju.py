@@ -73,3 +73,17 @@ def field_label(name: str) -> str:
     from audit.labels import FIELDS
 
     return str(FIELDS.get(name, name))
+
+
+@register.filter
+def region_name(code: str) -> str:
+    """The name of the region a (possibly zero-padded) code stands for."""
+    from regions.selectors import name_of, short_code
+
+    return name_of(short_code(code or "")) or code
+
+
+@register.simple_tag
+def pick(form: Any, names: str) -> list[BoundField]:
+    """Some of a form's fields, by name, for pages that lay a form out in sections."""
+    return [form[name] for name in names.split(",")]

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Cap
+from codetables.models import Table
+from codetables.selectors import names
+from core.paging import paginate
+from core.views import form_errors, require_cap, user_of
+from households.models import House, Household
+from inspections import grading, quantitative, selectors, services, weekly_xlsx
+from inspections.forms import AppraisalForm, CampaignForm, InspectionForm, WeeklyForm
+from inspections.models import Appraisal, AppraisalTask, AppraisalTaskStatus, Inspection, InspectionTask, TaskStatus
+from training.models import PersonKind, Trainee
+
+
+def _require_any(request: HttpRequest, *caps: Cap) -> None:
+    if not any(user_of(request).can(c) for c in caps):
+        raise PermissionDenied(_("您的角色无权访问此页面。"))
+
+
+@login_required
+def campaigns(request: HttpRequest) -> HttpResponse:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    page = paginate(selectors.campaigns_for(user_of(request)), request.GET.get("page"))
+    return render(request, "inspections/campaigns.html", {"page": page, "today": timezone.localdate()})
+
+
+@login_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    require_cap(request, Cap.MANAGE_CAMPAIGNS)
+    user = user_of(request)
+    form = CampaignForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = services.start_campaign(actor=user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            form_errors(form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+        else:
+            messages.success(request, _("排查工作已发起，共生成 %(n)d 户排查任务。") % {"n": campaign.task_count})
+            return redirect("inspections:campaign", pk=campaign.pk)
+    return render(request, "core/form_page.html", {"form": form, "title": _("发起排查"), "form_id": "campaign-form"})
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
+    campaign = get_object_or_404(selectors.campaigns_for(user), pk=pk)
+    prefix = selectors.view_prefix(user, campaign, request.GET.get("unit", ""))
+    today = timezone.localdate()
+    rows, total = selectors.progress(campaign, prefix, today)
+    pending = None
+    if len(prefix) == 12:  # a village: the households still to inspect
+        tasks = InspectionTask.objects.filter(campaign=campaign, region_code=prefix, status=TaskStatus.PENDING)
+        pending = paginate(
+            Household.objects.filter(pk__in=tasks.values("household_id")).order_by("group_name", "head_name"),
+            request.GET.get("page"),
+        )
+    trail = [prefix[:n] for n in selectors.LEVEL_LENGTHS if len(campaign.scope) <= n <= len(prefix)]
+    return render(request, "inspections/campaign.html", {
+        "campaign": campaign, "rows": rows, "total": total, "prefix": prefix, "pending": pending, "trail": trail,
+        "today": today, "leaf": len(prefix) == 9,
+    })  # fmt: skip
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    return get_object_or_404(Household.objects.visible_to(user_of(request)), pk=pk)
+
+
+@login_required
+def inspect(request: HttpRequest, pk: int) -> HttpResponse:
+    require_cap(request, Cap.INSPECT)
+    user = user_of(request)
+    household = _household(request, pk)
+    form = InspectionForm(request.POST or None, initial={"uid": uuid.uuid4(), "inspector_name": user.display_name})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.InspectionInput(
+            household_id=household.pk, inspected_on=d["inspected_on"], verdict=d["verdict"], uid=d["uid"],
+            inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"], answers=form.answers(),
+            household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
+        )  # fmt: skip
+        try:
+            inspection, created = services.record_inspection(actor=user, data=data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            if created:
+                messages.success(request, _("排查记录已保存。") + (
+                    _("该房屋疑似不安全，已生成鉴定任务。") if inspection.verdict == "suspect" else ""))  # fmt: skip
+            return redirect("households:detail", pk=household.pk)
+    return render(request, "inspections/inspect.html", {"form": form, "household": household})
+
+
+@login_required
+def household_safety(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household page's section on house safety: grades, inspections, appraisals (loaded by htmx)."""
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    household = _household(request, pk)
+    houses = list(household.houses.select_related("safety").order_by("-is_dwelling", "id"))
+    return render(request, "inspections/_household_safety.html", {
+        "h": household, "houses": houses,
+        "inspections": Inspection.objects.filter(household=household).order_by("-inspected_on", "-id")[:20],
+        "appraisals": Appraisal.objects.filter(household=household).order_by("-appraised_on", "-id")[:20],
+        "pending": AppraisalTask.objects.filter(household=household, status=AppraisalTaskStatus.PENDING).exists(),
+    })  # fmt: skip
+
+
+@login_required
+def appraisal_tasks(request: HttpRequest) -> HttpResponse:
+    _require_any(request, Cap.APPRAISE, Cap.VIEW_ARCHIVE)
+    qs = (
+        AppraisalTask.objects.visible_to(user_of(request))
+        .filter(status=AppraisalTaskStatus.PENDING)
+        .select_related("household", "house", "inspection")
+        .order_by("created_at", "id")
+    )
+    return render(request, "inspections/appraisal_tasks.html", {"page": paginate(qs, request.GET.get("page"))})
+
+
+def _appraiser_choices(user: Any) -> list[tuple[int, str]]:
+    people = Trainee.objects.filter(kind=PersonKind.APPRAISER, is_active=True)
+    region = user.region_id or ""
+    ancestors = [region[:n].ljust(12, "0") for n in selectors.LEVEL_LENGTHS if n <= len(region)]
+    people = people.filter(selectors.prefix_filter(region)) | people.filter(region_code__in=ancestors)
+    return [(t.pk, f"{t.name}（{t.organisation}）" if t.organisation else t.name) for t in people.order_by("name")]
+
+
+@login_required
+def appraise(request: HttpRequest, house_pk: int) -> HttpResponse:
+    require_cap(request, Cap.APPRAISE)
+    user = user_of(request)
+    house = get_object_or_404(House.objects.visible_to(user).select_related("household"), pk=house_pk)
+    choices = _appraiser_choices(user)
+    mine = Trainee.objects.filter(user=user).values_list("pk", flat=True).first()
+    form = AppraisalForm(request.POST or None, appraisers=choices,
+                         initial={"uid": uuid.uuid4(), "appraisers": [mine] if mine else []})  # fmt: skip
+    components = {k: (request.POST.get(f"c_{k}") or None) for k in grading.applicable(house.structure_type)}
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = services.AppraisalInput(
+            house_id=house.pk, appraised_on=d["appraised_on"], components=components, prevention=d["prevention"],
+            appraiser_ids=[int(x) for x in d["appraisers"]], organisation=d["organisation"], uid=d["uid"],
+            site_dangerous=d["site_dangerous"], site_note=d["site_note"], raised_to=d["raised_to"],
+            raise_reason=d["raise_reason"], conclusion=d["conclusion"],
+            component_notes={k: request.POST.get(f"n_{k}", "")[:500] for k in components if request.POST.get(f"n_{k}")},
+            quantitative_counts=_counts(request.POST),
+        )  # fmt: skip
+        try:
+            appraisal, _created = services.record_appraisal(actor=user, data=data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("鉴定已保存：%(g)s级。") % {"g": appraisal.grade})
+            return redirect("inspections:appraisal", pk=appraisal.pk)
+    return render(request, "inspections/appraise.html", {
+        "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
+        "structure": house.structure_type, "structure_name": names(Table.STRUCTURE_TYPE).get(house.structure_type, ""),
+        "components": [grading.BY_KEY[k] for k in grading.applicable(house.structure_type)], "picked": components,
+        "quant_rows": QUANT_ROWS,
+    })  # fmt: skip
+
+
+QUANT_ROWS = [
+    ("foundation", "地基基础（构件）"),
+    *[(k, f"上部承重结构：{label}") for k, label in quantitative.MEMBER_LABELS.items()],
+    ("enclosure", "围护结构（构件）"),
+]
+
+
+def _counts(post: Any) -> dict[str, Any] | None:
+    """The 2009 method's member counts from the form (`q_<part>_d` / `q_<part>_n`), when any were given."""
+
+    def pair(key: str) -> tuple[int, int]:
+        try:
+            return int(post.get(f"q_{key}_d") or 0), int(post.get(f"q_{key}_n") or 0)
+        except ValueError:
+            raise ValidationError({"quantitative": _("定量方法的构件数须为整数。")}) from None
+
+    if not any(post.get(k) for k in post if k.startswith("q_")):
+        return None
+    return {"foundation": pair("foundation"), "enclosure": pair("enclosure"),
+            "members": {k: pair(k) for k in quantitative.MEMBER_WEIGHTS}}  # fmt: skip
+
+
+@login_required
+def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE)
+    appraisal = get_object_or_404(Appraisal.objects.visible_to(user_of(request)).select_related("house", "household"), pk=pk)
+    rows = [
+        (c, appraisal.components.get(c.key), appraisal.component_notes.get(c.key, ""))
+        for c in grading.COMPONENTS
+        if c.key in appraisal.components
+    ]
+    result = grading.Result(appraisal.computed_grade, appraisal.rule, tuple(
+        k for k, g in appraisal.components.items() if g and g.upper() == appraisal.computed_grade) or (
+        ("site",) if appraisal.rule == "R1" else ()))  # fmt: skip
+    return render(request, "inspections/appraisal.html", {
+        "a": appraisal, "rows": rows, "explanation": result.explanation,
+        "structure_name": names(Table.STRUCTURE_TYPE).get(appraisal.structure_type, appraisal.structure_type),
+    })  # fmt: skip
+
+
+@login_required
+def weekly(request: HttpRequest) -> HttpResponse | FileResponse:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
+    visible = selectors.campaigns_for(user)
+    form = WeeklyForm(request.GET or None, campaigns=[(c.pk, c.name) for c in visible[:50]])
+    d = form.cleaned_data if form.is_valid() else {}
+    week_end = d.get("week_end") or selectors.last_thursday(timezone.localdate())
+    campaign = visible.filter(pk=d["campaign"]).first() if d.get("campaign") else None
+    prefix = request.GET.get("unit", "")
+    if not (prefix.startswith(user.region_id or "-") and len(prefix) in selectors.LEVEL_LENGTHS):
+        prefix = user.region_id or ""
+    table = selectors.weekly_table(prefix, week_end, campaign)
+    if request.GET.get("format") == "xlsx":
+        return _weekly_file(table)
+    query = request.GET.copy()
+    query.pop("unit", None)
+    return render(request, "inspections/weekly.html", {
+        "form": form, "table": table, "groups": weekly_xlsx.GROUPS, "query": query.urlencode(),
+        "drill": len(prefix) < 9,
+    })  # fmt: skip
+
+
+def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
+    tmp = Path(tempfile.mkdtemp()) / "weekly.xlsx"
+    weekly_xlsx.write(tmp, table)
+    name = f"农户住房安全排查情况统计表_{table.week_end:%Y%m%d}.xlsx"
+    return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
