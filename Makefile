@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(PY) manage.py load_regions
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py generate_demo --households $(HOUSEHOLDS) --if-empty
+	$(PY) manage.py generate_demo_safety
 	./scripts/serve.sh
 
 serve: $(STAMP)

@@ -135,3 +135,16 @@ def test_second_opinion_numbers_are_stored(county_user: Any, appraiser_user: Any
     appraisal = appraise(appraiser_user, household, [trained_appraiser],
                          quantitative_counts={"members": {"walls": (1, 10)}})  # fmt: skip
     assert appraisal.quantitative["grade"] == "B" and appraisal.quantitative["ratios"]["superstructure"] == "0.1000"
+
+
+def test_demo_inspects_a_share_and_appraises_suspects_through_the_services(county_user: Any) -> None:
+    from households.demo import generate as generate_households
+    from inspections.demo import generate
+
+    generate_households(county="610826", count=300, seed=7)
+    made = generate(county="610826", share=0.5, suspect_share=0.3, seed=7)
+    assert made["inspections"] == Inspection.objects.count() == 150
+    assert made["appraisals"] == Appraisal.objects.count() > 0
+    assert HouseSafety.objects.exclude(grade="").count() == made["appraisals"]
+    assert InspectionTask.objects.filter(status="done").count() == 150
+    assert generate(county="610826", seed=7) == {"inspections": 0, "appraisals": 0}  # a second run adds nothing

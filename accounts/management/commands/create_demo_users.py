@@ -20,6 +20,7 @@ DEMO_USERS = [
     ("sd_admin", "610826", [Role.ADMIN], "绥德县系统管理员"),
     ("sd_town", "610826100", [Role.TOWN_STAFF], "名州镇工作人员"),
     ("sd_village", None, [Role.VILLAGE_CADRE], "村干部"),
+    ("sd_sampler", "610826", [Role.SAMPLER], "第三方抽查机构（陕西华安工程检测）"),
     ("mz_county", "610827", [Role.COUNTY_STAFF], "米脂县住建局（邻县）"),
 ]
 
