@@ -34,6 +34,9 @@ class User(AbstractUser):
             self._caps = cached
         return cached
 
+    def has_role(self, role: str) -> bool:
+        return role in self.role_set
+
     def can(self, cap: Cap) -> bool:
         return self.is_active and cap in self.caps
 

@@ -23,3 +23,8 @@ def mask_bank_account(value: str) -> str:
     if len(value) <= 8:
         return "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """王建国 -> 王**: the surname only, for lists handed outside and the public label page."""
+    return value[:1] + "*" * (len(value) - 1) if value else ""

@@ -9,11 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from decimal import Decimal
 
 from accounts.models import User
 from households.models import Household
-from inspections import grading
-from inspections.models import AppraisalTask, AppraisalTaskStatus, Campaign, CampaignKind, Measure, Prevention, Verdict
+from inspections import grading, sampling
+from inspections.models import (
+    AppraisalTask,
+    AppraisalTaskStatus,
+    Campaign,
+    CampaignKind,
+    Measure,
+    Prevention,
+    StratumLevel,
+    Verdict,
+)
 from inspections.services import AppraisalInput, InspectionInput, record_appraisal, record_inspection, start_campaign
 from training.models import CourseKind, PersonKind, Trainee
 from training.services import add_records, save_course, save_trainee
@@ -46,13 +56,14 @@ def _people(county: str, day: dt.date) -> list[Trainee]:
             person.save(update_fields=["user"])
         people.append(person)
     start = day - dt.timedelta(days=120)
-    for title, kind, who in (
+    courses: tuple[tuple[str, str, list[Trainee]], ...] = (
         ("农村房屋安全性鉴定培训班", CourseKind.APPRAISAL, people[:3]),
         ("农村住房安全排查业务培训", CourseKind.INSPECTION, people[3:]),
-    ):
+    )
+    for title, course_kind, who in courses:
         course = save_course(
             actor=None, course=None,
-            data={"title": f"{start.year}年{title}", "kind": kind, "organiser": "榆林市住房和城乡建设局",
+            data={"title": f"{start.year}年{title}", "kind": course_kind, "organiser": "榆林市住房和城乡建设局",
                   "start_date": start, "end_date": start + dt.timedelta(days=1), "region_code": region, "hours": 16},
         )  # fmt: skip
         add_records(actor=None, course=course, trainees=who, certificate_prefix=f"YL{start.year}-")
@@ -77,7 +88,8 @@ def generate(
     day = today or dt.date.today()
     if Campaign.objects.filter(scope=county).exists():
         return {"inspections": 0, "appraisals": 0}
-    appraisers = _people(county, day)[:2]
+    people = _people(county, day)
+    appraisers = people[:2]
     start = day - dt.timedelta(days=40)
     campaign = start_campaign(actor=None, name=f"{day.year}年农村住房安全隐患排查", kind=CampaignKind.ANNUAL, scope=county,
                               start_date=start, deadline=day + dt.timedelta(days=20))  # fmt: skip
@@ -110,4 +122,26 @@ def generate(
             appraisals += 1
         if progress and n % 200 == 0:
             progress(n)
+    _sample(county, day, rng, people[2])
     return {"inspections": inspections, "appraisals": appraisals}
+
+
+def _sample(county: str, day: dt.date, rng: random.Random, firm: Trainee) -> None:
+    """A 10% third-party sample by town, two thirds of it re-appraised, a few grades disagreeing."""
+    sampler = User.objects.filter(username="sd_sampler").first()
+    if sampler is None or firm.user_id != sampler.pk:
+        return
+    plan = sampling.create_plan(actor=None, data=sampling.PlanInput(
+        name=f"{day.year}年第三方抽查（第一批）", scope=county, stratum_level=StratumLevel.TOWN, seed=day.year,
+        ratio=Decimal(10), appraised_from=day - dt.timedelta(days=60), appraised_to=day, firm=firm.organisation,
+        sampler_ids=[sampler.pk],
+    ))  # fmt: skip
+    for item in plan.items.select_related("original", "house", "plan").order_by("id"):
+        if rng.random() < 0.66:
+            original = item.original.components
+            worst = rng.choice("bcd") if rng.random() < 0.2 else max(g for g in original.values() if g)
+            sampling.resample(actor=sampler, item=item, data=AppraisalInput(
+                house_id=item.house_id, appraised_on=day, components=_components(rng, item.house.structure_type, worst),
+                prevention=Prevention.PARTLY, appraiser_ids=[firm.pk], organisation=firm.organisation,
+                conclusion="第三方抽查复核", source="field",
+            ))  # fmt: skip

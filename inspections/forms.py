@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from inspections.grading import GRADES
-from inspections.models import RISK_PARTS, CampaignKind, Measure, Prevention, Verdict
+from inspections.models import RISK_PARTS, CampaignKind, Measure, Prevention, StratumLevel, Verdict
 from regions.models import Level
 from regions.selectors import options as region_options
 
@@ -33,10 +33,14 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = self.scope_choices(user)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def scope_choices(user: User) -> list[tuple[str, str]]:
         own = user.region_id or ""
         towns = region_options(own, (Level.COUNTY, Level.TOWN)) or []
         label = user.region.name if user.region else own
-        self.fields["scope"].choices = [(own, f"{label}（全部）"), *[(c, n) for c, n in towns if c != own]]  # type: ignore[attr-defined]
+        return [(own, f"{label}（全部）"), *[(c, n) for c, n in towns if c != own]]
 
 
 class InspectionForm(forms.Form):
@@ -90,3 +94,23 @@ class WeeklyForm(forms.Form):
     def __init__(self, *args: Any, campaigns: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["campaign"].choices = [("", "全部（本年度）"), *campaigns]  # type: ignore[attr-defined]
+
+
+class SamplingPlanForm(forms.Form):
+    name = forms.CharField(label=_("抽查名称"), max_length=100, help_text=_("如：2026年第三方抽查（第一批）"))
+    scope = forms.ChoiceField(label=_("抽查范围"))
+    stratum_level = forms.ChoiceField(label=_("分层"), choices=StratumLevel.choices, initial=StratumLevel.TOWN)
+    ratio = forms.DecimalField(label=_("抽样比例（%）"), max_digits=5, decimal_places=2, required=False,
+                               help_text=_("与“每层抽取户数”二选一"))  # fmt: skip
+    size = forms.IntegerField(label=_("每层抽取户数"), min_value=1, required=False)
+    seed = forms.IntegerField(label=_("随机种子"), min_value=0, max_value=2**31 - 1,
+                              help_text=_("相同的种子和鉴定数据抽出相同的样本，可复核抽样过程"))  # fmt: skip
+    appraised_from = forms.DateField(label=_("鉴定日期自"), widget=DATE)
+    appraised_to = forms.DateField(label=_("鉴定日期至"), widget=DATE, initial=dt.date.today)
+    firm = forms.CharField(label=_("抽查机构"), max_length=100)
+    samplers = forms.MultipleChoiceField(label=_("抽查机构账号"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, user: User, samplers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = CampaignForm.scope_choices(user)  # type: ignore[attr-defined]
+        self.fields["samplers"].choices = samplers  # type: ignore[attr-defined]

@@ -244,3 +244,69 @@ class HouseSafety(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.grade or '-'}"
+
+
+class StratumLevel(models.TextChoices):
+    COUNTY = "county", _("按县分层")
+    TOWN = "town", _("按乡镇分层")
+
+
+STRATUM_LENGTH = {StratumLevel.COUNTY: 6, StratumLevel.TOWN: 9}
+
+
+class SamplingPlan(models.Model):
+    """A third-party sample (第三方抽查): a reproducible stratified random draw of appraised houses."""
+
+    name = models.CharField(_("抽查名称"), max_length=100)
+    scope = models.CharField(_("抽查范围"), max_length=12)
+    region_code = models.CharField(max_length=12)
+    stratum_level = models.CharField(_("分层"), max_length=8, choices=StratumLevel.choices, default=StratumLevel.TOWN)
+    ratio = models.DecimalField(_("抽样比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    size = models.PositiveIntegerField(_("每层抽取户数"), null=True, blank=True)
+    seed = models.PositiveIntegerField(_("随机种子"))
+    appraised_from = models.DateField(_("鉴定日期自"))
+    appraised_to = models.DateField(_("鉴定日期至"))
+    firm = models.CharField(_("抽查机构"), max_length=100)
+    samplers = models.ManyToManyField("accounts.User", related_name="sampling_plans", verbose_name=_("抽查机构账号"))
+    population = models.PositiveIntegerField(_("鉴定户数"), default=0)
+    item_count = models.PositiveIntegerField(_("抽取户数"), default=0)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("第三方抽查")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleStatus(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    DONE = "done", _("已复核")
+
+
+class SampleItem(models.Model):
+    plan = models.ForeignKey(SamplingPlan, on_delete=models.CASCADE, related_name="items")
+    stratum = models.CharField(_("分层"), max_length=12)
+    original = models.ForeignKey(Appraisal, on_delete=models.PROTECT, related_name="+", verbose_name=_("原鉴定"))
+    house = models.ForeignKey("households.House", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=12)
+    status = models.CharField(_("状态"), max_length=8, choices=SampleStatus.choices, default=SampleStatus.PENDING)
+    review = models.OneToOneField(
+        Appraisal, null=True, blank=True, on_delete=models.SET_NULL, related_name="sample_item", verbose_name=_("复核鉴定")
+    )
+    agrees = models.BooleanField(_("等级一致"), null=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("抽查样本")
+        constraints = [models.UniqueConstraint(fields=["plan", "house"], name="sample_once_per_plan")]
+        indexes = [models.Index(fields=["plan", "stratum", "status"], name="sample_plan_stratum")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.house_id} {self.get_status_display()}"

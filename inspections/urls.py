@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections import views
+from inspections import sampling_views, views
 
 app_name = "inspections"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("houses/<int:house_pk>/appraise/", views.appraise, name="appraise"),
     path("appraisals/<int:pk>/", views.appraisal_detail, name="appraisal"),
     path("weekly/", views.weekly, name="weekly"),
+    path("sampling/", sampling_views.plans, name="sampling_plans"),
+    path("sampling/new/", sampling_views.plan_new, name="sampling_new"),
+    path("sampling/<int:pk>/", sampling_views.plan_detail, name="sampling_plan"),
+    path("sampling/<int:pk>/disagreements/", sampling_views.disagreements, name="sampling_disagreements"),
+    path("sampling/items/<int:pk>/review/", sampling_views.review, name="sampling_review"),
 ]

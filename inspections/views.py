@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,23 +144,37 @@ def appraise(request: HttpRequest, house_pk: int) -> HttpResponse:
     require_cap(request, Cap.APPRAISE)
     user = user_of(request)
     house = get_object_or_404(House.objects.visible_to(user).select_related("household"), pk=house_pk)
-    choices = _appraiser_choices(user)
+
+    def save(data: services.AppraisalInput) -> Appraisal:
+        return services.record_appraisal(actor=user, data=data)[0]
+
+    return appraisal_page(request, house, _appraiser_choices(user), save)
+
+
+def appraisal_page(
+    request: HttpRequest,
+    house: House,
+    choices: list[tuple[int, str]],
+    save: Callable[[services.AppraisalInput], Appraisal],
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The national appraisal form for one house, used for appraisals and for third-party re-appraisals."""
+    user = user_of(request)
     mine = Trainee.objects.filter(user=user).values_list("pk", flat=True).first()
     form = AppraisalForm(request.POST or None, appraisers=choices,
                          initial={"uid": uuid.uuid4(), "appraisers": [mine] if mine else []})  # fmt: skip
     components = {k: (request.POST.get(f"c_{k}") or None) for k in grading.applicable(house.structure_type)}
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        data = services.AppraisalInput(
-            house_id=house.pk, appraised_on=d["appraised_on"], components=components, prevention=d["prevention"],
-            appraiser_ids=[int(x) for x in d["appraisers"]], organisation=d["organisation"], uid=d["uid"],
-            site_dangerous=d["site_dangerous"], site_note=d["site_note"], raised_to=d["raised_to"],
-            raise_reason=d["raise_reason"], conclusion=d["conclusion"],
-            component_notes={k: request.POST.get(f"n_{k}", "")[:500] for k in components if request.POST.get(f"n_{k}")},
-            quantitative_counts=_counts(request.POST),
-        )  # fmt: skip
         try:
-            appraisal, _created = services.record_appraisal(actor=user, data=data)
+            appraisal = save(services.AppraisalInput(
+                house_id=house.pk, appraised_on=d["appraised_on"], components=components, prevention=d["prevention"],
+                appraiser_ids=[int(x) for x in d["appraisers"]], organisation=d["organisation"], uid=d["uid"],
+                site_dangerous=d["site_dangerous"], site_note=d["site_note"], raised_to=d["raised_to"],
+                raise_reason=d["raise_reason"], conclusion=d["conclusion"],
+                component_notes={k: request.POST.get(f"n_{k}", "")[:500] for k in components if request.POST.get(f"n_{k}")},
+                quantitative_counts=_counts(request.POST),
+            ))  # fmt: skip
         except ValidationError as exc:
             form_errors(form, exc)
         else:
@@ -169,7 +184,7 @@ def appraise(request: HttpRequest, house_pk: int) -> HttpResponse:
         "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
         "structure": house.structure_type, "structure_name": names(Table.STRUCTURE_TYPE).get(house.structure_type, ""),
         "components": [grading.BY_KEY[k] for k in grading.applicable(house.structure_type)], "picked": components,
-        "quant_rows": QUANT_ROWS,
+        "quant_rows": QUANT_ROWS, **(extra or {}),
     })  # fmt: skip
 
 
@@ -197,8 +212,14 @@ def _counts(post: Any) -> dict[str, Any] | None:
 
 @login_required
 def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE)
-    appraisal = get_object_or_404(Appraisal.objects.visible_to(user_of(request)).select_related("house", "household"), pk=pk)
+    _require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.RESAMPLE)
+    user = user_of(request)
+    visible = (
+        Appraisal.objects.visible_to(user)
+        if user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)
+        else Appraisal.objects.filter(sample_item__plan__samplers=user)  # a firm sees its own re-appraisals only
+    )
+    appraisal = get_object_or_404(visible.select_related("house", "household"), pk=pk)
     rows = [
         (c, appraisal.components.get(c.key), appraisal.component_notes.get(c.key, ""))
         for c in grading.COMPONENTS

@@ -87,3 +87,16 @@ def region_name(code: str) -> str:
 def pick(form: Any, names: str) -> list[BoundField]:
     """Some of a form's fields, by name, for pages that lay a form out in sections."""
     return [form[name] for name in names.split(",")]
+
+
+@register.filter
+def sub(value: int, other: int) -> int:
+    return int(value or 0) - int(other or 0)
+
+
+@register.filter
+def findings(appraisal: Any) -> str:
+    """An appraisal's component grades in one line (the rule lives in inspections.sampling)."""
+    from inspections.sampling import findings as describe
+
+    return describe(appraisal) if appraisal else ""

@@ -28,6 +28,5 @@ class Command(BaseCommand):
         if not made["inspections"]:
             self.stdout.write(f"区划 {opts['county']} 已有排查工作，跳过生成")
             return
-        self.stdout.write(
-            f"已生成排查记录 {made['inspections']:,} 条、鉴定记录 {made['appraisals']:,} 条，用时 {time.monotonic() - start:.1f} 秒"
-        )
+        took = time.monotonic() - start
+        self.stdout.write(f"已生成排查记录 {made['inspections']:,} 条、鉴定记录 {made['appraisals']:,} 条，用时 {took:.1f} 秒")
