@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "exchange",
     "training",
     "inspections",
+    "field",
 ]
 
 MIDDLEWARE = [

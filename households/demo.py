@@ -148,9 +148,17 @@ class Generator:
                 "floor_area": Decimal(rng.randint(amin * 10, amax * 10)) / 10,
                 "group_name": group,
                 "address": f"{group}{rng.randint(1, 120)}号",
+                **self.point(village),
             },
             members=members,
         )
+
+    def point(self, village: str) -> dict[str, Decimal]:
+        """A registered point near the village's centre (a fixed spot per village, about 37.5°N 110.25°E)."""
+        spot = random.Random(village)
+        lat = 37.35 + spot.random() * 0.35 + (self.rng.random() - 0.5) * 0.006
+        lng = 110.05 + spot.random() * 0.45 + (self.rng.random() - 0.5) * 0.008
+        return {"latitude": Decimal(f"{lat:.6f}"), "longitude": Decimal(f"{lng:.6f}")}
 
     def households(self, count: int) -> Iterator[HouseholdInput]:
         for _ in range(count):

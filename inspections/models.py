@@ -113,6 +113,7 @@ class Inspection(models.Model):
     accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
     mock_location = models.BooleanField(_("模拟定位"), default=False)
     source = models.CharField(_("途径"), max_length=8, choices=Source.choices, default=Source.WEB)
+    captured_at = models.DateTimeField(_("现场采集时间"), null=True, blank=True)  # on the phone, for field records
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -205,6 +206,7 @@ class Appraisal(models.Model):
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
     accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
     mock_location = models.BooleanField(_("模拟定位"), default=False)
+    captured_at = models.DateTimeField(_("现场采集时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

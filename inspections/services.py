@@ -113,6 +113,7 @@ class InspectionInput:
     accuracy_m: int | None = None
     mock_location: bool = False
     source: str = "web"
+    captured_at: dt.datetime | None = None
 
 
 def _check_inspection(data: InspectionInput) -> None:
@@ -181,6 +182,7 @@ def record_inspection(*, actor: User | None, data: InspectionInput) -> tuple[Ins
                 measure=data.measure, answers=data.answers, household_confirmed=data.household_confirmed,
                 confirmed_by=data.confirmed_by.strip(), note=data.note.strip(), latitude=data.latitude,
                 longitude=data.longitude, accuracy_m=data.accuracy_m, mock_location=data.mock_location, source=data.source,
+                captured_at=data.captured_at,
             )  # fmt: skip
             if task is not None:
                 task.status, task.done_on = TaskStatus.DONE, data.inspected_on
@@ -250,6 +252,7 @@ class AppraisalInput:
     accuracy_m: int | None = None
     mock_location: bool = False
     source: str = "web"
+    captured_at: dt.datetime | None = None
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -312,6 +315,7 @@ def record_appraisal(*, actor: User | None, data: AppraisalInput) -> tuple[Appra
             prevention=data.prevention, quantitative=opinion, organisation=data.organisation.strip(),
             appraised_on=data.appraised_on, conclusion=data.conclusion.strip(), recorded_by=actor, source=data.source,
             latitude=data.latitude, longitude=data.longitude, accuracy_m=data.accuracy_m, mock_location=data.mock_location,
+            captured_at=data.captured_at,
         )  # fmt: skip
         appraisal.appraisers.set(appraisers)
         if data.kind == AppraisalKind.ORIGINAL:

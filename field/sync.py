@@ -1,0 +1,498 @@
+"""The field app's sync protocol on the server: records, then photos in resumable pieces.
+
+* A record (inspection or appraisal) is stored once however often it is sent: its client UUID is
+  the key, and a resend answers "exists" with the stored id.
+* If the household changed on the server after the worker downloaded it (its version, its house's
+  version, or someone else's inspection or appraisal since), the record is still stored (a check
+  is a fact), but nothing of the archive is overwritten: a Conflict keeps both versions, and house
+  facts changed on the phone wait there for the town's decision.
+* Photos follow their record: declared with size and hash, sent in pieces at explicit offsets (a
+  piece at the wrong offset is refused with the offset the server has, so the phone resumes there),
+  checked against the declared hash when complete, then checked as evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Cap
+from audit.services import jsonable, record
+from core.errors import ConflictError
+from field import evidence
+from field.models import Conflict, ConflictStatus, EvidenceFlag, Photo, RecordKind
+from households.models import House, Household
+from households.services import save_house
+from households.writer import HOUSE_FIELDS
+from inspections.models import Appraisal, Inspection
+from inspections.services import AppraisalInput, InspectionInput, record_appraisal, record_inspection
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MODELS: dict[str, type[Inspection] | type[Appraisal]] = {RecordKind.INSPECTION: Inspection, RecordKind.APPRAISAL: Appraisal}
+
+
+def _uuid(value: Any, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("记录编号格式不正确。")}) from None
+
+
+def _kind(value: Any) -> RecordKind:
+    if value not in RecordKind.values:
+        raise ValidationError({"kind": _("记录类型只能是排查（inspection）或鉴定（appraisal）。")})
+    return RecordKind(value)
+
+
+def _when(value: Any, field: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValidationError({field: _("时间格式不正确（应为 ISO 8601）。")})
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
+
+
+def _day(value: Any, field: str) -> dt.date:
+    parsed = parse_date(str(value or ""))
+    if parsed is None:
+        raise ValidationError({field: _("日期格式不正确（应为 YYYY-MM-DD）。")})
+    return parsed
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        raise ValidationError({"gps": _("经纬度格式不正确。")}) from None
+
+
+@dataclass
+class Gps:
+    latitude: Decimal | None
+    longitude: Decimal | None
+    accuracy_m: int | None
+    mock: bool
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Gps:
+        raw = raw or {}
+        accuracy: Any = raw.get("accuracy")
+        return cls(
+            _decimal(raw.get("latitude")),
+            _decimal(raw.get("longitude")),
+            round(float(accuracy)) if accuracy not in (None, "") else None,
+            bool(raw.get("mock")),
+        )
+
+
+def _inspection_input(p: dict[str, Any], household: Household, gps: Gps, captured: dt.datetime | None) -> InspectionInput:
+    d = p.get("data") or {}
+    return InspectionInput(
+        household_id=household.pk,
+        house_id=p.get("house"),
+        uid=_uuid(p.get("uid"), "uid"),
+        inspected_on=_day(d.get("inspected_on"), "inspected_on"),
+        verdict=str(d.get("verdict", "")),
+        campaign_id=d.get("campaign"),
+        inspector_name=str(d.get("inspector_name", "")),
+        risk_parts=[str(x) for x in d.get("risk_parts") or []],
+        measure=str(d.get("measure") or ""),
+        answers={str(k): str(v) for k, v in (d.get("answers") or {}).items()},
+        household_confirmed=bool(d.get("household_confirmed")),
+        confirmed_by=str(d.get("confirmed_by") or ""),
+        note=str(d.get("note") or ""),
+        latitude=gps.latitude,
+        longitude=gps.longitude,
+        accuracy_m=gps.accuracy_m,
+        mock_location=gps.mock,
+        source="field",
+        captured_at=captured,
+    )
+
+
+def _appraisal_input(p: dict[str, Any], gps: Gps, captured: dt.datetime | None) -> AppraisalInput:
+    d = p.get("data") or {}
+    if not p.get("house"):
+        raise ValidationError({"house": _("鉴定须指明房屋。")})
+    return AppraisalInput(
+        house_id=int(p["house"]),
+        uid=_uuid(p.get("uid"), "uid"),
+        appraised_on=_day(d.get("appraised_on"), "appraised_on"),
+        components={str(k): (str(v) if v else None) for k, v in (d.get("components") or {}).items()},
+        prevention=str(d.get("prevention", "")),
+        appraiser_ids=[int(x) for x in d.get("appraisers") or []],
+        organisation=str(d.get("organisation") or ""),
+        site_dangerous=bool(d.get("site_dangerous")),
+        site_note=str(d.get("site_note") or ""),
+        raised_to=str(d.get("raised_to") or ""),
+        raise_reason=str(d.get("raise_reason") or ""),
+        conclusion=str(d.get("conclusion") or ""),
+        component_notes={str(k): str(v)[:500] for k, v in (d.get("component_notes") or {}).items() if v},
+        latitude=gps.latitude,
+        longitude=gps.longitude,
+        accuracy_m=gps.accuracy_m,
+        mock_location=gps.mock,
+        source="field",
+        captured_at=captured,
+    )
+
+
+def _house_view(house: House | None) -> dict[str, Any]:
+    return {f: jsonable(getattr(house, f)) for f in HOUSE_FIELDS} | {"version": house.version} if house else {}
+
+
+def _changed_since(actor: User, household: Household, house: House | None, p: dict[str, Any]) -> list[str]:
+    """What happened to this household on the server after the worker downloaded it."""
+    base = p.get("base") or {}
+    reasons = []
+    if base.get("household_version") and int(base["household_version"]) != household.version:
+        reasons.append(_("农户信息在您下载后已被修改"))
+    if house is not None and base.get("house_version") and int(base["house_version"]) != house.version:
+        reasons.append(_("房屋信息在您下载后已被修改"))
+    downloaded = _when(p.get("downloaded_at"), "downloaded_at")
+    if downloaded is not None:
+        for model, who, what in ((Inspection, "inspector", _("排查")), (Appraisal, "recorded_by", _("鉴定"))):
+            later = model.objects.filter(household=household, created_at__gt=downloaded).exclude(**{f"{who}_id": actor.pk})
+            for other in later.order_by("created_at")[:3]:
+                reasons.append(
+                    _("您下载数据后，该户已有他人于 %(t)s 录入的%(w)s记录")
+                    % {"t": timezone.localtime(other.created_at).strftime("%Y-%m-%d %H:%M"), "w": what}
+                )
+    return reasons
+
+
+def _server_version(household: Household, house: House | None) -> dict[str, Any]:
+    recent = [
+        {
+            "kind": "inspection",
+            "uid": str(i.uid),
+            "date": i.inspected_on.isoformat(),
+            "verdict": i.get_verdict_display(),
+            "by": i.inspector_name,
+        }
+        for i in Inspection.objects.filter(household=household).order_by("-created_at")[:3]
+    ] + [
+        {"kind": "appraisal", "uid": str(a.uid), "date": a.appraised_on.isoformat(), "grade": a.grade}
+        for a in Appraisal.objects.filter(household=household).order_by("-created_at")[:3]
+    ]
+    return {"household_version": household.version, "house": _house_view(house), "records": recent}
+
+
+def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+    """Store one record from the outbox; the answer tells the phone what became of it."""
+    now = now or timezone.now()
+    raw_uid = payload.get("uid")
+    try:
+        kind = _kind(payload.get("kind"))
+        uid = _uuid(raw_uid, "uid")
+        stored = MODELS[kind].objects.filter(uid=uid).first()
+        if stored is not None:
+            if not actor.covers(stored.region_code):
+                raise PermissionDenied(_("该记录不在您的管辖范围内。"))
+            return {"uid": str(uid), "status": "exists", "id": stored.pk}
+        household = Household.objects.visible_to(actor).filter(pk=int(payload.get("household") or 0)).first()
+        if household is None:
+            raise ValidationError({"household": _("找不到该农户，或不在您的管辖范围内。")})
+        house = household.houses.filter(pk=payload["house"]).first() if payload.get("house") else None
+        gps, captured = Gps.of(payload.get("gps")), _when(payload.get("captured_at"), "captured_at")
+        with transaction.atomic():
+            reasons = _changed_since(actor, household, house, payload)
+            if kind == RecordKind.INSPECTION:
+                obj: Inspection | Appraisal = record_inspection(
+                    actor=actor, data=_inspection_input(payload, household, gps, captured)
+                )[0]
+            else:
+                obj = record_appraisal(actor=actor, data=_appraisal_input(payload, gps, captured))[0]
+            house = house or obj.house
+            findings = _record_findings(actor, payload, obj, house, gps, captured, now)
+            changes = {k: v for k, v in (payload.get("house_changes") or {}).items() if k in HOUSE_FIELDS}
+            if changes and not reasons:
+                reasons = _apply_house_changes(actor, household, house, changes, payload)
+            conflict = None
+            if reasons:
+                conflict = Conflict.objects.create(
+                    household=household,
+                    house=house,
+                    region_code=household.region_code,
+                    record_kind=kind,
+                    record_uid=uid,
+                    worker=actor,
+                    reason="；".join(reasons)[:300],
+                    field_version={
+                        "record": jsonable(payload.get("data") or {}),
+                        "house_changes": jsonable(changes),
+                        "base": payload.get("base") or {},
+                        "captured_at": payload.get("captured_at"),
+                    },
+                    server_version=_server_version(household, house),
+                )
+                record(
+                    "field.conflict",
+                    actor=actor,
+                    obj=conflict,
+                    region_code=household.region_code,
+                    object_label=f"{household.head_name}户",
+                    after={"reason": conflict.reason, "uid": str(uid)},
+                )
+            store_flags(findings, actor=actor, household=household, house=house, kind=kind, uid=uid)
+    except (ValidationError, PermissionDenied, ValueError) as exc:
+        return {"uid": str(raw_uid), "status": "rejected", "errors": messages_of(exc)}
+    return {
+        "uid": str(uid),
+        "status": "created",
+        "id": obj.pk,
+        "conflict": conflict.reason if conflict else "",
+        "flags": [f.detail for f in findings],
+        **({"grade": obj.grade} if isinstance(obj, Appraisal) else {}),
+    }
+
+
+def _record_findings(
+    actor: User,
+    payload: dict[str, Any],
+    obj: Inspection | Appraisal,
+    house: House | None,
+    gps: Gps,
+    captured: dt.datetime | None,
+    now: dt.datetime,
+) -> list[evidence.Finding]:
+    what = _("排查记录") if isinstance(obj, Inspection) else _("鉴定记录")
+    home = (house.latitude, house.longitude) if house else (None, None)
+    seq = payload.get("seq")
+    return [
+        *evidence.check_place(what, (gps.latitude, gps.longitude), home, gps.mock),
+        *evidence.check_time(what, captured, now),
+        *evidence.check_sequence(actor.pk, str(payload.get("device") or ""), int(seq) if seq is not None else None, captured),
+    ]
+
+
+def _apply_house_changes(
+    actor: User, household: Household, house: House | None, changes: dict[str, Any], payload: dict[str, Any]
+) -> list[str]:
+    """Apply house facts changed on the phone; a reason to keep them as a conflict instead, if they cannot be."""
+    if house is None:
+        return [_("现场修改的房屋信息找不到对应房屋")]
+    if not actor.can(Cap.EDIT_ARCHIVE):
+        return [_("您无权修改房屋信息，现场修改的内容请乡镇核定")]
+    version = (payload.get("base") or {}).get("house_version") or house.version
+    try:
+        with transaction.atomic():
+            save_house(actor=actor, household=household, house=house, values=changes, version=int(version))
+    except ConflictError:
+        return [_("房屋信息在您下载后已被修改")]
+    except ValidationError as exc:
+        return [_("现场修改的房屋信息未通过校验：%(e)s") % {"e": "；".join(messages_of(exc).values())}]
+    return []
+
+
+def store_flags(
+    findings: list[evidence.Finding],
+    *,
+    actor: User,
+    household: Household,
+    house: House | None,
+    kind: str,
+    uid: uuid.UUID,
+    photo: Photo | None = None,
+) -> None:
+    EvidenceFlag.objects.bulk_create(
+        [
+            EvidenceFlag(
+                kind=f.kind,
+                household=household,
+                house=house,
+                region_code=household.region_code,
+                record_kind=kind,
+                record_uid=uid,
+                photo=photo,
+                detail=f.detail[:300],
+                worker=actor,
+            )
+            for f in findings
+        ]
+    )
+
+
+def messages_of(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return {k: "；".join(str(m) for e in v for m in e.messages) for k, v in exc.error_dict.items()}
+    if isinstance(exc, ValidationError):
+        return {"__all__": "；".join(exc.messages)}
+    if isinstance(exc, PermissionDenied):
+        return {"__all__": str(exc) or _("无权进行此操作。")}
+    return {"__all__": _("记录中有格式不正确的数据（%(e)s）。") % {"e": exc}}
+
+
+# --- photos ---------------------------------------------------------------------------------------
+
+
+class OffsetMismatch(Exception):
+    def __init__(self, received: int) -> None:
+        super().__init__(received)
+        self.received = received
+
+
+def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
+    """Announce a photo of a synced record (idempotent by the photo's uid)."""
+    uid = _uuid(meta.get("uid"), "uid")
+    existing = Photo.objects.filter(uid=uid).first()
+    if existing is not None:
+        if not actor.covers(existing.region_code):
+            raise PermissionDenied(_("该照片不在您的管辖范围内。"))
+        return existing
+    kind = _kind(meta.get("record_kind"))
+    record_uid = _uuid(meta.get("record_uid"), "record_uid")
+    owner = MODELS[kind].objects.filter(uid=record_uid).first()
+    if owner is None or not actor.covers(owner.region_code):
+        raise ValidationError({"record_uid": _("请先同步这张照片所属的记录，再上传照片。")})
+    size = int(meta.get("size") or 0)
+    if not 0 < size <= MAX_PHOTO_BYTES:
+        raise ValidationError({"size": _("照片大小应在 1 字节到 5 MB 之间（手机端会先压缩）。")})
+    digest = str(meta.get("sha256") or "").lower()
+    if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+        raise ValidationError({"sha256": _("照片校验值格式不正确。")})
+    gps = Gps.of(meta.get("gps"))
+    return Photo.objects.create(
+        uid=uid,
+        record_kind=kind,
+        record_uid=record_uid,
+        household_id=owner.household_id,
+        house_id=owner.house_id,
+        region_code=owner.region_code,
+        part=str(meta.get("part") or "")[:20],
+        size=size,
+        sha256=digest,
+        content_type=str(meta.get("content_type") or "image/jpeg")[:40],
+        taken_at=_when(meta.get("taken_at"), "taken_at"),
+        latitude=gps.latitude,
+        longitude=gps.longitude,
+        accuracy_m=gps.accuracy_m,
+        mock_location=gps.mock,
+        uploaded_by=actor,
+    )
+
+
+def _partial(photo: Photo) -> Path:
+    path = Path(settings.MEDIA_ROOT) / "partial" / f"{photo.uid}.part"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def append_chunk(*, actor: User, photo: Photo, offset: int, data: bytes, now: dt.datetime | None = None) -> Photo:
+    """Write a piece at `offset`; the photo completes when its last byte arrives."""
+    if not actor.covers(photo.region_code):
+        raise PermissionDenied(_("该照片不在您的管辖范围内。"))
+    with transaction.atomic():
+        locked = Photo.objects.select_for_update().get(pk=photo.pk)
+        if locked.complete:
+            return locked
+        if offset != locked.received:
+            raise OffsetMismatch(locked.received)
+        if locked.received + len(data) > locked.size:
+            raise ValidationError({"size": _("上传的内容超过了声明的照片大小。")})
+        path = _partial(locked)
+        with path.open("r+b" if path.exists() else "wb") as out:
+            out.seek(offset)
+            out.write(data)
+            out.truncate()
+        locked.received += len(data)
+        corrupt = locked.received == locked.size and not _finish(actor, locked, path, now or timezone.now())
+        if corrupt:
+            locked.received = 0  # start again from the first byte
+        locked.save(update_fields=["received"])
+    if corrupt:
+        raise ValidationError({"sha256": _("照片内容校验失败（传输中损坏），请重新上传。")})
+    return locked
+
+
+def _finish(actor: User, photo: Photo, path: Path, now: dt.datetime) -> bool:
+    """Keep the photo and check it as evidence; False (and the piece discarded) if it is not what was declared."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if photo.sha256 and digest != photo.sha256:
+        path.unlink(missing_ok=True)
+        return False
+    with path.open("rb") as content:
+        photo.file.save(f"{photo.uid}.jpg", File(content), save=False)
+    path.unlink(missing_ok=True)
+    photo.sha256, photo.completed_at = digest, now
+    photo.save(update_fields=["file", "sha256", "completed_at"])
+    owner = MODELS[photo.record_kind].objects.filter(uid=photo.record_uid).only("captured_at").first()
+    house = House.objects.filter(pk=photo.house_id).first() if photo.house_id else None
+    findings = [
+        *evidence.check_photo_time(photo.taken_at, owner.captured_at if owner else None, now),
+        *evidence.check_place(
+            _("照片"),
+            (photo.latitude, photo.longitude),
+            (house.latitude, house.longitude) if house else (None, None),
+            photo.mock_location,
+        ),
+        *evidence.check_duplicate(photo),
+    ]
+    store_flags(
+        findings, actor=actor, household=photo.household, house=house, kind=photo.record_kind, uid=photo.record_uid, photo=photo
+    )
+    return True
+
+
+def resolve_conflict(*, actor: User, conflict: Conflict, keep: str, note: str) -> Conflict:
+    """The town decides: keep the server's version, or apply what the worker changed on the phone."""
+    if not actor.can(Cap.EDIT_ARCHIVE) or not actor.covers(conflict.region_code):
+        raise PermissionDenied(_("您无权处理该冲突。"))
+    if keep not in (ConflictStatus.KEPT_FIELD, ConflictStatus.KEPT_SERVER):
+        raise ValidationError({"keep": _("请选择采用哪个版本。")})
+    with transaction.atomic():
+        locked = Conflict.objects.select_for_update().get(pk=conflict.pk)
+        if locked.status != ConflictStatus.OPEN:
+            raise ValidationError(_("该冲突已由他人处理。"))
+        changes = (locked.field_version or {}).get("house_changes") or {}
+        if keep == ConflictStatus.KEPT_FIELD and changes and locked.house is not None:
+            save_house(actor=actor, household=locked.household, house=locked.house, values=changes, version=locked.house.version)
+        locked.status, locked.note = keep, note.strip()[:300]
+        locked.resolved_by, locked.resolved_at = actor, timezone.now()
+        locked.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
+        record(
+            "field.conflict_resolve",
+            actor=actor,
+            obj=locked,
+            region_code=locked.region_code,
+            object_label=f"{locked.household.head_name}户",
+            after={"status": keep, "note": locked.note},
+        )
+    return locked
+
+
+def review_flag(*, actor: User, flag: EvidenceFlag, status: str, note: str) -> EvidenceFlag:
+    if not actor.can(Cap.INSPECT) or not actor.can(Cap.EDIT_ARCHIVE) or not actor.covers(flag.region_code):
+        raise PermissionDenied(_("您无权核查该疑点。"))
+    if status not in ("confirmed", "dismissed"):
+        raise ValidationError({"status": _("请选择核查结论。")})
+    if not note.strip():
+        raise ValidationError({"review_note": _("请填写核查意见。")})
+    flag.status, flag.review_note, flag.reviewed_by, flag.reviewed_at = status, note.strip()[:300], actor, timezone.now()
+    flag.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    record(
+        "field.flag_review",
+        actor=actor,
+        obj=flag,
+        region_code=flag.region_code,
+        object_label=flag.get_kind_display(),
+        after={"status": status, "note": flag.review_note},
+    )
+    return flag
