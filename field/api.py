@@ -210,8 +210,11 @@ class PhotoView(APIView):
             offset = int(request.query_params.get("offset", ""))
         except ValueError:
             raise ApiValidationError({"offset": "请指明这段内容的起始位置 offset。"}) from None
+        data = request.data
+        if not isinstance(data, bytes):
+            raise ApiValidationError({"content": "照片内容须以 application/octet-stream 发送。"})
         try:
-            photo = sync.append_chunk(actor=user_of(request), photo=photo, offset=offset, data=bytes(request.data or b""))
+            photo = sync.append_chunk(actor=user_of(request), photo=photo, offset=offset, data=data)
         except sync.OffsetMismatch as exc:
             return Response(
                 {"detail": "起始位置与服务器已收到的不一致，请从 received 处继续。", "received": exc.received},
