@@ -96,3 +96,30 @@ def add_household(actor: User | None = None, **kwargs: Any) -> Any:
     outcome = save_households(actor=actor, inputs=[household_input(**kwargs)])[0]
     assert outcome.status == "created", outcome.reason
     return Household.objects.get(pk=outcome.household_id)
+
+
+@pytest.fixture
+def appraiser_user(db: Any) -> Any:
+    return make_user("sd_appraiser", "610826", Role.APPRAISER)
+
+
+@pytest.fixture
+def trained_appraiser(county_user: Any, appraiser_user: Any) -> Any:
+    """李鉴定, an appraiser of the county trained a month ago, linked to the sd_appraiser account."""
+    from training.models import CourseKind, PersonKind
+    from training.services import add_records, save_course, save_trainee
+
+    person = save_trainee(
+        actor=county_user, trainee=None,
+        data={"name": "李鉴定", "kind": PersonKind.APPRAISER, "region_code": "610826000000", "organisation": "绥德县住建局"},
+    )  # fmt: skip
+    person.user = appraiser_user
+    person.save(update_fields=["user"])
+    day = dt.date.today() - dt.timedelta(days=30)
+    course = save_course(
+        actor=county_user, course=None,
+        data={"title": "鉴定培训", "kind": CourseKind.APPRAISAL, "organiser": "市住建局", "start_date": day, "end_date": day,
+              "region_code": "610826000000"},
+    )  # fmt: skip
+    add_records(actor=county_user, course=course, trainees=[person])
+    return person

@@ -1,0 +1,222 @@
+"""The field app on a phone-sized Chromium: offline work, sync when the network returns, resend safely;
+and the grading rules giving the same answer in the browser as on the server."""
+
+from __future__ import annotations
+
+import itertools
+import struct
+import zlib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accounts.roles import Role
+from conftest import PASSWORD, add_household, make_user
+from field.models import Photo
+from households.models import House
+from inspections import grading
+from inspections.models import Inspection
+from tests.browser.conftest import shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def png(path: Path, width: int = 640, height: int = 480) -> Path:
+    """A real PNG picture (a colour gradient), made without an imaging library."""
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, (x ^ y) & 255))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: Any) -> Any:
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}, device_scale_factor=2,
+        geolocation={"latitude": 37.5003, "longitude": 110.2502, "accuracy": 15}, permissions=["geolocation"],
+    )  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    yield page
+    context.close()
+
+
+ALL_SENT = "document.querySelector('#outbox-count').textContent === '0' && !document.querySelector('#photo-count').textContent"
+
+
+def sign_in_and_download(page: Any, username: str) -> None:
+    page.goto("/field/")
+    page.fill("#login-form [name=username]", username)
+    page.fill("#login-form [name=password]", PASSWORD)
+    page.click("#login-form button")
+    page.wait_for_selector("#screen-home:not(.d-none)")
+    page.click("#pick-villages")
+    page.check("#village-list input")
+    page.click("#download")
+    page.wait_for_function("document.querySelector('#local-summary').textContent.includes('1 户')")
+
+
+def outbox_count(page: Any) -> str:
+    return str(page.inner_text("#outbox-count"))
+
+
+def test_field_app_offline_then_sync_then_resend(phone: Any, county_user: Any, tmp_path: Path) -> None:
+    make_user("sd_town", "610826100", Role.TOWN_STAFF)
+    household = add_household(county_user)
+    House.objects.filter(household=household).update(latitude=Decimal("37.500000"), longitude=Decimal("110.250000"))
+    page = phone
+    sign_in_and_download(page, "sd_town")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.context.set_offline(True)
+    page.reload()  # the shell comes from the service worker, the households from IndexedDB
+    page.wait_for_selector("#screen-home:not(.d-none)")
+    assert page.inner_text("#net") == "离线"
+    page.fill("#search", "郝建")
+    page.click("#results [data-id]")
+    page.click("[data-inspect]")
+    page.check("#inspect-form [name=verdict][value=suspect]")
+    page.check("#risk-parts input[value=walls]")
+    page.select_option("#measures", "appraise")
+    page.check("#inspect-form [name=household_confirmed]")
+    page.fill("#inspect-form [name=confirmed_by]", "郝建国")
+    page.click("#inspect-form [data-gps]")
+    page.wait_for_function("document.querySelector('#inspect-form [data-gps-text]').textContent.includes('±')")
+    page.set_input_files("#inspect-form [data-photos]", str(png(tmp_path / "house.png")))
+    page.wait_for_selector("#inspect-form [data-thumbs] img")
+    shot(page, "field-inspect")
+    page.click("#inspect-form button.btn-primary")
+    page.wait_for_selector("#screen-home:not(.d-none)")
+    assert outbox_count(page) == "1" and "照片待上传 1 张" in page.inner_text("#photo-count")
+    assert not Inspection.objects.exists()  # nothing left the phone
+    shot(page, "field-offline-outbox")
+
+    page.context.set_offline(False)  # the network returns: the app syncs by itself
+    page.wait_for_function(ALL_SENT)
+    inspection = Inspection.objects.get()
+    assert (inspection.verdict, inspection.source, inspection.risk_parts) == ("suspect", "field", ["walls"])
+    assert inspection.accuracy_m == 15 and abs(float(inspection.latitude or 0) - 37.5003) < 1e-6
+    photo = Photo.objects.get()
+    assert photo.complete and photo.record_uid == inspection.uid and photo.size < 200_000
+    assert photo.file.read(3) == b"\xff\xd8\xff"  # compressed to JPEG on the phone
+
+    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('同步完成')")
+    with page.expect_response("**/api/field/sync/") as resent:
+        page.click("#resend")  # the same outbox again
+    assert [r["status"] for r in resent.value.json()["results"]] == ["exists"]
+    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('同步完成')")
+    assert outbox_count(page) == "0"
+    assert Inspection.objects.count() == 1 and Photo.objects.count() == 1
+    shot(page, "field-synced")
+
+
+def cut_once(page: Any, pattern: str, method: str) -> list[str]:
+    """The server gets the request and answers, but the phone never hears it (the connection drops)."""
+    cut: list[str] = []
+
+    def handle(route: Any) -> None:
+        if route.request.method == method and not cut:
+            route.fetch()  # the server does the work…
+            cut.append(route.request.url)
+            route.abort("connectionreset")  # …and the answer is lost
+        else:
+            route.continue_()
+
+    page.route(pattern, handle)
+    return cut
+
+
+def test_field_sync_survives_cut_connections(phone: Any, county_user: Any, tmp_path: Path) -> None:
+    make_user("sd_town", "610826100", Role.TOWN_STAFF)
+    add_household(county_user)
+    page = phone
+    page.add_init_script("window.ANJU_FIELD_CHUNK = 16384")
+    sign_in_and_download(page, "sd_town")
+    records = cut_once(page, "**/api/field/sync/", "POST")
+    pieces = cut_once(page, "**/api/field/photos/*/?offset=*", "PUT")
+    page.fill("#search", "郝建")
+    page.click("#results [data-id]")
+    page.click("[data-inspect]")
+    page.check("#inspect-form [name=verdict][value=safe]")
+    page.set_input_files("#inspect-form [data-photos]", str(png(tmp_path / "big.png", 1200, 900)))
+    page.wait_for_selector("#inspect-form [data-thumbs] img")
+    page.click("#inspect-form button.btn-primary")
+    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('网络中断')")
+    assert records and Inspection.objects.count() == 1  # stored, though the phone did not hear so
+    page.click("#sync-now")  # resend: the record answers "exists", the photo goes piece by piece
+    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('网络中断')")
+    assert pieces and Photo.objects.get().received == 16384  # the first piece arrived, its answer was lost
+    page.click("#sync-now")  # resumes at the server's offset (409 tells it where)
+    page.wait_for_function(ALL_SENT)
+    photo = Photo.objects.get()
+    assert photo.complete and photo.size > 16384 and Inspection.objects.count() == 1
+
+
+def test_field_appraisal_grade_on_the_phone(phone: Any, county_user: Any, trained_appraiser: Any) -> None:
+    household = add_household(county_user)
+    page = phone
+    sign_in_and_download(page, "sd_appraiser")
+    page.fill("#search", household.head_name)
+    page.click("#results [data-id]")
+    page.click("[data-appraise]")
+    page.check("#components input[name=c_foundation][value=a]")
+    assert page.inner_text("#field-grade .grade") == "A 级"
+    page.check("#components input[name=c_walls][value=c]")
+    assert page.inner_text("#field-grade .grade") == "C 级" and "R3" in page.inner_text("#field-grade .rule")
+    page.check("#prevention input[value=partly]")
+    shot(page, "field-appraise")
+    page.click("#appraise-form button.btn-primary")
+    line = page.wait_for_selector("#outbox-list li.status-sent, #outbox-list li.status-rejected")
+    assert "已上传" in line.inner_text(), line.inner_text()
+    appraisal = household.appraisals.get()
+    assert (appraisal.grade, appraisal.rule, appraisal.source) == ("C", "R3", "field")
+
+
+def test_web_appraisal_form_grade_updates_live(page: Any, county_user: Any, appraiser_user: Any, trained_appraiser: Any) -> None:
+    household = add_household(county_user)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "sd_appraiser")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"/inspections/houses/{household.houses.get().pk}/appraise/")
+    page.check("input[name=c_foundation][value=b]")
+    assert page.inner_text("#grade-box .grade") == "B 级"
+    page.check("input[name=c_walls][value=d]")
+    assert page.inner_text("#grade-box .grade") == "D 级" and "R2" in page.inner_text("#grade-box .rule")
+    page.check("input[name=c_walls][value=a]")
+    page.check("input[name=site_dangerous]")
+    assert "R1" in page.inner_text("#grade-box .rule")
+    shot(page, "appraise-live")
+
+
+def test_browser_and_server_grade_every_combination_alike(page: Any) -> None:
+    page.goto("/field/")
+    rules = grading.rules_payload()
+    cases = []
+    for structure in [*grading.APPLICABLE, "local_type"]:
+        keys = grading.applicable(structure)
+        for grades in itertools.product(["a", "b", "c", "d", None], repeat=len(keys)):
+            for site in (False, True):
+                cases.append((structure, site, dict(zip(keys, grades, strict=True))))
+    answers = page.evaluate(
+        "([rules, cases]) => cases.map(([s, site, comps]) => { const r = AnjuGrading.compute(rules, s, site, comps);"
+        " return r.error ? 'error' : r.grade + r.rule + r.deciding.join(','); })",
+        [rules, cases],
+    )
+    expected = []
+    for structure, site, comps in cases:
+        try:
+            r = grading.compute(structure, site, comps)
+            expected.append(r.grade + r.rule + ",".join(r.deciding))
+        except grading.GradingError:
+            expected.append("error")
+    assert len(cases) > 40_000
+    assert answers == expected
