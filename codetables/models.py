@@ -16,6 +16,7 @@ class Table(models.TextChoices):
     RELATION = "relation", _("与户主关系")
     ROOF_FORM = "roof_form", _("屋顶形式")
     HOUSE_USE = "house_use", _("房屋用途")
+    HOTLINE = "hotline", _("监督举报电话")  # code: a region code prefix; name: the number printed on labels
 
 
 class CodeItem(models.Model):

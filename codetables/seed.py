@@ -67,6 +67,9 @@ SEED: list[tuple[str, str, str, str, bool]] = [
     ("house_use", "self_occupied", "自住", "", True),
     ("house_use", "business", "经营", "", True),
     ("house_use", "public", "公共", "", True),
+    # Hotlines 监督举报电话 printed on house labels, by region code prefix (the most specific wins):
+    # the government service hotline 12345 for the whole province until a county enters its own.
+    ("hotline", "61", "12345", "", False),
 ]
 
 KEY_GROUPS = ("key6", "legacy4")

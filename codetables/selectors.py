@@ -35,3 +35,9 @@ def codes_by_name(table: Table | str) -> dict[str, str]:
 
 def invalidate(table: Table | str) -> None:
     cache.delete(CACHE_KEY.format(table))
+
+
+def hotline_for(region_code: str) -> str:
+    """The hotline for a region: the entry with the longest code that is a prefix of it (12345 if none)."""
+    best = max((i for i in items(Table.HOTLINE) if region_code.startswith(i.code)), key=lambda i: len(i.code), default=None)
+    return best.name if best else "12345"

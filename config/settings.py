@@ -134,6 +134,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ANJU_FIELD_KEY = os.environ.get("ANJU_FIELD_KEY", "")
 ANJU_FIELD_KEY_FILE = Path(os.environ.get("ANJU_FIELD_KEY_FILE", VAR_DIR / "keys" / "field.key"))
 
+# The address printed in house labels' QR codes: how a phone outside reaches this server.
+ANJU_PUBLIC_URL = os.environ.get("ANJU_PUBLIC_URL", "http://127.0.0.1:8000")
+# The browser that prints PDFs (labels, appraisal forms): Debian's chromium with fonts-noto-cjk.
+ANJU_CHROMIUM = Path(os.environ.get("ANJU_CHROMIUM", "/usr/bin/chromium"))
+# How far (metres) a field GPS fix or photo may lie from the house's registered point before it is flagged.
+ANJU_EVIDENCE_DISTANCE_M = int(os.environ.get("ANJU_EVIDENCE_DISTANCE_M", "500"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("ANJU_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -2,9 +2,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core import views as core_views
+from inspections import public
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("h/<str:code>/", public.house, name="public_house"),
     path("accounts/", include("accounts.urls")),
     path("regions/", include("regions.urls")),
     path("households/", include("households.urls")),

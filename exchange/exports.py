@@ -29,6 +29,7 @@ class ExportKind:
     queryset: Callable[[Any, dict[str, Any]], QuerySet[Any]]
     write: Callable[[Path, QuerySet[Any], bool, Callable[[int], None]], int]
     filename: str
+    suffix: str = ".xlsx"
 
 
 def _households(user: Any, params: dict[str, Any]) -> QuerySet[Household]:
@@ -104,8 +105,24 @@ def _write_training(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Cal
                            widths=[16, 10, 20, 18, 14, 20, 28, 14, 16, 12, 12, 8], on_progress=progress)  # fmt: skip
 
 
+def _labels(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
+    from inspections.labels import for_village
+    from inspections.models import HouseSafety
+
+    return for_village(HouseSafety.objects.visible_to(user), str(params.get("village", "")))
+
+
+def _write_labels(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
+    from inspections.labels import write_pdf
+
+    return write_pdf(path, qs, progress)
+
+
 KINDS: dict[str, ExportKind] = {
     "households": ExportKind(Cap.EXPORT, "农户档案", "export.households", _households, _write_households, "农户档案"),
     "audit": ExportKind(Cap.VIEW_AUDIT, "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
     "training": ExportKind(Cap.EXPORT, "培训台账", "export.training", _training, _write_training, "培训台账"),
+    "labels": ExportKind(Cap.EXPORT, "房屋安全标识", "export.labels", _labels, _write_labels, "房屋安全标识", ".pdf"),
 }
+
+CONTENT_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".pdf": "application/pdf"}

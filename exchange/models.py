@@ -117,5 +117,6 @@ class ExportJob(models.Model):
     def filename(self) -> str:
         from exchange.exports import KINDS
 
-        title = KINDS[self.kind].filename if self.kind in KINDS else self.kind
-        return f"{title}_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}.xlsx"
+        kind = KINDS.get(self.kind)
+        title, suffix = (kind.filename, kind.suffix) if kind else (self.kind, ".xlsx")
+        return f"{title}_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}{suffix}"

@@ -108,7 +108,7 @@ def run_export(job_id: str) -> None:
     kind = KINDS[job.kind]
     qs = kind.queryset(user, job.params)
     ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.RUNNING, total_rows=qs.count())
-    path = storage_dir("exports") / f"{job_id}.xlsx"
+    path = storage_dir("exports") / f"{job_id}{kind.suffix}"
 
     def progress(rows: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(processed_rows=rows)

@@ -138,4 +138,7 @@ def export_download(request: HttpRequest, pk: str) -> HttpResponseBase:
     job = get_object_or_404(_own_exports(request), pk=pk)
     if job.status != ExportJob.Status.DONE or not Path(job.file_path).exists():
         raise Http404
-    return FileResponse(open(job.file_path, "rb"), as_attachment=True, filename=job.filename, content_type=XLSX)
+    from exchange.exports import CONTENT_TYPES
+
+    content_type = CONTENT_TYPES.get(Path(job.file_path).suffix, XLSX)
+    return FileResponse(open(job.file_path, "rb"), as_attachment=True, filename=job.filename, content_type=content_type)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("flags/", views.flags, name="flags"),
     path("conflicts/", views.conflicts, name="conflicts"),
+    path("photos/<uuid:uid>/", views.photo, name="photo"),
 ]

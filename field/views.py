@@ -9,7 +9,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -20,7 +20,7 @@ from accounts.roles import Cap
 from core.paging import paginate
 from core.views import require_cap, user_of
 from field import sync
-from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus
+from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus, Photo
 
 SHELL_STATIC = ["vendor/bootstrap-5.3.8/bootstrap.min.css", "field/field.css", "field/icon.svg", "anju/grading.js",
                 "field/store.js", "field/app.js"]  # fmt: skip
@@ -106,3 +106,13 @@ def conflicts(request: HttpRequest) -> HttpResponse:
         "page": page, "status": status, "statuses": ConflictStatus.choices,
         "query": f"status={status}",
     })  # fmt: skip
+
+
+@login_required
+def photo(request: HttpRequest, uid: str) -> FileResponse:
+    """A field photo, to those whose region covers it (photos are not public media)."""
+    user = user_of(request)
+    if not (user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)):
+        raise PermissionDenied(_("您的角色无权查看现场照片。"))
+    found = get_object_or_404(Photo.objects.visible_to(user), uid=uid, completed_at__isnull=False)
+    return FileResponse(found.file.open("rb"), content_type=found.content_type)

@@ -212,6 +212,11 @@ def _counts(post: Any) -> dict[str, Any] | None:
 
 @login_required
 def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appraisal = _visible_appraisal(request, pk)
+    return render(request, "inspections/appraisal.html", _sheet_context(appraisal) | {"photos": _photos(appraisal, inline=False)})
+
+
+def _visible_appraisal(request: HttpRequest, pk: int) -> Appraisal:
     _require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.RESAMPLE)
     user = user_of(request)
     visible = (
@@ -219,7 +224,11 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)
         else Appraisal.objects.filter(sample_item__plan__samplers=user)  # a firm sees its own re-appraisals only
     )
-    appraisal = get_object_or_404(visible.select_related("house", "household"), pk=pk)
+    return get_object_or_404(visible.select_related("house", "household"), pk=pk)
+
+
+def _sheet_context(appraisal: Appraisal) -> dict[str, Any]:
+    """What the appraisal sheet shows, on the page and in the PDF alike."""
     rows = [
         (c, appraisal.components.get(c.key), appraisal.component_notes.get(c.key, ""))
         for c in grading.COMPONENTS
@@ -228,10 +237,10 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     result = grading.Result(appraisal.computed_grade, appraisal.rule, tuple(
         k for k, g in appraisal.components.items() if g and g.upper() == appraisal.computed_grade) or (
         ("site",) if appraisal.rule == "R1" else ()))  # fmt: skip
-    return render(request, "inspections/appraisal.html", {
+    return {
         "a": appraisal, "rows": rows, "explanation": result.explanation,
         "structure_name": names(Table.STRUCTURE_TYPE).get(appraisal.structure_type, appraisal.structure_type),
-    })  # fmt: skip
+    }  # fmt: skip
 
 
 @login_required
@@ -262,3 +271,88 @@ def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
     weekly_xlsx.write(tmp, table)
     name = f"农户住房安全排查情况统计表_{table.week_end:%Y%m%d}.xlsx"
     return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
+
+
+def _pdf_response(path: Path, filename: str) -> FileResponse:
+    try:
+        return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    finally:
+        path.unlink(missing_ok=True)  # the open handle keeps the bytes until they are sent
+
+
+def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
+    """(caption, src) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page."""
+    import base64
+
+    from django.urls import reverse
+
+    from field.models import Photo
+
+    out = []
+    for p in Photo.objects.filter(record_uid=appraisal.uid, completed_at__isnull=False).order_by("created_at"):
+        label = grading.BY_KEY[p.part].label if p.part in grading.BY_KEY else _("现场")
+        if inline:
+            with p.file.open("rb") as f:
+                out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}"))
+        else:
+            out.append((label, reverse("field:photo", args=[p.uid])))
+    return out
+
+
+@login_required
+def appraisal_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    from django.template.loader import render_to_string
+
+    from core.pdf import PdfUnavailable, html_to_pdf
+
+    appraisal = _visible_appraisal(request, pk)
+    context = _sheet_context(appraisal) | {"photos": _photos(appraisal, inline=True)}
+    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    try:
+        html_to_pdf(render_to_string("inspections/appraisal_pdf.html", context, request=request), path)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("inspections:appraisal", pk=pk)
+    return _pdf_response(path, f"鉴定表_{appraisal.household.head_name}_{appraisal.appraised_on:%Y%m%d}.pdf")
+
+
+@login_required
+def house_label(request: HttpRequest, house_pk: int) -> HttpResponse | FileResponse:
+    """One house's label and policy card as an A5 PDF."""
+    from core.pdf import PdfUnavailable
+    from inspections import labels
+    from inspections.models import HouseSafety
+
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    safety = get_object_or_404(HouseSafety.objects.visible_to(user_of(request)).select_related("household"), pk=house_pk)
+    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    try:
+        labels.write_pdf(path, HouseSafety.objects.filter(pk=safety.pk).select_related("household"))
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("households:detail", pk=safety.household_id)
+    return _pdf_response(path, f"房屋安全标识_{safety.household.head_name}.pdf")
+
+
+@login_required
+def village_labels(request: HttpRequest) -> HttpResponse:
+    """Choose a village; its labels print in the background (progress on the export page)."""
+    from django.db.models import Count
+
+    from exchange.services import start_export
+    from inspections.models import HouseSafety
+
+    require_cap(request, Cap.EXPORT)
+    user = user_of(request)
+    if request.method == "POST":
+        village = request.POST.get("village", "")
+        if len(village) != 12 or not user.covers(village):
+            messages.error(request, _("请选择您管辖范围内的一个村。"))
+        else:
+            job = start_export(user=user, params={"village": village}, kind="labels")
+            return redirect("exchange:export_detail", pk=job.pk)
+    villages = (
+        HouseSafety.objects.visible_to(user).filter(checked_on__isnull=False)
+        .values("region_code").annotate(n=Count("pk")).order_by("region_code")
+    )  # fmt: skip
+    return render(request, "inspections/village_labels.html", {"villages": villages})

@@ -7,7 +7,7 @@ from django.test import Client
 from conftest import PASSWORD
 from field import sync
 from field.models import Conflict, EvidenceFlag
-from field.tests.test_sync import household, payload, town_user  # noqa: F401  (fixtures)
+from field.tests.test_sync import payload
 from households.services import save_house
 
 

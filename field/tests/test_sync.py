@@ -14,24 +14,10 @@ from accounts.roles import Role
 from conftest import PASSWORD, add_household, make_id, make_user
 from field import sync
 from field.models import Conflict, EvidenceFlag, Photo
-from households.models import House
 from households.services import save_house
 from inspections.models import Inspection
 
 TODAY = dt.date.today()
-HOUSE_POINT = (Decimal("37.500000"), Decimal("110.250000"))
-
-
-@pytest.fixture
-def town_user(db: Any) -> Any:
-    return make_user("sd_town", "610826100", Role.TOWN_STAFF)
-
-
-@pytest.fixture
-def household(county_user: Any) -> Any:
-    h = add_household(county_user)
-    House.objects.filter(household=h).update(latitude=HOUSE_POINT[0], longitude=HOUSE_POINT[1])
-    return h
 
 
 def payload(household: Any, **kw: Any) -> dict[str, Any]:
