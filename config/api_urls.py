@@ -4,13 +4,22 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import TokenView
 from field import api as field_api
 from households.api import HouseholdViewSet, HouseViewSet, MemberViewSet
+from inspections import api as inspections_api
 from regions.api import RegionViewSet
+from training import api as training_api
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("members", MemberViewSet, basename="member")
 router.register("houses", HouseViewSet, basename="house")
+router.register("campaigns", inspections_api.CampaignViewSet, basename="campaign")
+router.register("inspections", inspections_api.InspectionViewSet, basename="inspection")
+router.register("appraisals", inspections_api.AppraisalViewSet, basename="appraisal")
+router.register("sampling-plans", inspections_api.SamplingPlanViewSet, basename="sampling-plan")
+router.register("trainees", training_api.TraineeViewSet, basename="trainee")
+router.register("courses", training_api.CourseViewSet, basename="course")
+router.register("training-records", training_api.TrainingRecordViewSet, basename="training-record")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

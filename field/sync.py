@@ -102,7 +102,10 @@ class Gps:
         )
 
 
-def _inspection_input(p: dict[str, Any], household: Household, gps: Gps, captured: dt.datetime | None) -> InspectionInput:
+def inspection_input(
+    p: dict[str, Any], household: Household, gps: Gps, captured: dt.datetime | None, source: str = "field"
+) -> InspectionInput:
+    """An inspection from a record's `data` (the field app's and the API's shape)."""
     d = p.get("data") or {}
     return InspectionInput(
         household_id=household.pk,
@@ -122,12 +125,13 @@ def _inspection_input(p: dict[str, Any], household: Household, gps: Gps, capture
         longitude=gps.longitude,
         accuracy_m=gps.accuracy_m,
         mock_location=gps.mock,
-        source="field",
+        source=source,
         captured_at=captured,
     )
 
 
-def _appraisal_input(p: dict[str, Any], gps: Gps, captured: dt.datetime | None) -> AppraisalInput:
+def appraisal_input(p: dict[str, Any], gps: Gps, captured: dt.datetime | None, source: str = "field") -> AppraisalInput:
+    """An appraisal from a record's `data` (the field app's and the API's shape)."""
     d = p.get("data") or {}
     if not p.get("house"):
         raise ValidationError({"house": _("鉴定须指明房屋。")})
@@ -149,7 +153,7 @@ def _appraisal_input(p: dict[str, Any], gps: Gps, captured: dt.datetime | None) 
         longitude=gps.longitude,
         accuracy_m=gps.accuracy_m,
         mock_location=gps.mock,
-        source="field",
+        source=source,
         captured_at=captured,
     )
 
@@ -216,10 +220,10 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
             reasons = _changed_since(actor, household, house, payload)
             if kind == RecordKind.INSPECTION:
                 obj: Inspection | Appraisal = record_inspection(
-                    actor=actor, data=_inspection_input(payload, household, gps, captured)
+                    actor=actor, data=inspection_input(payload, household, gps, captured)
                 )[0]
             else:
-                obj = record_appraisal(actor=actor, data=_appraisal_input(payload, gps, captured))[0]
+                obj = record_appraisal(actor=actor, data=appraisal_input(payload, gps, captured))[0]
             house = house or obj.house
             findings = _record_findings(actor, payload, obj, house, gps, captured, now)
             changes = {k: v for k, v in (payload.get("house_changes") or {}).items() if k in HOUSE_FIELDS}

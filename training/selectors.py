@@ -7,7 +7,15 @@ from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 
+from accounts.roles import Cap
 from training.models import Trainee, TrainingRecord
+
+VIEW_CAPS = (Cap.MANAGE_TRAINING, Cap.VIEW_ARCHIVE)
+
+
+def can_view(user: Any) -> bool:
+    """Who may read the ledger: those who keep it and everyone who reads the archive."""
+    return any(user.can(c) for c in VIEW_CAPS)
 
 
 def ledger(user: Any, params: dict[str, Any]) -> QuerySet[Trainee]:

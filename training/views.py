@@ -18,11 +18,9 @@ from training import selectors, services
 from training.forms import CourseForm, EnrolForm, LedgerFilterForm, TraineeForm
 from training.models import Course, Trainee
 
-VIEW_CAPS = (Cap.MANAGE_TRAINING, Cap.VIEW_ARCHIVE)
-
 
 def _require_view(request: HttpRequest) -> None:
-    if not any(user_of(request).can(c) for c in VIEW_CAPS):
+    if not selectors.can_view(user_of(request)):
         raise PermissionDenied(_("您的角色无权访问此页面。"))
 
 
