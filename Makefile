@@ -15,6 +15,7 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
+	./scripts/ensure_chromium.sh
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py load_regions
 	$(PY) manage.py create_demo_users

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.request
 
-from common import BENCH_USER, OUT, ROOT, setup_django
+from common import BENCH_USER, OUT, gunicorn, setup_django
 
 LUA = """
 local ids = {}
@@ -71,25 +71,7 @@ def main() -> None:
     ids_file.write_text("\n".join(ids) + "\n")
     lua = OUT / "lookup.lua"
     lua.write_text(LUA % {"ids": ids_file, "token": token.key})
-    env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production"}
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--access-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
+    with gunicorn(args.port, args.workers):
         url = f"http://127.0.0.1:{args.port}/api/households/lookup/"
         for _ in range(100):
             try:
@@ -142,9 +124,6 @@ def main() -> None:
                 }
             )
         )
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

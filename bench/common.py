@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,3 +46,24 @@ def vendor() -> str:
     from django.db import connection
 
     return connection.vendor
+
+
+@contextlib.contextmanager
+def gunicorn(port: int, workers: int) -> Iterator[str]:
+    """The production server on 127.0.0.1 against DATABASE_URL, yielding its base URL once it answers."""
+    env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production"}
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+               "--access-logfile", "-", "--log-level", "warning", "--timeout", "120"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/field/manifest.webmanifest", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -3,7 +3,7 @@ as the printable pages, CSS page sizes, and the CJK fonts of the system (fonts-n
 
 Playwright's sync API runs an event loop in the calling thread, so each conversion runs in a
 short-lived worker thread: it is safe from a request, a background task or a test alike.
-See docs/adr/0007-pdf-by-chromium.md.
+See docs/adr/0009-pdf-by-chromium.md.
 """
 
 from __future__ import annotations
