@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from core.scoping import prefix_filter
+from core.widgets import DateInput
 
 
 class AuditSearchForm(forms.Form):
@@ -19,8 +20,8 @@ class AuditSearchForm(forms.Form):
     object_type = forms.CharField(label=_("对象类型"), required=False)
     object_id = forms.CharField(label=_("对象ID"), required=False)
     region = forms.CharField(label=_("区划代码"), required=False)
-    since = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
     failed = forms.BooleanField(label=_("只看失败"), required=False)
 
 

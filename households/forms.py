@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from codetables.models import Table
 from codetables.selectors import choices
+from core.widgets import DateInput
 from households import validation as v
 from households.idnumber import IdNumber, parse
 from households.models import House, Household
@@ -205,11 +206,11 @@ def _year_validator(value: int | None) -> None:
 class CategoryForm(forms.Form):
     code = forms.ChoiceField(label=_("类别"))
     source = forms.CharField(label=_("认定部门"), max_length=60, required=False, help_text=_("如：民政局、乡村振兴局、残联"))
-    start_date = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
     end_date = forms.DateField(
         label=_("终止日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("类别失效时填写，如脱离低保的日期"),
     )
 

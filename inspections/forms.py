@@ -7,12 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.widgets import DateInput
 from inspections.grading import GRADES
 from inspections.models import RISK_PARTS, CampaignKind, Measure, Prevention, StratumLevel, Verdict
 from regions.models import Level
 from regions.selectors import options as region_options
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 YES_NO = [("", "—"), ("yes", "是"), ("no", "否")]
 QUESTIONS = {
     "designed": _("是否经过专业设计"),

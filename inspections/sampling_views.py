@@ -125,4 +125,4 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     def save(data: services.AppraisalInput) -> Appraisal:
         return sampling.resample(actor=user, item=item, data=data)
 
-    return appraisal_page(request, item.house, choices, save, {"sample_item": item})
+    return appraisal_page(request, item.house, choices, save, {"sample_item": item, "initial": {"organisation": item.plan.firm}})

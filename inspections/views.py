@@ -160,9 +160,9 @@ def appraisal_page(
 ) -> HttpResponse:
     """The national appraisal form for one house, used for appraisals and for third-party re-appraisals."""
     user = user_of(request)
-    mine = Trainee.objects.filter(user=user).values_list("pk", flat=True).first()
-    form = AppraisalForm(request.POST or None, appraisers=choices,
-                         initial={"uid": uuid.uuid4(), "appraisers": [mine] if mine else []})  # fmt: skip
+    mine = Trainee.objects.filter(user=user).first()
+    initial = {"uid": uuid.uuid4(), "appraisers": [mine.pk] if mine else [], "organisation": mine.organisation if mine else ""}
+    form = AppraisalForm(request.POST or None, appraisers=choices, initial=initial | (extra or {}).get("initial", {}))
     components = {k: (request.POST.get(f"c_{k}") or None) for k in grading.applicable(house.structure_type)}
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
