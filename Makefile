@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py generate_demo --households $(HOUSEHOLDS) --if-empty
 	$(PY) manage.py generate_demo_safety
+	$(PY) manage.py generate_demo_field
 	./scripts/serve.sh
 
 serve: $(STAMP)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.test import Client
@@ -48,3 +49,16 @@ def test_the_shell_is_public_and_installable(client: Any) -> None:
     sw = client.get("/field/sw.js")
     assert sw["Content-Type"].startswith("application/javascript") and "/static/field/app.js" in sw.content.decode()
     assert client.get("/field/manifest.webmanifest").json()["display"] == "standalone"
+
+
+def test_demo_examples_go_through_the_sync(town_user: Any, county_user: Any) -> None:
+    from conftest import add_household, make_id
+    from field.demo import generate
+    from households.models import House
+
+    for n in range(5):
+        add_household(county_user, head_id=make_id(seq=600 + n))
+    House.objects.update(latitude=Decimal("37.5"), longitude=Decimal("110.25"))
+    assert generate() == 5
+    assert sorted(EvidenceFlag.objects.values_list("kind", flat=True)) == ["far", "future", "mock_location", "out_of_order"]
+    assert Conflict.objects.count() == 1 and generate() == 0
