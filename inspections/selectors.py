@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
-from core.scoping import prefix_filter
+from core.scoping import code_range, prefix_filter
 from households.models import House, Household
 from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, InspectionTask, TaskStatus, Verdict
 from regions.selectors import name_of
@@ -140,24 +141,13 @@ def weekly_table(prefix: str, week_end: dt.date, campaign: Campaign | None = Non
         base_hh = Household.objects.filter(scope)
         key_count = Count("id", filter=Q(is_key_group=True))
         households = _by_unit(base_hh, length, households=Count("id"), key_households=key_count)
+    low, high = code_range(prefix)
+    verdicts = _latest_verdicts(length, low, high, start, week_end, campaign)
     inspections = Inspection.objects.filter(scope, inspected_on__gte=start, inspected_on__lte=week_end)
     if campaign is not None:
         inspections = inspections.filter(campaign=campaign)
-    latest = inspections.values("household_id").annotate(last=Max("id")).values("last")
-    verdicts = _by_unit(
-        Inspection.objects.filter(id__in=latest), length,
-        inspected=Count("id"),
-        inspected_key=Count("id", filter=Q(household__is_key_group=True)),
-        safe=Count("id", filter=Q(verdict=Verdict.SAFE)),
-        suspect=Count("id", filter=Q(verdict=Verdict.SUSPECT)),
-    )  # fmt: skip
     this_week = _by_unit(inspections.filter(inspected_on__gte=week_start), length, this_week=Count("household_id", distinct=True))
-    appraisals = Appraisal.objects.filter(scope, kind=AppraisalKind.ORIGINAL, appraised_on__gte=start, appraised_on__lte=week_end)
-    last_appraisals = appraisals.values("house_id").annotate(last=Max("id")).values("last")
-    grades = _by_unit(
-        Appraisal.objects.filter(id__in=last_appraisals), length,
-        appraised=Count("id"), **{g: Count("id", filter=Q(grade=g)) for g in "ABCD"},
-    )  # fmt: skip
+    grades = _latest_grades(length, low, high, start, week_end)
     units = sorted(set(households) | set(verdicts) | set(grades))
     rows = []
     for unit in units:
@@ -169,6 +159,49 @@ def weekly_table(prefix: str, week_end: dt.date, campaign: Campaign | None = Non
     for key in WEEKLY_COLUMNS:
         total.values[key] = sum(r.values[key] for r in rows)
     return WeeklyTable(prefix, start, week_start, week_end, rows, total)
+
+
+# The latest record per household (or house) in one pass: MAX(id * k + code) picks the newest row and
+# carries its verdict or grade in the low digits, so no second lookup by id is needed (the IN form
+# made PostgreSQL re-read 1.6 M rows for a city; docs/performance.md).
+
+
+def _latest_verdicts(length: int, low: str, high: str, start: dt.date, end: dt.date,
+                     campaign: Campaign | None) -> dict[str, dict[str, int]]:  # fmt: skip
+    extra, params = ("AND campaign_id = %s", [campaign.pk]) if campaign is not None else ("", [])
+    sql = f"""
+        SELECT substr(h.region_code, 1, %s) AS unit, COUNT(*) AS inspected,
+               SUM(CASE WHEN h.is_key_group THEN 1 ELSE 0 END) AS inspected_key, SUM(l.m %% 2) AS suspect
+        FROM (SELECT household_id, MAX(id * 2 + CASE WHEN verdict = %s THEN 1 ELSE 0 END) AS m
+              FROM {Inspection._meta.db_table}
+              WHERE region_code BETWEEN %s AND %s AND inspected_on BETWEEN %s AND %s {extra}
+              GROUP BY household_id) l
+        JOIN {Household._meta.db_table} h ON h.id = l.household_id
+        GROUP BY substr(h.region_code, 1, %s)"""
+    with connection.cursor() as cur:
+        cur.execute(sql, [length, Verdict.SUSPECT, low, high, start, end, *params, length])
+        rows = cur.fetchall()
+    return {unit: {"inspected": n, "inspected_key": int(key or 0), "suspect": int(sus or 0), "safe": n - int(sus or 0)}
+            for unit, n, key, sus in rows}  # fmt: skip
+
+
+def _latest_grades(length: int, low: str, high: str, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
+    rank = " ".join(f"WHEN '{g}' THEN {i}" for i, g in enumerate("ABCD"))
+    sql = f"""
+        SELECT substr(region_code, 1, %s) AS unit, m %% 4 AS grade, COUNT(*)
+        FROM (SELECT MAX(region_code) AS region_code, MAX(id * 4 + CASE grade {rank} ELSE 0 END) AS m
+              FROM {Appraisal._meta.db_table}
+              WHERE region_code BETWEEN %s AND %s AND kind = %s AND appraised_on BETWEEN %s AND %s
+              GROUP BY house_id) l
+        GROUP BY substr(region_code, 1, %s), m %% 4"""
+    out: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [length, low, high, AppraisalKind.ORIGINAL, start, end, length])
+        for unit, grade, n in cur.fetchall():
+            row = out.setdefault(unit, {"appraised": 0, **dict.fromkeys("ABCD", 0)})
+            row["ABCD"[int(grade)]] += n
+            row["appraised"] += n
+    return out
 
 
 def last_thursday(today: dt.date) -> dt.date:

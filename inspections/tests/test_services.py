@@ -148,3 +148,27 @@ def test_demo_inspects_a_share_and_appraises_suspects_through_the_services(count
     assert HouseSafety.objects.exclude(grade="").count() == made["appraisals"]
     assert InspectionTask.objects.filter(status="done").count() == 150
     assert generate(county="610826", seed=7) == {"inspections": 0, "appraisals": 0}  # a second run adds nothing
+
+
+def test_weekly_table_counts_each_household_by_its_latest_inspection(
+    county_user: Any, appraiser_user: Any, trained_appraiser: Any
+) -> None:
+    week_end = TODAY
+    a = add_household(county_user)  # 名州镇, a key-group household (低保)
+    b = add_household(county_user, head_id=make_id(seq=124), village=SUIDE_VILLAGE_2)
+    c = add_household(county_user, head_id=make_id(seq=125))
+    inspect(county_user, a, on=TODAY - dt.timedelta(days=20))
+    inspect(county_user, a, "suspect", risk_parts=["walls"], measure="appraise", on=TODAY - dt.timedelta(days=2))
+    inspect(county_user, b, on=TODAY - dt.timedelta(days=30))
+    inspect(county_user, c, on=TODAY + dt.timedelta(days=0))
+    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components={"walls": "d"})
+    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=1), components={"walls": "b"})
+    table = selectors.weekly_table("610826", week_end)
+    town = {r.code: r.values for r in table.rows}
+    assert (town["610826100"]["households"], town["610826100"]["inspected"], town["610826100"]["suspect"]) == (2, 2, 1)
+    assert (town["610826100"]["safe"], town["610826100"]["this_week"], town["610826100"]["inspected_key"]) == (1, 2, 2)
+    assert (town["610826100"]["appraised"], town["610826100"]["B"], town["610826100"]["D"]) == (1, 1, 0)  # the latest grade
+    assert (town["610826101"]["inspected"], town["610826101"]["safe"], town["610826101"]["this_week"]) == (1, 1, 0)
+    assert table.total.values["inspected"] == 3
+    earlier = selectors.weekly_table("610826", TODAY - dt.timedelta(days=10))
+    assert earlier.total.values["inspected"] == 2 and earlier.total.values["suspect"] == 0  # as it stood then
