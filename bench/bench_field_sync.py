@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 import requests
-from common import gunicorn, setup_django
+from common import OUT, gunicorn, setup_django
 
 PIECE = 64 * 1024
 
@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8124)
     args = parser.parse_args()
+    os.environ["ANJU_MEDIA_ROOT"] = str(OUT / "media")  # the bench's photos stay out of var/media
     setup_django()
     from rest_framework.authtoken.models import Token
 
