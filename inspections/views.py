@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.roles import Cap
@@ -111,8 +112,12 @@ def household_safety(request: HttpRequest, pk: int) -> HttpResponse:
     require_cap(request, Cap.VIEW_ARCHIVE)
     household = _household(request, pk)
     houses = list(household.houses.select_related("safety").order_by("-is_dwelling", "id"))
+    on = parse_date(request.GET.get("on", "") or "")
+    if on is not None:  # the grade in force on a past day, from the grade history
+        for house in houses:
+            house.as_of = selectors.grade_on(house, on)  # type: ignore[attr-defined]
     return render(request, "inspections/_household_safety.html", {
-        "h": household, "houses": houses,
+        "h": household, "houses": houses, "on": on,
         "inspections": Inspection.objects.filter(household=household).order_by("-inspected_on", "-id")[:20],
         "appraisals": Appraisal.objects.filter(household=household).order_by("-appraised_on", "-id")[:20],
         "pending": AppraisalTask.objects.filter(household=household, status=AppraisalTaskStatus.PENDING).exists(),

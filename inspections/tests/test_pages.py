@@ -140,3 +140,22 @@ def test_training_ledger_exports_to_excel(client: Any, county_user: Any, django_
     book = load_workbook(job.file_path)
     values = [c.value for c in book.active[3]]
     assert "李鉴定" in values and "鉴定人员" in values
+
+
+def test_grade_as_of_a_past_day_on_the_household_page(client: Any, county_user: Any, appraiser_user: Any,
+                                                      trained_appraiser: Any) -> None:  # fmt: skip
+    import datetime as dt
+
+    from inspections.tests.test_services import appraise
+
+    household = add_household(county_user)
+    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=10), components={"walls": "d"})
+    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components={"walls": "b"})
+    client.force_login(county_user)
+    url = reverse("inspections:household_safety", args=[household.pk])
+    now = client.get(url).content.decode()
+    assert "B 级" in now and "时的等级" not in now
+    then = client.get(url, {"on": (TODAY - dt.timedelta(days=5)).isoformat()}).content.decode()
+    assert "时的等级" in then and 'class="as-of"><a' in then and "D 级</a>" in then
+    before = client.get(url, {"on": (TODAY - dt.timedelta(days=30)).isoformat()}).content.decode()
+    assert "尚未鉴定" in before
