@@ -41,7 +41,7 @@ from households.writer import HOUSE_FIELDS
 from inspections.models import Appraisal, Inspection
 from inspections.services import AppraisalInput, InspectionInput, record_appraisal, record_inspection
 
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MODELS: dict[str, type[Inspection] | type[Appraisal]] = {RecordKind.INSPECTION: Inspection, RecordKind.APPRAISAL: Appraisal}
 
 
@@ -368,7 +368,7 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
         raise ValidationError({"record_uid": _("请先同步这张照片所属的记录，再上传照片。")})
     size = int(meta.get("size") or 0)
     if not 0 < size <= MAX_PHOTO_BYTES:
-        raise ValidationError({"size": _("照片大小应在 1 字节到 5 MB 之间（手机端会先压缩）。")})
+        raise ValidationError({"size": _("照片大小应在 1 字节到 10 MB 之间，请压缩后再上传（手机端会自动压缩）。")})
     digest = str(meta.get("sha256") or "").lower()
     if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
         raise ValidationError({"sha256": _("照片校验值格式不正确。")})
@@ -391,6 +391,14 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
         mock_location=gps.mock,
         uploaded_by=actor,
     )
+
+
+def attach_upload(*, actor: User, kind: str, record_uid: uuid.UUID, part: str, data: bytes, content_type: str) -> Photo:
+    """A photo uploaded whole with a web form: the same declaration, checks and evidence flags as the field app's."""
+    meta = {"uid": str(uuid.uuid4()), "record_kind": kind, "record_uid": str(record_uid), "part": part, "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "content_type": content_type or "image/jpeg"}  # fmt: skip
+    photo = declare_photo(actor=actor, meta=meta)
+    return append_chunk(actor=actor, photo=photo, offset=0, data=data)
 
 
 def _partial(photo: Photo) -> Path:

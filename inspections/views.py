@@ -183,7 +183,10 @@ def appraisal_page(
         except ValidationError as exc:
             form_errors(form, exc)
         else:
+            failed = _attach_photos(request, appraisal)
             messages.success(request, _("鉴定已保存：%(g)s级。") % {"g": appraisal.grade})
+            if failed:
+                messages.warning(request, _("以下照片未能保存：%(f)s") % {"f": "；".join(failed)})
             return redirect("inspections:appraisal", pk=appraisal.pk)
     return render(request, "inspections/appraise.html", {
         "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
@@ -191,6 +194,22 @@ def appraisal_page(
         "components": [grading.BY_KEY[k] for k in grading.applicable(house.structure_type)], "picked": components,
         "quant_rows": QUANT_ROWS, **(extra or {}),
     })  # fmt: skip
+
+
+def _attach_photos(request: HttpRequest, appraisal: Appraisal) -> list[str]:
+    """Photos uploaded per component (`photo_<key>`, `photo_site`); returns what could not be kept, with why."""
+    from field.sync import attach_upload, messages_of
+
+    failed = []
+    for name in request.FILES:
+        part = name.removeprefix("photo_")
+        for upload in request.FILES.getlist(name):
+            try:
+                attach_upload(actor=user_of(request), kind="appraisal", record_uid=appraisal.uid, part=part,
+                              data=upload.read(), content_type=upload.content_type or "")  # fmt: skip
+            except (ValidationError, PermissionDenied) as exc:
+                failed.append(f"{upload.name}（{'；'.join(messages_of(exc).values())}）")
+    return failed
 
 
 QUANT_ROWS = [
@@ -295,7 +314,7 @@ def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
 
     out = []
     for p in Photo.objects.filter(record_uid=appraisal.uid, completed_at__isnull=False).order_by("created_at"):
-        label = grading.BY_KEY[p.part].label if p.part in grading.BY_KEY else _("现场")
+        label = grading.BY_KEY[p.part].label if p.part in grading.BY_KEY else (_("场地") if p.part == "site" else _("现场"))
         if inline:
             with p.file.open("rb") as f:
                 out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}"))

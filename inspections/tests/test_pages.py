@@ -59,12 +59,23 @@ def test_appraisal_form_grades_and_prints(client: Any, county_user: Any, apprais
             "prevention": "partly", "uid": uuid.uuid4(), "c_foundation": "a", "c_walls": "b", "c_roof": "a"}  # fmt: skip
     lowered = client.post(url, base | {"raised_to": "A", "raise_reason": "x"}).content.decode()
     assert "不能把按规则评定的 B 级降为 A 级" in lowered and not Appraisal.objects.exists()
-    saved = client.post(url, base | {"q_walls_d": "1", "q_walls_n": "10"})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from field.models import Photo
+
+    wall = SimpleUploadedFile("墙体裂缝.jpg", b"\xff\xd8\xff" + b"w" * 3000, content_type="image/jpeg")
+    site = SimpleUploadedFile("场地.jpg", b"\xff\xd8\xff" + b"s" * 2000, content_type="image/jpeg")
+    saved = client.post(url, base | {"q_walls_d": "1", "q_walls_n": "10", "photo_walls": wall, "photo_site": site})
     assert saved.status_code == 302
     appraisal = Appraisal.objects.get()
     assert (appraisal.grade, appraisal.rule, appraisal.quantitative["grade"]) == ("B", "R4", "B")
+    photos = {p.part: p for p in Photo.objects.filter(record_uid=appraisal.uid)}
+    assert set(photos) == {"walls", "site"} and all(p.complete for p in photos.values())
     sheet = client.get(saved["Location"]).content.decode()
     assert "农村住房安全性鉴定表" in sheet and "R4：有构件评为b级" in sheet and "李鉴定" in sheet
+    assert f"/field/photos/{photos['walls'].uid}/" in sheet and "<figcaption>承重墙体</figcaption>" in sheet
+    shown = client.get(f"/field/photos/{photos['walls'].uid}/")
+    assert b"".join(shown.streaming_content).startswith(b"\xff\xd8\xff")  # type: ignore[attr-defined]
 
 
 def test_appraisal_tasks_list(client: Any, county_user: Any, appraiser_user: Any) -> None:

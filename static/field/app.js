@@ -215,12 +215,13 @@
     });
   }
   function addPhotos(form, files) {
+    var select = $("[data-part]", form), part = select.classList.contains("d-none") ? "overview" : select.value;
     Array.prototype.forEach.call(files, function (file) {
       compress(file).then(function (blob) {
         return sha256(blob).then(function (hash) {
-          state.capture.photos.push({ blob: blob, sha256: hash, taken_at: new Date(file.lastModified || Date.now()).toISOString() });
+          state.capture.photos.push({ blob: blob, sha256: hash, part: part, taken_at: new Date(file.lastModified || Date.now()).toISOString() });
           var img = document.createElement("img"); img.src = URL.createObjectURL(blob);
-          img.title = Math.round(blob.size / 1024) + " KB";
+          img.title = (select.classList.contains("d-none") ? "" : select.selectedOptions[0].text + " · ") + Math.round(blob.size / 1024) + " KB";
           $("[data-thumbs]", form).appendChild(img);
         });
       }).catch(function (e) { toast(e.message, "danger"); });
@@ -267,6 +268,11 @@
       return "<label class='d-block'><input type='checkbox' name='appraisers' value='" + p.id + "'" + (p.mine ? " checked" : "") + "> " +
         esc(p.name) + (p.organisation ? " <small>（" + esc(p.organisation) + "）</small>" : "") + "</label>";
     }).join("") || "<div class='small text-danger'>培训台账中没有可选的鉴定人员。</div>";
+    var part = $("[data-part]", form);
+    part.innerHTML = G.applicable(c.rules, house.structure_type).map(function (key) {
+      return "<option value='" + key + "'>照片部位：" + esc(byKey[key].label) + "</option>";
+    }).join("") + "<option value='site'>照片部位：场地</option><option value='overview'>照片部位：整体</option>";
+    part.classList.remove("d-none");
     var mine = c.appraisers.find(function (p) { return p.mine; });
     form.organisation.value = mine ? mine.organisation : "";
     updateGrade();
@@ -341,7 +347,7 @@
       };
       var photos = capture.photos.map(function (p, i) {
         return { uid: uuid(), record_uid: record.uid, record_kind: kind, blob: p.blob, size: p.blob.size, sha256: p.sha256,
-          taken_at: p.taken_at, part: kind === "inspection" ? "overview" : "component", gps: capture.gps || {}, status: "pending", n: i };
+          taken_at: p.taken_at, part: p.part, gps: capture.gps || {}, status: "pending", n: i };
       });
       return S.put("outbox", record).then(function () { return S.putMany("photos", photos); });
     }).then(function () {

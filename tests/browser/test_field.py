@@ -160,7 +160,7 @@ def test_field_sync_survives_cut_connections(phone: Any, county_user: Any, tmp_p
     assert photo.complete and photo.size > 16384 and Inspection.objects.count() == 1
 
 
-def test_field_appraisal_grade_on_the_phone(phone: Any, county_user: Any, trained_appraiser: Any) -> None:
+def test_field_appraisal_grade_on_the_phone(phone: Any, county_user: Any, trained_appraiser: Any, tmp_path: Path) -> None:
     household = add_household(county_user)
     page = phone
     sign_in_and_download(page, "sd_appraiser")
@@ -172,12 +172,17 @@ def test_field_appraisal_grade_on_the_phone(phone: Any, county_user: Any, traine
     page.check("#components input[name=c_walls][value=c]")
     assert page.inner_text("#field-grade .grade") == "C 级" and "R3" in page.inner_text("#field-grade .rule")
     page.check("#prevention input[value=partly]")
+    page.select_option("#appraise-form [data-part]", "walls")
+    page.set_input_files("#appraise-form [data-photos]", str(png(tmp_path / "wall.png")))
+    page.wait_for_selector("#appraise-form [data-thumbs] img")
     shot(page, "field-appraise")
     page.click("#appraise-form button.btn-primary")
     line = page.wait_for_selector("#outbox-list li.status-sent, #outbox-list li.status-rejected")
     assert "已上传" in line.inner_text(), line.inner_text()
     appraisal = household.appraisals.get()
     assert (appraisal.grade, appraisal.rule, appraisal.source) == ("C", "R3", "field")
+    page.wait_for_function(ALL_SENT)
+    assert Photo.objects.get(record_uid=appraisal.uid).part == "walls"
 
 
 def test_web_appraisal_form_grade_updates_live(page: Any, county_user: Any, appraiser_user: Any, trained_appraiser: Any) -> None:
