@@ -102,6 +102,7 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
             if created:
                 messages.success(request, _("排查记录已保存。") + (
                     _("该房屋疑似不安全，已生成鉴定任务。") if inspection.verdict == "suspect" else ""))  # fmt: skip
+                _warn_failed(request, _attach_photos(request, "inspection", inspection.uid))
             return redirect("households:detail", pk=household.pk)
     return render(request, "inspections/inspect.html", {"form": form, "household": household})
 
@@ -183,10 +184,8 @@ def appraisal_page(
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            failed = _attach_photos(request, appraisal)
             messages.success(request, _("鉴定已保存：%(g)s级。") % {"g": appraisal.grade})
-            if failed:
-                messages.warning(request, _("以下照片未能保存：%(f)s") % {"f": "；".join(failed)})
+            _warn_failed(request, _attach_photos(request, "appraisal", appraisal.uid))
             return redirect("inspections:appraisal", pk=appraisal.pk)
     return render(request, "inspections/appraise.html", {
         "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
@@ -196,8 +195,13 @@ def appraisal_page(
     })  # fmt: skip
 
 
-def _attach_photos(request: HttpRequest, appraisal: Appraisal) -> list[str]:
-    """Photos uploaded per component (`photo_<key>`, `photo_site`); returns what could not be kept, with why."""
+def _warn_failed(request: HttpRequest, failed: list[str]) -> None:
+    if failed:
+        messages.warning(request, _("以下照片未能保存：%(f)s") % {"f": "；".join(failed)})
+
+
+def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> list[str]:
+    """Photos uploaded as `photo_<part>` (a component, `site` or `overview`); returns what could not be kept, with why."""
     from field.sync import attach_upload, messages_of
 
     failed = []
@@ -205,7 +209,7 @@ def _attach_photos(request: HttpRequest, appraisal: Appraisal) -> list[str]:
         part = name.removeprefix("photo_")
         for upload in request.FILES.getlist(name):
             try:
-                attach_upload(actor=user_of(request), kind="appraisal", record_uid=appraisal.uid, part=part,
+                attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part,
                               data=upload.read(), content_type=upload.content_type or "")  # fmt: skip
             except (ValidationError, PermissionDenied) as exc:
                 failed.append(f"{upload.name}（{'；'.join(messages_of(exc).values())}）")

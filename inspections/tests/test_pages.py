@@ -39,8 +39,15 @@ def test_inspection_form_records_and_asks_for_appraisal(client: Any, county_user
     form = {"inspected_on": TODAY, "inspector_name": "张排查", "verdict": "suspect", "uid": uuid.uuid4()}
     missing = client.post(url, form).content.decode()
     assert "须勾选存在隐患的部位" in missing and not Inspection.objects.exists()
-    done = client.post(url, form | {"risk_parts": ["walls", "site"], "measure": "appraise", "q_designed": "no"})
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from field.models import Photo
+
+    photo = SimpleUploadedFile("正面.jpg", b"\xff\xd8\xff" + b"p" * 4000, content_type="image/jpeg")
+    done = client.post(url, form | {"risk_parts": ["walls", "site"], "measure": "appraise", "q_designed": "no",
+                                    "photo_overview": photo})  # fmt: skip
     assert done.status_code == 302
+    assert Photo.objects.get().record_uid == Inspection.objects.get().uid
     again = client.post(url, form | {"risk_parts": ["walls"], "measure": "appraise"})  # the same uid: a double click
     assert again.status_code == 302 and Inspection.objects.count() == 1
     assert Inspection.objects.get().answers == {"designed": "no"}
