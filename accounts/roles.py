@@ -33,6 +33,14 @@ class Cap(StrEnum):
     INSPECT = "inspect"  # record inspections
     APPRAISE = "appraise"  # record appraisals
     RESAMPLE = "resample"  # third-party re-appraisal of sampled houses
+    CASE_APPLY = "case_apply"  # open renovation cases
+    CASE_REVIEW = "case_review"  # village review, town review, notices at one's level
+    CASE_APPROVE = "case_approve"  # county approval, agreements, guarantee routes, archiving
+    CASE_BUILD = "case_build"  # construction progress and evidence, demolition
+    CASE_ACCEPT = "case_accept"  # completion acceptance
+    FUNDS = "funds"  # subsidy standards, allocations, fund ledger
+    PAY_MAKE = "pay_make"  # build disbursement batches, import bank returns
+    PAY_CHECK = "pay_check"  # approve a batch someone else made
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
@@ -47,6 +55,13 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MANAGE_TRAINING,
             Cap.MANAGE_CAMPAIGNS,
             Cap.INSPECT,
+            Cap.CASE_APPLY,
+            Cap.CASE_REVIEW,
+            Cap.CASE_APPROVE,
+            Cap.CASE_ACCEPT,
+            Cap.FUNDS,
+            Cap.PAY_MAKE,
+            Cap.PAY_CHECK,
         }
     ),
     Role.TOWN_STAFF: frozenset(
@@ -59,9 +74,15 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.MANAGE_TRAINING,
             Cap.MANAGE_CAMPAIGNS,
             Cap.INSPECT,
+            Cap.CASE_APPLY,
+            Cap.CASE_REVIEW,
+            Cap.CASE_BUILD,
+            Cap.CASE_ACCEPT,
         }
     ),
-    Role.VILLAGE_CADRE: frozenset({Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.EXPORT, Cap.INSPECT}),
+    Role.VILLAGE_CADRE: frozenset(
+        {Cap.VIEW_ARCHIVE, Cap.EDIT_ARCHIVE, Cap.EXPORT, Cap.INSPECT, Cap.CASE_APPLY, Cap.CASE_REVIEW, Cap.CASE_BUILD}
+    ),
     Role.APPRAISER: frozenset({Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.INSPECT}),
     # A sampling firm sees the houses of its sample only (inspections.selectors) and re-appraises them.
     Role.SAMPLER: frozenset({Cap.RESAMPLE}),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "training",
     "inspections",
     "field",
+    "renovation",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ from core.scoping import ScopedQuerySet
 class RecordKind(models.TextChoices):
     INSPECTION = "inspection", _("排查")
     APPRAISAL = "appraisal", _("鉴定")
+    CASE = "case", _("危房改造")
 
 
 class Photo(models.Model):

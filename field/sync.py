@@ -45,6 +45,13 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MODELS: dict[str, type[Inspection] | type[Appraisal]] = {RecordKind.INSPECTION: Inspection, RecordKind.APPRAISAL: Appraisal}
 
 
+def owner_model(kind: str) -> Any:
+    """What a photo belongs to: an inspection, an appraisal or a renovation case (all keyed by `uid`)."""
+    from django.apps import apps
+
+    return apps.get_model("renovation", "Case") if kind == RecordKind.CASE else MODELS[kind]
+
+
 def _uuid(value: Any, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -363,7 +370,7 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
         return existing
     kind = _kind(meta.get("record_kind"))
     record_uid = _uuid(meta.get("record_uid"), "record_uid")
-    owner = MODELS[kind].objects.filter(uid=record_uid).first()
+    owner = owner_model(kind).objects.filter(uid=record_uid).first()
     if owner is None or not actor.covers(owner.region_code):
         raise ValidationError({"record_uid": _("请先同步这张照片所属的记录，再上传照片。")})
     size = int(meta.get("size") or 0)
@@ -445,10 +452,10 @@ def _finish(actor: User, photo: Photo, path: Path, now: dt.datetime) -> bool:
     path.unlink(missing_ok=True)
     photo.sha256, photo.completed_at = digest, now
     photo.save(update_fields=["file", "sha256", "completed_at"])
-    owner = MODELS[photo.record_kind].objects.filter(uid=photo.record_uid).only("captured_at").first()
+    owner = owner_model(photo.record_kind).objects.filter(uid=photo.record_uid).first()
     house = House.objects.filter(pk=photo.house_id).first() if photo.house_id else None
     findings = [
-        *evidence.check_photo_time(photo.taken_at, owner.captured_at if owner else None, now),
+        *evidence.check_photo_time(photo.taken_at, getattr(owner, "captured_at", None), now),
         *evidence.check_place(
             _("照片"),
             (photo.latitude, photo.longitude),

@@ -1,0 +1,182 @@
+"""Renovation cases (危房改造, domain 7): one per dangerous house of a key-group household, moving
+through the workflow declared in renovation.workflow; every move is a CaseEvent."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import ScopedQuerySet
+
+
+class Mode(models.TextChoices):
+    REPAIR = "repair", _("维修加固")
+    REBUILD_ONSITE = "rebuild_onsite", _("原址翻建")
+    REBUILD_ELSEWHERE = "rebuild_elsewhere", _("异地新建")
+    GROUP_BUILD = "group_build", _("统建")
+    TURNKEY = "turnkey", _("政府兜底“交钥匙”")
+    BUY_SWAP = "buy_swap", _("置换/购置闲置农房")
+    RENT = "rent", _("租赁")
+    PUBLIC_RENTAL = "public_rental", _("农村集体公租房")
+    RELATIVES = "relatives", _("投亲靠友")
+
+
+NEW_BUILD_MODES = frozenset({Mode.REBUILD_ONSITE, Mode.REBUILD_ELSEWHERE, Mode.GROUP_BUILD, Mode.TURNKEY})
+GUARANTEE_MODES = frozenset({Mode.BUY_SWAP, Mode.RENT, Mode.PUBLIC_RENTAL, Mode.RELATIVES})  # no construction
+
+
+class BuildMethod(models.TextChoices):
+    SELF = "self", _("自建")
+    ORGANISED = "organised", _("统建")
+    AGENCY = "agency", _("代建")
+
+
+class Case(models.Model):
+    uid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)  # photos refer to their case by it
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="cases")
+    house = models.ForeignKey("households.House", on_delete=models.PROTECT, related_name="cases")
+    appraisal = models.ForeignKey("inspections.Appraisal", on_delete=models.PROTECT, related_name="+", verbose_name=_("鉴定"))
+    region_code = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("鉴定等级"), max_length=1)
+    state = models.CharField(_("状态"), max_length=20, default="application")
+    on_hold = models.BooleanField(_("异议暂停"), default=False)
+    deadline = models.DateField(_("完成期限"))
+    mode = models.CharField(_("改造方式"), max_length=20, choices=Mode.choices, blank=True)
+    build_method = models.CharField(_("建设方式"), max_length=12, choices=BuildMethod.choices, blank=True)
+    family_size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    planned_area = models.DecimalField(_("改造面积（㎡）"), max_digits=7, decimal_places=2, null=True, blank=True)
+    subsidy = models.DecimalField(_("补助金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    builder = models.ForeignKey(
+        "training.Trainee", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("施工方")
+    )
+    guarantee_evidence = models.TextField(_("保障方式证明"), blank=True)
+    started_on = models.DateField(_("开工日期"), null=True, blank=True)
+    structure_done_on = models.DateField(_("主体完工日期"), null=True, blank=True)
+    completed_on = models.DateField(_("竣工日期"), null=True, blank=True)
+    accepted_on = models.DateField(_("验收日期"), null=True, blank=True)
+    paid_on = models.DateField(_("拨付完成日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("改造户")
+        indexes = [
+            models.Index(fields=["region_code", "year", "state"], name="case_region_year_state"),
+            models.Index(fields=["region_code", "deadline"], name="case_region_deadline"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["house"], condition=~Q(state__in=["archived", "rejected"]), name="case_one_open_per_house"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}/{self.year} {self.state}"
+
+    @property
+    def audit_archive_id(self) -> int:
+        return self.household_id
+
+    @property
+    def needs_construction(self) -> bool:
+        return self.mode not in GUARANTEE_MODES
+
+    @property
+    def is_new_build(self) -> bool:
+        return self.mode in NEW_BUILD_MODES
+
+
+class CaseEvent(models.Model):
+    """One step of a case: who moved it, from where to where, when, and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=24)
+    from_state = models.CharField(max_length=20)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("经办人"), max_length=60)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True)
+    batch = models.UUIDField(null=True, blank=True)  # cases moved together (a village's list)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class NoticeLevel(models.TextChoices):
+    VILLAGE = "village", _("村级公示")
+    TOWN = "town", _("乡镇公示")
+    COUNTY = "county", _("县级公示")
+
+
+class Notice(models.Model):
+    """A public notice (公示) of a list of cases, with its period and the hotline for objections."""
+
+    level = models.CharField(_("公示级别"), max_length=8, choices=NoticeLevel.choices)
+    region_code = models.CharField(max_length=12)
+    title = models.CharField(_("标题"), max_length=200)
+    start_date = models.DateField(_("公示开始"))
+    end_date = models.DateField(_("公示结束"))
+    hotline = models.CharField(_("举报电话"), max_length=40)
+    cases = models.ManyToManyField(Case, related_name="notices")
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公示")
+        ordering = ["-start_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Objection(models.Model):
+    """An objection during a notice: the case is held until it is resolved."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="objections")
+    notice = models.ForeignKey(Notice, null=True, on_delete=models.SET_NULL, related_name="objections")
+    region_code = models.CharField(max_length=12)
+    received_on = models.DateField(_("收到日期"))
+    content = models.TextField(_("异议内容"))
+    resolved = models.BooleanField(_("已处理"), default=False)
+    resolution = models.TextField(_("处理结果"), blank=True)
+    upheld = models.BooleanField(_("异议成立"), default=False)
+    recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公示异议")
+
+    def __str__(self) -> str:
+        return self.content[:40]
+
+
+class Acceptance(models.Model):
+    """Completion acceptance 竣工验收 (domain 7.1 step 7): the checklist, the re-appraisal, the household's agreement."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="acceptance")
+    checklist = models.JSONField(_("验收项目"))  # item key -> "ok" | "fail" | "na"
+    reappraisal = models.ForeignKey(
+        "inspections.Appraisal", on_delete=models.PROTECT, related_name="+", verbose_name=_("竣工后鉴定")
+    )
+    household_agrees = models.BooleanField(_("农户认可"))
+    household_signatory = models.CharField(_("农户签字人"), max_length=50)
+    inspectors = models.CharField(_("验收人员"), max_length=200)
+    accepted_on = models.DateField(_("验收日期"))
+    note = models.TextField(_("验收意见"), blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.accepted_on}"

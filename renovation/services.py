@@ -1,0 +1,377 @@
+"""Every write of renovation cases: opening (with eligibility), the workflow's transitions, the
+agreement's terms, construction stages and acceptance. Notices and objections are in notices.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.permissions import require
+from accounts.roles import Cap
+from audit.services import record
+from core.errors import ConflictError
+from households.models import House, Household
+from inspections.models import Appraisal, AppraisalKind
+from renovation import rules, workflow
+from renovation.models import GUARANTEE_MODES, NEW_BUILD_MODES, Acceptance, BuildMethod, Case, CaseEvent, Mode
+from training.models import PersonKind, Trainee
+from training.services import require_trained
+
+DONE_STATES = ("paid", "archived")
+
+
+def _latest_appraisal(house: House) -> Appraisal | None:
+    return Appraisal.objects.filter(house=house, kind=AppraisalKind.ORIGINAL).order_by("-appraised_on", "-id").first()
+
+
+def eligibility(household: Household, house: House, year: int) -> tuple[Appraisal | None, list[str]]:
+    """The appraisal a case would rest on, and every reason the household cannot have a case (domain 7.1)."""
+    reasons = []
+    if not household.is_key_group:
+        reasons.append(_("该户不是农村低收入群体等重点对象"))
+    appraisal = _latest_appraisal(house)
+    if appraisal is None:
+        reasons.append(_("该房屋尚未鉴定"))
+    elif appraisal.grade not in ("C", "D"):
+        reasons.append(_("该房屋鉴定为 %(g)s 级，只有 C 级、D 级危房可以改造") % {"g": appraisal.grade})
+    cases = Case.objects.filter(house=house)
+    if cases.filter(state__in=workflow.OPEN_STATES).exclude(state__in=DONE_STATES).exists():
+        reasons.append(_("该房屋已有办理中的改造"))
+    done = cases.filter(state__in=DONE_STATES).order_by("-accepted_on").first()
+    if done is not None and appraisal is not None and (done.accepted_on or done.created_at.date()) >= appraisal.appraised_on:
+        reasons.append(_("该房屋已于 %(y)s 年享受改造补助，之后没有新的危房鉴定") % {"y": done.year})
+    if Case.objects.filter(household=household, year=year).exclude(state="rejected").exclude(house=house).exists():
+        reasons.append(_("该户 %(y)s 年度已有改造（一户一次）") % {"y": year})
+    return appraisal, reasons
+
+
+def open_case(*, actor: User | None, house_id: int, year: int | None = None) -> Case:
+    house = House.objects.select_related("household").filter(pk=house_id).first()
+    if house is None or (actor is not None and not actor.covers(house.region_code)):
+        raise ValidationError({"house": _("找不到该房屋，或不在您的管辖范围内。")})
+    require(actor, Cap.CASE_APPLY, house.region_code)
+    household = house.household
+    year = year or timezone.localdate().year
+    appraisal, reasons = eligibility(household, house, year)
+    if reasons:
+        raise ValidationError(_("不能纳入危房改造：%(r)s。") % {"r": "；".join(reasons)})
+    assert appraisal is not None
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                household=household,
+                house=house,
+                appraisal=appraisal,
+                region_code=house.region_code,
+                year=year,
+                grade=appraisal.grade,
+                deadline=workflow.deadline_for(appraisal.appraised_on),
+                family_size=household.family_size or 1,
+            )
+            _event(case, "open", "", "application", actor, "")
+            record(
+                "renovation.open",
+                actor=actor,
+                obj=case,
+                object_label=f"{household.head_name}户",
+                after={"year": year, "grade": case.grade, "deadline": case.deadline},
+            )
+    except IntegrityError:
+        raise ValidationError(_("该房屋已有办理中的改造。")) from None
+    return case
+
+
+def _event(
+    case: Case, action: str, source: str, target: str, actor: User | None, comment: str, batch: uuid.UUID | None = None
+) -> CaseEvent:
+    name = actor.display_name if actor else _("系统")
+    return CaseEvent.objects.create(
+        case=case, action=action, from_state=source, to_state=target, actor=actor, actor_name=name, comment=comment, batch=batch
+    )
+
+
+def _level(actor: User | None) -> int:
+    return len(actor.region_id or "") if actor else 0
+
+
+def check_step(actor: User | None, case: Case, step: workflow.Step, comment: str, today: dt.date) -> list[str]:
+    """Why this actor may not take this step on this case now (empty when they may)."""
+    if case.state not in step.sources:
+        return [_("当前状态为“%(s)s”，不能进行“%(a)s”") % {"s": workflow.STATES[case.state], "a": step.label}]
+    if actor is not None:
+        if not actor.can(step.cap) or not actor.covers(case.region_code):
+            return [_("您的角色无权进行“%(a)s”") % {"a": step.label}]
+        if _level(actor) not in step.levels:
+            levels = "、".join({12: "村", 9: "乡镇", 6: "县"}[n] for n in step.levels)
+            return [_("“%(a)s”须由%(l)s级办理") % {"a": step.label, "l": levels}]
+    if step.needs_comment and not comment.strip():
+        return [_("“%(a)s”须写明理由") % {"a": step.label}]
+    return [reason for guard in step.guards if (reason := guard(case, today))]
+
+
+def transition(
+    *,
+    actor: User | None,
+    case_id: int,
+    action: str,
+    comment: str = "",
+    version: int | None = None,
+    on: dt.date | None = None,
+    batch: uuid.UUID | None = None,
+) -> Case:
+    """Move one case by one declared step, or refuse with the reasons and change nothing."""
+    step = workflow.BY_ACTION.get(action)
+    if step is None:
+        raise ValidationError(_("未知的操作：%(a)s") % {"a": action})
+    today = on or timezone.localdate()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).first()
+        if case is None or (actor is not None and not actor.covers(case.region_code)):
+            raise ValidationError(_("找不到该改造户，或不在您的管辖范围内。"))
+        if version is not None and case.version != version:
+            raise ConflictError()
+        reasons = check_step(actor, case, step, comment, today)
+        if reasons:
+            raise ValidationError("；".join(reasons))
+        _stage_checks(case, action, today)
+        source = case.state
+        case.state = step.target
+        _stamp(case, action, today)
+        case.version = F("version") + 1
+        case.save()
+        case.refresh_from_db()
+        _event(case, action, source, step.target, actor, comment.strip(), batch)
+        record(
+            f"renovation.{action}",
+            actor=actor,
+            obj=case,
+            object_label=f"{case.household.head_name}户",
+            before={"state": source},
+            after={"state": case.state, "comment": comment.strip()},
+        )
+    return case
+
+
+STAMPS = {"start": "started_on", "structure_done": "structure_done_on", "complete": "completed_on"}
+
+
+def _stamp(case: Case, action: str, today: dt.date) -> None:
+    if action in STAMPS:
+        setattr(case, STAMPS[action], today)
+    if action == "confirm_guarantee":
+        case.accepted_on = today
+
+
+@dataclass
+class BatchResult:
+    moved: list[int]
+    refused: dict[int, str]
+
+
+def transition_many(
+    *, actor: User | None, case_ids: list[int], action: str, comment: str = "", on: dt.date | None = None
+) -> BatchResult:
+    """A list moved together (a village's list reviewed by the town): each case moves or is refused with its reason."""
+    batch = uuid.uuid4()
+    result = BatchResult([], {})
+    for case_id in case_ids:
+        try:
+            transition(actor=actor, case_id=case_id, action=action, comment=comment, on=on, batch=batch)
+            result.moved.append(case_id)
+        except (ValidationError, PermissionDenied, ConflictError) as exc:
+            result.refused[case_id] = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    return result
+
+
+# --- the agreement's terms ----------------------------------------------------------------------
+
+
+@dataclass
+class Terms:
+    mode: str
+    build_method: str = ""
+    planned_area: Decimal | None = None
+    subsidy: Decimal | None = None
+    builder_id: int | None = None
+    guarantee_evidence: str = ""
+
+
+def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | None = None) -> Case:
+    """Mode, build method, area, subsidy and builder, agreed before the agreement is signed."""
+    errors: dict[str, str] = {}
+    if terms.mode not in Mode.values:
+        errors["mode"] = _("请选择改造方式。")
+    if terms.mode in GUARANTEE_MODES:
+        if not terms.guarantee_evidence.strip():
+            errors["guarantee_evidence"] = _("投亲靠友、租赁、置换等保障方式须写明证明材料（协议、租赁合同等）。")
+    else:
+        if terms.build_method not in BuildMethod.values:
+            errors["build_method"] = _("请选择建设方式。")
+        if terms.builder_id is None:
+            errors["builder"] = _("请选择施工的建筑工匠或施工单位（须在培训台账中登记）。")
+    if terms.subsidy is None or terms.subsidy < 0:
+        errors["subsidy"] = _("请填写补助金额（元）。")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if actor is not None and not actor.covers(case.region_code):
+            raise ValidationError(_("找不到该改造户，或不在您的管辖范围内。"))
+        require(actor, Cap.CASE_APPROVE, case.region_code)
+        if version is not None and case.version != version:
+            raise ConflictError()
+        if case.state not in ("county_approved", "county_notice", "agreed"):
+            raise ValidationError(_("县级审批通过后才能确定改造方式和补助。"))
+        if terms.mode in NEW_BUILD_MODES:
+            if terms.planned_area is None:
+                errors["planned_area"] = _("新建、翻建须填写建筑面积。")
+            elif (problem := rules.check_area(case.family_size, terms.planned_area)) is not None:
+                errors["planned_area"] = problem
+        builder = _builder(terms.builder_id, errors) if terms.mode not in GUARANTEE_MODES else None
+        if errors:
+            raise ValidationError(errors)
+        if builder is not None:
+            require_trained([builder], "construction", timezone.localdate())
+        before = _terms_view(case)
+        case.mode, case.build_method, case.planned_area = terms.mode, terms.build_method, terms.planned_area
+        case.subsidy, case.builder, case.guarantee_evidence = terms.subsidy, builder, terms.guarantee_evidence.strip()
+        case.version = F("version") + 1
+        case.save()
+        case.refresh_from_db()
+        record(
+            "renovation.terms",
+            actor=actor,
+            obj=case,
+            object_label=f"{case.household.head_name}户",
+            before=before,
+            after=_terms_view(case),
+        )
+    return case
+
+
+def _builder(builder_id: int | None, errors: dict[str, str]) -> Trainee | None:
+    builder = Trainee.objects.filter(pk=builder_id, is_active=True).first() if builder_id else None
+    if builder_id and builder is None:
+        errors["builder"] = _("培训台账中找不到该施工方。")
+    elif builder is not None:
+        if builder.kind not in (PersonKind.CRAFTSMAN, PersonKind.FIRM):
+            errors["builder"] = _("施工方须为建筑工匠或施工单位。")
+        elif builder.kind == PersonKind.FIRM and not builder.licence_no.strip():
+            errors["builder"] = _("施工单位须登记资质证书编号。")
+    return builder
+
+
+def _terms_view(case: Case) -> dict[str, Any]:
+    return {
+        "mode": case.mode,
+        "build_method": case.build_method,
+        "planned_area": case.planned_area,
+        "subsidy": case.subsidy,
+        "builder": case.builder.name if case.builder else "",
+        "guarantee_evidence": case.guarantee_evidence,
+    }
+
+
+# --- construction stages and acceptance ------------------------------------------------------------
+
+STAGE_PHOTOS = {"start": "before", "structure_done": "during", "complete": "after"}
+STAGE_LABELS = {"before": "施工前", "during": "施工中", "after": "竣工后"}
+
+
+def _stage_checks(case: Case, action: str, today: dt.date) -> None:
+    """Construction evidence: photos of the stage on file, stages apart by the configured days, new builds in order."""
+    if action not in STAGE_PHOTOS:
+        return
+    from field.models import Photo
+
+    part = STAGE_PHOTOS[action]
+    if not Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False).exists():
+        raise ValidationError(_("请先上传%(s)s照片（带时间和定位）。") % {"s": STAGE_LABELS[part]})
+    if action == "complete" and case.mode in NEW_BUILD_MODES and case.state != "structure_done":
+        raise ValidationError(_("新建、翻建须先完成主体。"))
+    previous = case.structure_done_on or case.started_on if action == "complete" else case.started_on
+    if action != "start" and previous is not None:
+        gap = rules.rule("stage_min_days")
+        if (today - previous).days < gap:
+            raise ValidationError(_("距上一施工节点不足 %(d)d 天，请核实施工进度。") % {"d": gap})
+
+
+ACCEPTANCE_ITEMS = {
+    "site": "选址",
+    "layout": "平面布局",
+    "area": "建筑面积",
+    "height": "层高",
+    "foundation": "地基基础",
+    "walls": "墙体",
+    "seismic": "抗震构造措施",
+    "beams": "梁柱",
+    "floors": "楼地面及楼梯",
+    "roof": "屋面",
+    "ground": "室外地坪",
+    "daylight": "采光",
+    "ventilation": "通风",
+}
+CHECK_VALUES = {"ok": "✓", "fail": "×", "na": "无此项"}
+
+
+@dataclass
+class AcceptanceInput:
+    checklist: dict[str, str]
+    household_agrees: bool
+    household_signatory: str
+    inspectors: str
+    accepted_on: dt.date
+    note: str = ""
+
+
+def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
+    """Completion acceptance: every item checked, none failed, a re-appraisal of A or B after completion, the household agrees."""
+    errors: dict[str, str] = {}
+    missing = [label for key, label in ACCEPTANCE_ITEMS.items() if data.checklist.get(key) not in CHECK_VALUES]
+    failed = [ACCEPTANCE_ITEMS[k] for k, v in data.checklist.items() if v == "fail" and k in ACCEPTANCE_ITEMS]
+    if missing:
+        errors["checklist"] = _("请逐项验收：%(m)s") % {"m": "、".join(missing)}
+    elif failed:
+        errors["checklist"] = _("验收不合格的项目：%(f)s，整改后再验收") % {"f": "、".join(failed)}
+    if not data.household_agrees or not data.household_signatory.strip():
+        errors["household_agrees"] = _("须有农户确认验收结果并签字。")
+    if not data.inspectors.strip():
+        errors["inspectors"] = _("请填写验收人员。")
+    case = Case.objects.get(pk=case_id)
+    reappraisal = (
+        Appraisal.objects.filter(
+            house_id=case.house_id, kind=AppraisalKind.ORIGINAL, appraised_on__gte=case.completed_on or case.created_at.date()
+        )
+        .order_by("-appraised_on", "-id")
+        .first()
+    )
+    if reappraisal is None:
+        errors["reappraisal"] = _("竣工后须重新鉴定，鉴定为 A 级或 B 级才能验收。")
+    elif reappraisal.grade not in ("A", "B"):
+        errors["reappraisal"] = _("竣工后鉴定为 %(g)s 级，须达到 A 级或 B 级才能验收。") % {"g": reappraisal.grade}
+    if errors:
+        raise ValidationError(errors)
+    assert reappraisal is not None
+    with transaction.atomic():
+        moved = transition(actor=actor, case_id=case_id, action="accept", comment=data.note, on=data.accepted_on)
+        Acceptance.objects.create(
+            case=moved,
+            checklist=data.checklist,
+            reappraisal=reappraisal,
+            household_agrees=True,
+            household_signatory=data.household_signatory.strip(),
+            inspectors=data.inspectors.strip(),
+            accepted_on=data.accepted_on,
+            note=data.note.strip(),
+        )
+        Case.objects.filter(pk=moved.pk).update(accepted_on=data.accepted_on)
+        moved.refresh_from_db()
+    return moved

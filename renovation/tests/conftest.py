@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from accounts.roles import Role
+from conftest import SUIDE_VILLAGE, add_household, make_user
+from field.sync import attach_upload
+from inspections import services as inspection_services
+from renovation import notices, services
+from training.models import CourseKind, PersonKind
+from training.services import add_records, save_course, save_trainee
+
+TODAY = dt.date.today()
+LONG_AGO = TODAY - dt.timedelta(days=25)
+
+
+@pytest.fixture
+def town_user(db: Any) -> Any:
+    return make_user("sd_town", "610826100", Role.TOWN_STAFF)
+
+
+@pytest.fixture
+def village_user(db: Any) -> Any:
+    return make_user("sd_village", SUIDE_VILLAGE, Role.VILLAGE_CADRE)
+
+
+def appraise(appraiser: Any, trainee: Any, household: Any, grade: str, on: dt.date) -> Any:
+    walls = {"A": "a", "B": "b", "C": "c", "D": "d"}[grade]
+    data = inspection_services.AppraisalInput(
+        house_id=household.houses.get().pk, appraised_on=on, components={"foundation": "a", "walls": walls, "roof": "a"},
+        prevention="partly", appraiser_ids=[trainee.pk], organisation="绥德县住建局",
+    )  # fmt: skip
+    return inspection_services.record_appraisal(actor=appraiser, data=data)[0]
+
+
+@pytest.fixture
+def dangerous(county_user: Any, appraiser_user: Any, trained_appraiser: Any) -> Any:
+    """A key-group household (低保) of 名州镇's first village whose stone cave is appraised C."""
+    household = add_household(county_user)
+    appraise(appraiser_user, trained_appraiser, household, "C", LONG_AGO)
+    return household
+
+
+@pytest.fixture
+def craftsman(county_user: Any) -> Any:
+    person = save_trainee(actor=county_user, trainee=None,
+                          data={"name": "刘工匠", "kind": PersonKind.CRAFTSMAN, "region_code": "610826000000"})  # fmt: skip
+    course = save_course(actor=county_user, course=None, data={
+        "title": "建筑工匠培训", "kind": CourseKind.CONSTRUCTION, "organiser": "县住建局", "start_date": LONG_AGO,
+        "end_date": LONG_AGO, "region_code": "610826000000"})  # fmt: skip
+    add_records(actor=county_user, course=course, trainees=[person])
+    return person
+
+
+def photo(actor: Any, case: Any, part: str) -> None:
+    attach_upload(actor=actor, kind="case", record_uid=case.uid, part=part, data=f"{case.pk}-{part}".encode() * 100,
+                  content_type="image/jpeg")  # fmt: skip
+
+
+def through_notices(case: Any, village_user: Any, town_user: Any, county_user: Any) -> Any:
+    """Village review and notice, town review and notice, county approval and notice, each notice long over."""
+    start = TODAY - dt.timedelta(days=40)
+    services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
+    notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=start)
+    services.transition(actor=town_user, case_id=case.pk, action="town_review")
+    notices.publish(actor=town_user, level="town", scope=case.region_code[:9], case_ids=[case.pk],
+                    start_date=start + dt.timedelta(days=10))  # fmt: skip
+    services.transition(actor=county_user, case_id=case.pk, action="county_approve")
+    notices.publish(actor=county_user, level="county", scope=case.region_code[:6], case_ids=[case.pk],
+                    start_date=start + dt.timedelta(days=20))  # fmt: skip
+    return services.Case.objects.get(pk=case.pk)
+
+
+def agreed_repair(case: Any, county_user: Any, craftsman: Any, subsidy: str = "5000") -> Any:
+    terms = services.Terms(mode="repair", build_method="self", subsidy=Decimal(subsidy), builder_id=craftsman.pk)
+    services.set_terms(actor=county_user, case_id=case.pk, terms=terms)
+    return services.transition(actor=county_user, case_id=case.pk, action="agree")
