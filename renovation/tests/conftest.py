@@ -31,9 +31,13 @@ def village_user(db: Any) -> Any:
 def appraise(appraiser: Any, trainee: Any, household: Any, grade: str, on: dt.date) -> Any:
     walls = {"A": "a", "B": "b", "C": "c", "D": "d"}[grade]
     data = inspection_services.AppraisalInput(
-        house_id=household.houses.get().pk, appraised_on=on, components={"foundation": "a", "walls": walls, "roof": "a"},
-        prevention="partly", appraiser_ids=[trainee.pk], organisation="绥德县住建局",
-    )  # fmt: skip
+        house_id=household.houses.get().pk,
+        appraised_on=on,
+        components={"foundation": "a", "walls": walls, "roof": "a"},
+        prevention="partly",
+        appraiser_ids=[trainee.pk],
+        organisation="绥德县住建局",
+    )
     return inspection_services.record_appraisal(actor=appraiser, data=data)[0]
 
 
@@ -47,18 +51,34 @@ def dangerous(county_user: Any, appraiser_user: Any, trained_appraiser: Any) -> 
 
 @pytest.fixture
 def craftsman(county_user: Any) -> Any:
-    person = save_trainee(actor=county_user, trainee=None,
-                          data={"name": "刘工匠", "kind": PersonKind.CRAFTSMAN, "region_code": "610826000000"})  # fmt: skip
-    course = save_course(actor=county_user, course=None, data={
-        "title": "建筑工匠培训", "kind": CourseKind.CONSTRUCTION, "organiser": "县住建局", "start_date": LONG_AGO,
-        "end_date": LONG_AGO, "region_code": "610826000000"})  # fmt: skip
+    person = save_trainee(
+        actor=county_user, trainee=None, data={"name": "刘工匠", "kind": PersonKind.CRAFTSMAN, "region_code": "610826000000"}
+    )
+    course = save_course(
+        actor=county_user,
+        course=None,
+        data={
+            "title": "建筑工匠培训",
+            "kind": CourseKind.CONSTRUCTION,
+            "organiser": "县住建局",
+            "start_date": LONG_AGO,
+            "end_date": LONG_AGO,
+            "region_code": "610826000000",
+        },
+    )
     add_records(actor=county_user, course=course, trainees=[person])
     return person
 
 
 def photo(actor: Any, case: Any, part: str) -> None:
-    attach_upload(actor=actor, kind="case", record_uid=case.uid, part=part, data=f"{case.pk}-{part}".encode() * 100,
-                  content_type="image/jpeg")  # fmt: skip
+    attach_upload(
+        actor=actor,
+        kind="case",
+        record_uid=case.uid,
+        part=part,
+        data=f"{case.pk}-{part}".encode() * 100,
+        content_type="image/jpeg",
+    )
 
 
 def through_notices(case: Any, village_user: Any, town_user: Any, county_user: Any) -> Any:
@@ -67,11 +87,17 @@ def through_notices(case: Any, village_user: Any, town_user: Any, county_user: A
     services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
     notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=start)
     services.transition(actor=town_user, case_id=case.pk, action="town_review")
-    notices.publish(actor=town_user, level="town", scope=case.region_code[:9], case_ids=[case.pk],
-                    start_date=start + dt.timedelta(days=10))  # fmt: skip
+    notices.publish(
+        actor=town_user, level="town", scope=case.region_code[:9], case_ids=[case.pk], start_date=start + dt.timedelta(days=10)
+    )
     services.transition(actor=county_user, case_id=case.pk, action="county_approve")
-    notices.publish(actor=county_user, level="county", scope=case.region_code[:6], case_ids=[case.pk],
-                    start_date=start + dt.timedelta(days=20))  # fmt: skip
+    notices.publish(
+        actor=county_user,
+        level="county",
+        scope=case.region_code[:6],
+        case_ids=[case.pk],
+        start_date=start + dt.timedelta(days=20),
+    )
     return services.Case.objects.get(pk=case.pk)
 
 

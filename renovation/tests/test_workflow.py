@@ -14,8 +14,9 @@ from renovation.models import Case, CaseEvent
 from renovation.tests.conftest import LONG_AGO, TODAY, agreed_repair, appraise, photo, through_notices
 
 
-def test_eligibility_refuses_with_every_reason(county_user: Any, appraiser_user: Any, trained_appraiser: Any,
-                                               dangerous: Any) -> None:  # fmt: skip
+def test_eligibility_refuses_with_every_reason(
+    county_user: Any, appraiser_user: Any, trained_appraiser: Any, dangerous: Any
+) -> None:
     general = add_household(county_user, head_id=make_id(seq=301), name="白一般")
     general.is_key_group = False
     general.save(update_fields=["is_key_group"])
@@ -54,8 +55,14 @@ def test_notice_period_and_objection_hold_the_case(county_user: Any, town_user: 
     case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
     services.transition(actor=village_user, case_id=case.pk, action="village_review")
     with pytest.raises(ValidationError, match="公示期不少于 7 天"):
-        notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=TODAY,
-                        end_date=TODAY + dt.timedelta(days=3))  # fmt: skip
+        notices.publish(
+            actor=village_user,
+            level="village",
+            scope=case.region_code,
+            case_ids=[case.pk],
+            start_date=TODAY,
+            end_date=TODAY + dt.timedelta(days=3),
+        )
     notice = notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=TODAY)
     assert notice.end_date == TODAY + dt.timedelta(days=6) and notice.hotline == "12345"
     with pytest.raises(ValidationError, match="公示期满后才能进行下一步"):
@@ -64,7 +71,9 @@ def test_notice_period_and_objection_hold_the_case(county_user: Any, town_user: 
     after = TODAY + dt.timedelta(days=8)
     with pytest.raises(ValidationError, match="未处理的异议"):
         services.transition(actor=town_user, case_id=case.pk, action="town_review", on=after)
-    notices.resolve_objection(actor=town_user, objection_id=objection.pk, resolution="经核实为其子女购房，户籍不在一起", upheld=False)
+    notices.resolve_objection(
+        actor=town_user, objection_id=objection.pk, resolution="经核实为其子女购房，户籍不在一起", upheld=False
+    )
     assert services.transition(actor=town_user, case_id=case.pk, action="town_review", on=after).state == "town_reviewed"
 
 
@@ -78,20 +87,28 @@ def test_upheld_objection_refuses_the_case(town_user: Any, village_user: Any, da
     assert case.state == "rejected" and "公示异议成立" in case.events.last().comment  # type: ignore[union-attr]
 
 
-def test_return_goes_back_to_the_village_with_the_reason(county_user: Any, town_user: Any, village_user: Any,
-                                                        dangerous: Any) -> None:  # fmt: skip
-    case = through_notices(services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user,
-                           county_user)  # fmt: skip
+def test_return_goes_back_to_the_village_with_the_reason(
+    county_user: Any, town_user: Any, village_user: Any, dangerous: Any
+) -> None:
+    case = through_notices(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
     back = services.transition(actor=county_user, case_id=case.pk, action="return", comment="家庭人口与户籍不符，请核实")
     assert back.state == "application" and back.events.last().comment == "家庭人口与户籍不符，请核实"  # type: ignore[union-attr]
 
 
 def test_a_repair_case_from_application_to_acceptance(
-    county_user: Any, town_user: Any, village_user: Any, dangerous: Any, craftsman: Any, appraiser_user: Any,
+    county_user: Any,
+    town_user: Any,
+    village_user: Any,
+    dangerous: Any,
+    craftsman: Any,
+    appraiser_user: Any,
     trained_appraiser: Any,
 ) -> None:
-    case = through_notices(services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user,
-                           county_user)  # fmt: skip
+    case = through_notices(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
     assert case.state == "county_notice"
     with pytest.raises(ValidationError, match="请先填写改造方式和补助金额"):
         services.transition(actor=county_user, case_id=case.pk, action="agree")
@@ -105,27 +122,46 @@ def test_a_repair_case_from_application_to_acceptance(
         services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=16))
     services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
     checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok") | {"layout": "na"}
-    accept = services.AcceptanceInput(checklist=checklist, household_agrees=True, household_signatory="郝建国",
-                                      inspectors="高建国、李鉴定", accepted_on=TODAY)  # fmt: skip
+    accept = services.AcceptanceInput(
+        checklist=checklist, household_agrees=True, household_signatory="郝建国", inspectors="高建国、李鉴定", accepted_on=TODAY
+    )
     with pytest.raises(ValidationError, match="竣工后须重新鉴定"):
         services.accept(actor=county_user, case_id=case.pk, data=accept)
     appraise(appraiser_user, trained_appraiser, dangerous, "B", TODAY - dt.timedelta(days=2))
     with pytest.raises(ValidationError, match="验收不合格的项目：屋面"):
-        services.accept(actor=county_user, case_id=case.pk, data=accept.__class__(**{**accept.__dict__, "checklist": checklist | {"roof": "fail"}}))
+        services.accept(
+            actor=county_user,
+            case_id=case.pk,
+            data=accept.__class__(**{**accept.__dict__, "checklist": checklist | {"roof": "fail"}}),
+        )
     done = services.accept(actor=county_user, case_id=case.pk, data=accept)
     assert done.state == "accepted" and done.acceptance.reappraisal.grade == "B" and done.accepted_on == TODAY
     actions = list(done.events.values_list("action", flat=True))
-    assert actions == ["open", "village_review", "village_notice", "town_review", "town_notice", "county_approve",
-                       "county_notice", "agree", "start", "complete", "accept"]  # fmt: skip
+    assert actions == [
+        "open",
+        "village_review",
+        "village_notice",
+        "town_review",
+        "town_notice",
+        "county_approve",
+        "county_notice",
+        "agree",
+        "start",
+        "complete",
+        "accept",
+    ]
     assert AuditEvent.objects.filter(verb="renovation.accept").count() == 1
 
 
-def test_terms_check_the_area_and_the_builder(county_user: Any, town_user: Any, village_user: Any, dangerous: Any,
-                                             craftsman: Any) -> None:  # fmt: skip
-    case = through_notices(services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user,
-                           county_user)  # fmt: skip
-    terms = services.Terms(mode="rebuild_onsite", build_method="self", planned_area=Decimal("90"), subsidy=Decimal("25000"),
-                           builder_id=craftsman.pk)  # fmt: skip
+def test_terms_check_the_area_and_the_builder(
+    county_user: Any, town_user: Any, village_user: Any, dangerous: Any, craftsman: Any
+) -> None:
+    case = through_notices(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
+    terms = services.Terms(
+        mode="rebuild_onsite", build_method="self", planned_area=Decimal("90"), subsidy=Decimal("25000"), builder_id=craftsman.pk
+    )
     with pytest.raises(ValidationError, match=r"3 人户新建住房面积应在 40–60 ㎡ 之间"):
         services.set_terms(actor=county_user, case_id=case.pk, terms=terms)
     terms.planned_area = Decimal("55")
@@ -140,8 +176,9 @@ def test_area_rule() -> None:
     assert rules.check_area(5, Decimal("90")) is None and rules.check_area(5, Decimal("91")) is not None
 
 
-def test_batch_moves_each_case_or_says_why(county_user: Any, village_user: Any, dangerous: Any, appraiser_user: Any,
-                                          trained_appraiser: Any) -> None:  # fmt: skip
+def test_batch_moves_each_case_or_says_why(
+    county_user: Any, village_user: Any, dangerous: Any, appraiser_user: Any, trained_appraiser: Any
+) -> None:
     other = add_household(county_user, head_id=make_id(seq=302), name="贺二")
     appraise(appraiser_user, trained_appraiser, other, "D", LONG_AGO)
     first = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
