@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "inspections",
     "field",
     "renovation",
+    "funds",
 ]
 
 MIDDLEWARE = [

@@ -375,3 +375,21 @@ def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
         Case.objects.filter(pk=moved.pk).update(accepted_on=data.accepted_on)
         moved.refresh_from_db()
     return moved
+
+
+def mark_paid(*, case_id: int, on: dt.date) -> Case:
+    """Called by funds when the bank confirms a case's final payment: the case is paid."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        problem = workflow.paid_ready(case)
+        if problem:
+            raise ValidationError(problem)
+        source = case.state
+        case.state, case.paid_on = "paid", on
+        case.version = F("version") + 1
+        case.save()
+        case.refresh_from_db()
+        _event(case, "pay", source, "paid", None, _("银行回盘确认到账"))
+        record("renovation.pay", actor=None, obj=case, object_label=f"{case.household.head_name}户",
+               before={"state": source}, after={"state": "paid", "paid_on": on})  # fmt: skip
+    return case
