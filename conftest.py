@@ -15,6 +15,9 @@ from households.idnumber import IdNumber, check_char, parse
 from households.models import Household
 from households.services import HouseholdInput, save_households
 
+# Fixtures shared by the renovation and funds tests (users per level, a dangerous house, a craftsman).
+pytest_plugins = ["renovation.tests.fixtures"]
+
 PASSWORD = "Anju@2026test"
 SUIDE_VILLAGE = "610826100201"  # a village of 名州镇, Suide county
 SUIDE_VILLAGE_2 = "610826101200"

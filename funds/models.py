@@ -13,7 +13,6 @@ from core.crypto import SecretField
 from core.scoping import ScopedQuerySet
 
 
-
 def money(label: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
     """Yuan with two places (up to a trillion)."""
     return models.DecimalField(label, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from conftest import make_user
 from renovation import services
 from renovation.models import CaseEvent
-from renovation.tests.conftest import through_notices
+from renovation.tests.fixtures import through_notices
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from conftest import add_household, make_id
 from renovation import notices, rules, services, workflow
 from renovation.models import Case, CaseEvent
-from renovation.tests.conftest import LONG_AGO, TODAY, agreed_repair, appraise, photo, through_notices
+from renovation.tests.fixtures import LONG_AGO, TODAY, agreed_repair, appraise, photo, through_notices
 
 
 def test_eligibility_refuses_with_every_reason(

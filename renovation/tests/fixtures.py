@@ -105,3 +105,32 @@ def agreed_repair(case: Any, county_user: Any, craftsman: Any, subsidy: str = "5
     terms = services.Terms(mode="repair", build_method="self", subsidy=Decimal(subsidy), builder_id=craftsman.pk)
     services.set_terms(actor=county_user, case_id=case.pk, terms=terms)
     return services.transition(actor=county_user, case_id=case.pk, action="agree")
+
+
+def accepted_repair(
+    case: Any,
+    village_user: Any,
+    town_user: Any,
+    county_user: Any,
+    craftsman: Any,
+    appraiser: Any,
+    trainee: Any,
+    subsidy: str = "5000",
+) -> Any:
+    """A case walked through every step to an accepted repair, dated in the past so the gaps hold."""
+    case = through_notices(case, village_user, town_user, county_user)
+    case = agreed_repair(case, county_user, craftsman, subsidy)
+    photo(town_user, case, "before")
+    services.transition(actor=town_user, case_id=case.pk, action="start", on=TODAY - dt.timedelta(days=20))
+    photo(town_user, case, "after")
+    services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
+    appraise(appraiser, trainee, case.household, "B", TODAY - dt.timedelta(days=2))
+    checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok")
+    data = services.AcceptanceInput(
+        checklist=checklist,
+        household_agrees=True,
+        household_signatory=case.household.head_name,
+        inspectors="验收组",
+        accepted_on=TODAY,
+    )
+    return services.accept(actor=county_user, case_id=case.pk, data=data)
