@@ -180,3 +180,24 @@ class Acceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.accepted_on}"
+
+
+class ProgressReport(models.Model):
+    """A day's progress ranking as the county (or city) published it to its towns (每日调度通报)."""
+
+    region_code = models.CharField(max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    day = models.DateField(_("日期"))
+    rows = models.JSONField(_("排名"))
+    published_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进度通报")
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["region_code", "year", "day"], name="progress_report_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.day}"

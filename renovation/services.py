@@ -206,7 +206,7 @@ class Terms:
     guarantee_evidence: str = ""
 
 
-def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | None = None) -> Case:
+def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | None = None, on: dt.date | None = None) -> Case:
     """Mode, build method, area, subsidy and builder, agreed before the agreement is signed."""
     errors: dict[str, str] = {}
     if terms.mode not in Mode.values:
@@ -239,7 +239,7 @@ def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | 
         if errors:
             raise ValidationError(errors)
         if builder is not None:
-            require_trained([builder], "construction", timezone.localdate())
+            require_trained([builder], "construction", on or timezone.localdate())
         before = _terms_view(case)
         case.mode, case.build_method, case.planned_area = terms.mode, terms.build_method, terms.planned_area
         case.subsidy, case.builder, case.guarantee_evidence = terms.subsidy, builder, terms.guarantee_evidence.strip()
@@ -393,3 +393,22 @@ def mark_paid(*, case_id: int, on: dt.date) -> Case:
         record("renovation.pay", actor=None, obj=case, object_label=f"{case.household.head_name}户",
                before={"state": source}, after={"state": "paid", "paid_on": on})  # fmt: skip
     return case
+
+
+def publish_ranking(*, actor: User | None, prefix: str, year: int, day: dt.date | None = None) -> Any:
+    """Publish today's ranking to the towns (or counties) below: a dated copy they all see; publishing again replaces it."""
+    from renovation.models import ProgressReport
+    from renovation.selectors import ranking
+
+    require(actor, Cap.CASE_APPROVE, prefix.ljust(12, "0"))
+    day = day or timezone.localdate()
+    keys = ("rank", "code", "name", "plan", "started", "completed", "accepted", "paid", "overdue")
+    rows = [{**{k: getattr(r, k) for k in keys}, "completed_rate": r.completed_rate} for r in ranking(prefix, year, day)]
+    with transaction.atomic():
+        report, _created = ProgressReport.objects.update_or_create(
+            region_code=prefix.ljust(12, "0"), year=year, day=day, defaults={"rows": rows, "published_by": actor}
+        )
+        record(
+            "renovation.ranking", actor=actor, obj=report, region_code=report.region_code, after={"day": day, "units": len(rows)}
+        )
+    return report
