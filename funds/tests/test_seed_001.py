@@ -135,7 +135,7 @@ def test_seed_001_county_year(county_user: Any, appraiser_user: Any, tmp_path: P
     assert not cases.transition_many(actor=county_user, case_ids=all_ids, action="county_approve", on=D(2021, 4, 20)).refused
     notices.publish(actor=county_user, level="county", scope="610826", case_ids=all_ids, start_date=D(2021, 4, 21))
 
-    for case, (grade, mode, subsidy, _batch) in made:
+    for case, (_grade, mode, subsidy, _batch) in made:
         new_build = mode != "repair"
         terms = cases.Terms(
             mode=mode,
