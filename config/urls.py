@@ -16,6 +16,8 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("inspections/", include("inspections.urls")),
     path("field/", include("field.urls")),
+    path("renovation/", include("renovation.urls")),
+    path("funds/", include("funds.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

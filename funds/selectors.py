@@ -40,13 +40,17 @@ def payments_of(county: str, year: int) -> QuerySet[Payment]:
 
 
 def ledger(county: str, year: int) -> Ledger:
-    allocated = Allocation.objects.filter(region_code=county.ljust(12, "0"), year=year).aggregate(s=Sum("amount"))["s"] or ZERO
+    allocated = Allocation.objects.filter(region_code=county.ljust(12, "0"), year=year).aggregate(s=Sum("amount"))["s"]
     sums = payments_of(county, year).aggregate(
         confirmed=Sum("amount", filter=Q(status=PaymentStatus.PAID)),
         failed=Sum("amount", filter=Q(status=PaymentStatus.FAILED)),
         pending=Sum("amount", filter=Q(status=PaymentStatus.PENDING)),
     )
-    return Ledger(county, year, allocated, sums["confirmed"] or ZERO, sums["failed"] or ZERO, sums["pending"] or ZERO)
+
+    def cents(value: Decimal | None) -> Decimal:  # SQLite's SUM comes back without its two places
+        return (value or ZERO).quantize(ZERO)
+
+    return Ledger(county, year, cents(allocated), cents(sums["confirmed"]), cents(sums["failed"]), cents(sums["pending"]))
 
 
 def corrections(county: str, year: int) -> QuerySet[Payment]:
@@ -145,7 +149,7 @@ def year_summary(county: str, year: int) -> YearSummary:
         rows,
         total,
         allocations=list(Allocation.objects.filter(region_code=county.ljust(12, "0"), year=year)),
-        batches=[(b, confirmed.get(b.pk, ZERO)) for b in batches.order_by("number")],
+        batches=[(b, (confirmed.get(b.pk) or ZERO).quantize(ZERO)) for b in batches.order_by("number")],
         ledger=ledger(county, year),
         extra={"mode_not_set": pending},
     )

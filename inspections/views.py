@@ -118,11 +118,17 @@ def household_safety(request: HttpRequest, pk: int) -> HttpResponse:
         for house in houses:
             house.as_of = selectors.grade_on(house, on)  # type: ignore[attr-defined]
     return render(request, "inspections/_household_safety.html", {
-        "h": household, "houses": houses, "on": on,
+        "h": household, "houses": houses, "on": on, "cases": household.cases.order_by("-year", "-id"), "states": _states(),
         "inspections": Inspection.objects.filter(household=household).order_by("-inspected_on", "-id")[:20],
         "appraisals": Appraisal.objects.filter(household=household).order_by("-appraised_on", "-id")[:20],
         "pending": AppraisalTask.objects.filter(household=household, status=AppraisalTaskStatus.PENDING).exists(),
     })  # fmt: skip
+
+
+def _states() -> dict[str, str]:
+    from renovation.workflow import STATES
+
+    return STATES
 
 
 @login_required

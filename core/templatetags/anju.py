@@ -100,3 +100,14 @@ def findings(appraisal: Any) -> str:
     from inspections.sampling import findings as describe
 
     return describe(appraisal) if appraisal else ""
+
+
+@register.filter
+def yuan(value: Any) -> str:
+    """Money as officials write it: 4,684,500.00 (empty for no value)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return f"{Decimal(value):,.2f}" if value not in (None, "") else ""
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)

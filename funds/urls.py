@@ -1,0 +1,18 @@
+from django.urls import path
+
+from funds import views
+
+app_name = "funds"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("standards/", views.add_standard, name="standard_add"),
+    path("allocations/", views.add_allocation, name="allocation_add"),
+    path("batches/", views.new_batch, name="batch_new"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/approve/", views.approve, name="approve"),
+    path("batches/<int:pk>/bank.<str:fmt>", views.bank_file, name="bank_file"),
+    path("batches/<int:pk>/return/", views.bank_return, name="bank_return"),
+    path("payments/", views.payments, name="payments"),
+    path("disclosure/", views.disclosure, name="disclosure"),
+    path("summary/", views.summary, name="summary"),
+]

@@ -1,0 +1,303 @@
+"""Pages of subsidy funds: standards, allocations, batches with the bank files, the ledger, the yearly summary."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.roles import Cap
+from core.paging import paginate
+from core.views import user_of
+from funds import selectors, services, summary_xlsx
+from funds.models import Allocation, DisbursementBatch, PaymentStatus, Stage, SubsidyStandard
+from renovation.models import Mode
+from renovation.views import _messages_of, _pdf
+
+
+def _user(request: HttpRequest, *caps: Cap) -> User:
+    user = user_of(request)
+    if not any(user.can(c) for c in caps):
+        raise PermissionDenied(_("您的角色无权访问此页面。"))
+    return user
+
+
+def _county(request: HttpRequest, user: User) -> str:
+    """The county the page is about: the user's, or one the city or province user picked."""
+    own = user.region_id or ""
+    wanted = request.GET.get("county", "") or request.POST.get("county", "")
+    if len(own) >= 6:
+        return own[:6]
+    return wanted if len(wanted) == 6 and wanted.startswith(own) else ""
+
+
+def _year(request: HttpRequest) -> int:
+    value = request.GET.get("year", "") or request.POST.get("year", "")
+    return int(value) if value.isdigit() else timezone.localdate().year
+
+
+def _money(value: str) -> Decimal:
+    try:
+        return Decimal(value.replace(",", "").strip())
+    except InvalidOperation:
+        raise ValidationError(_("金额须为数字。")) from None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    county, year = _county(request, user), _year(request)
+    context: dict[str, Any] = {"county": county, "year": year, "years": list(range(year + 1, year - 6, -1))}
+    if county:
+        context |= {
+            "ledger": selectors.ledger(county, year),
+            "allocations": Allocation.objects.filter(region_code=county.ljust(12, "0"), year=year),
+            "batches": DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).order_by("-number"),
+            "corrections": selectors.corrections(county, year)[:50],
+            "standards": SubsidyStandard.objects.filter(year=year).order_by("region_prefix", "grade", "mode"),
+            "stages": Stage.choices,
+            "modes": Mode.choices,
+        }
+    return render(request, "funds/home.html", context)
+
+
+def _back(county: str, year: int) -> HttpResponse:
+    return redirect(f"/funds/?county={county}&year={year}")
+
+
+@login_required
+@require_POST
+def add_standard(request: HttpRequest) -> HttpResponse:
+    user = _user(request, Cap.FUNDS)
+    county, year = _county(request, user), _year(request)
+    p = request.POST
+    try:
+        services.save_standard(
+            actor=user,
+            data={
+                "year": year,
+                "region_prefix": p.get("region_prefix") or county,
+                "grade": p.get("grade", ""),
+                "mode": p.get("mode", ""),
+                "category": p.get("category", ""),
+                "amount": _money(p.get("amount", "")),
+                "advance_ratio": _money(p.get("advance_ratio") or "0"),
+                "source_document": p.get("source_document", ""),
+            },
+        )
+        messages.success(request, _("补助标准已保存。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    return _back(county, year)
+
+
+@login_required
+@require_POST
+def add_allocation(request: HttpRequest) -> HttpResponse:
+    user = _user(request, Cap.FUNDS)
+    county, year = _county(request, user), _year(request)
+    p = request.POST
+    try:
+        services.allocate(
+            actor=user,
+            county=county,
+            year=year,
+            level=p.get("level", "province"),
+            document_no=p.get("document_no", ""),
+            issued_on=parse_date(p.get("issued_on", "") or "") or timezone.localdate(),
+            amount=_money(p.get("amount", "")),
+            note=p.get("note", ""),
+        )
+        messages.success(request, _("资金下达已登记。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    return _back(county, year)
+
+
+@login_required
+@require_POST
+def new_batch(request: HttpRequest) -> HttpResponse:
+    user = _user(request, Cap.PAY_MAKE)
+    county, year = _county(request, user), _year(request)
+    try:
+        plan = services.build_batch(
+            actor=user, county=county, year=year, stage=request.POST.get("stage", Stage.FINAL), name=request.POST.get("name", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+        return _back(county, year)
+    if plan.batch is None:
+        messages.warning(request, _("没有可以拨付的改造户（须已验收，新建类须已拆除或封存旧房，并登记了“一卡通”账号）。"))
+        return _back(county, year)
+    messages.success(
+        request, _("已生成拨付批次，共 %(n)d 笔、%(t)s 元，请由另一人审核。") % {"n": plan.batch.count, "t": plan.batch.total}
+    )
+    return redirect("funds:batch", pk=plan.batch.pk)
+
+
+def _batch(request: HttpRequest, pk: int) -> DisbursementBatch:
+    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.PAY_CHECK, Cap.VIEW_ARCHIVE)
+    return get_object_or_404(DisbursementBatch.objects.visible_to(user), pk=pk)
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    status = request.GET.get("status", "")
+    payments = batch.payments.select_related("case").order_by("id")
+    if status in PaymentStatus.values:
+        payments = payments.filter(status=status)
+    return render(
+        request,
+        "funds/batch.html",
+        {
+            "b": batch,
+            "page": paginate(payments, request.GET.get("page")),
+            "status": status,
+            "statuses": PaymentStatus.choices,
+            "returns": batch.returns.order_by("-imported_at"),
+            "query": f"status={status}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        services.approve_batch(actor=user_of(request), batch_id=batch.pk)
+        messages.success(request, _("批次已审核，可以生成银行文件。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    return redirect("funds:batch", pk=batch.pk)
+
+
+@login_required
+def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileResponse:
+    batch = _batch(request, pk)
+    suffix = ".csv" if fmt == "csv" else ".xlsx"
+    path = Path(tempfile.mkdtemp()) / f"{uuid.uuid4().hex}{suffix}"
+    try:
+        services.bank_file(actor=user_of(request), batch_id=batch.pk, path=path)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("funds:batch", pk=batch.pk)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{batch.name}_银行拨付文件{suffix}")
+
+
+@login_required
+@require_POST
+def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    upload = request.FILES.get("file")
+    name = (upload.name or "") if upload is not None else ""
+    if upload is None or Path(name).suffix.lower() not in (".xlsx", ".csv"):
+        messages.error(request, _("请选择银行回盘文件（.xlsx 或 .csv）。"))
+        return redirect("funds:batch", pk=batch.pk)
+    path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
+    path.write_bytes(upload.read())
+    try:
+        result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("funds:batch", pk=batch.pk)
+    r = result.bank_return
+    if result.already:
+        messages.info(
+            request,
+            _("该回盘文件已于 %(t)s 导入过，本次未作任何改动。")
+            % {"t": timezone.localtime(r.imported_at).strftime("%Y-%m-%d %H:%M")},
+        )
+    else:
+        messages.success(
+            request,
+            _("回盘导入完成：%(l)d 行，到账 %(p)d 笔，失败 %(f)d 笔，无法匹配 %(u)d 行。")
+            % {"l": r.lines, "p": r.paid, "f": r.failed, "u": len(r.unmatched)},
+        )
+    return redirect("funds:batch", pk=batch.pk)
+
+
+@login_required
+def payments(request: HttpRequest) -> HttpResponse:
+    """The payments behind a ledger figure (drill-down)."""
+    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    county, year = _county(request, user), _year(request)
+    qs = selectors.payments_of(county, year).select_related("batch", "case").order_by("batch__number", "id")
+    status = request.GET.get("status", "")
+    if status in PaymentStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "funds/payments.html",
+        {
+            "page": paginate(qs, request.GET.get("page")),
+            "county": county,
+            "year": year,
+            "status": status,
+            "query": f"county={county}&year={year}&status={status}",
+        },
+    )
+
+
+@login_required
+def disclosure(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The public disclosure list of a village's payments, names and numbers masked, as a PDF."""
+    from core.masking import mask_bank_account, mask_id_number, mask_name
+    from regions.selectors import name_of
+
+    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    village, year = request.GET.get("village", ""), _year(request)
+    if len(village) != 12 or not user.covers(village):
+        messages.error(request, _("请选择您管辖范围内的一个村。"))
+        return redirect("funds:home")
+    rows = [
+        (
+            mask_name(p.payee_name),
+            mask_id_number(p.payee_id),
+            mask_bank_account(p.account),
+            p.case.get_mode_display(),
+            p.amount,
+            p.confirmed_on,
+        )
+        for p in selectors.disclosure(village, year)
+    ]
+    html = render_to_string(
+        "funds/disclosure_pdf.html",
+        {
+            "rows": rows,
+            "year": year,
+            "total": sum((r[4] for r in rows), Decimal(0)),
+            "place": f"{name_of(village[:9])}{name_of(village)}",
+        },
+    )
+    return _pdf(request, html, f"{year}年危房改造补助资金公开_{name_of(village)}.pdf")
+
+
+@login_required
+def summary(request: HttpRequest) -> HttpResponse | FileResponse:
+    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    county, year = _county(request, user), _year(request)
+    if not county:
+        messages.error(request, _("请选择县。"))
+        return redirect("funds:home")
+    data = selectors.year_summary(county, year)
+    if request.GET.get("format") == "xlsx":
+        path = Path(tempfile.mkdtemp()) / "summary.xlsx"
+        summary_xlsx.write(path, data)
+        return FileResponse(path.open("rb"), as_attachment=True, filename=f"{year}年农村危房改造年度汇总.xlsx")
+    return render(request, "funds/summary.html", {"s": data})

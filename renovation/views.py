@@ -1,0 +1,458 @@
+"""Pages of renovation cases: the list with batch actions, a case with its steps, notices, the ranking."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Cap
+from core.errors import ConflictError
+from core.paging import paginate
+from core.pdf import PdfUnavailable, html_to_pdf
+from core.views import require_cap, user_of
+from households.models import House
+from renovation import notices, selectors, services, workflow
+from renovation.models import Case, Mode, Notice, NoticeLevel, Objection
+from training.models import PersonKind, Trainee
+
+
+def _cases(request: HttpRequest) -> QuerySet[Case]:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    return Case.objects.visible_to(user_of(request))
+
+
+def _messages_of(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(m for ms in (exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]) for m in ms)
+    return str(getattr(exc, "message", exc))
+
+
+def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
+    params = {k: str(v).strip() for k, v in request.GET.items() if k != "page" and str(v).strip()}
+    qs = _cases(request).select_related("household")
+    today = timezone.localdate()
+    if params.get("year", "").isdigit():
+        qs = qs.filter(year=int(params["year"]))
+    if params.get("state") in workflow.STATES:
+        qs = qs.filter(state=params["state"])
+    if params.get("mode") in Mode.values:
+        qs = qs.filter(mode=params["mode"])
+    if params.get("region", "").isdigit():
+        qs = qs.filter(region_code__startswith=params["region"])
+    if params.get("q"):
+        qs = qs.filter(household__head_name__contains=params["q"])
+    if params.get("due") == "overdue":
+        qs = selectors.overdue(qs, today)
+    elif params.get("due") == "at_risk":
+        qs = selectors.at_risk(qs, today)
+    if params.get("hold"):
+        qs = qs.filter(on_hold=True)
+    return qs.order_by("deadline", "region_code", "id"), params
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    qs, params = filtered(request)
+    user = user_of(request)
+    actions = [s for s in workflow.STEPS if s.cap in user.caps and len(user.region_id or "") in s.levels]
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return render(
+        request,
+        "renovation/cases.html",
+        {
+            "page": paginate(qs, request.GET.get("page")),
+            "params": params,
+            "query": query,
+            "states": workflow.STATES,
+            "modes": Mode.choices,
+            "actions": actions,
+            "today": timezone.localdate(),
+            "years": _years(),
+        },
+    )
+
+
+def _years() -> list[int]:
+    this = timezone.localdate().year
+    return list(range(this + 1, this - 6, -1))
+
+
+@login_required
+@require_POST
+def batch_action(request: HttpRequest) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
+    visible = list(_cases(request).filter(pk__in=ids).values_list("pk", flat=True))
+    if not visible:
+        messages.error(request, _("请先勾选改造户。"))
+        return redirect(request.POST.get("next") or "renovation:cases")
+    result = services.transition_many(
+        actor=user_of(request), case_ids=visible, action=request.POST.get("action", ""), comment=request.POST.get("comment", "")
+    )
+    if result.moved:
+        messages.success(request, _("已办理 %(n)d 户。") % {"n": len(result.moved)})
+    for case_id, reason in list(result.refused.items())[:20]:
+        messages.error(request, _("第 %(id)d 号未办理：%(r)s") % {"id": case_id, "r": reason})
+    return redirect(request.POST.get("next") or "renovation:cases")
+
+
+@login_required
+@require_POST
+def open_case(request: HttpRequest, house_pk: int) -> HttpResponse:
+    house = get_object_or_404(House.objects.visible_to(user_of(request)), pk=house_pk)
+    try:
+        case = services.open_case(actor=user_of(request), house_id=house.pk)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+        return redirect("households:detail", pk=house.household_id)
+    messages.success(request, _("已纳入危房改造，待村民主评议。"))
+    return redirect("renovation:case", pk=case.pk)
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(_cases(request).select_related("household", "house", "appraisal", "builder"), pk=pk)
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from field.models import Photo
+    from funds.models import Payment
+
+    case = _case(request, pk)
+    user = user_of(request)
+    steps = workflow.available(case, len(user.region_id or ""), user.caps)
+    photos = Photo.objects.filter(record_uid=case.uid, completed_at__isnull=False).order_by("created_at")
+    builders = Trainee.objects.filter(kind__in=[PersonKind.CRAFTSMAN, PersonKind.FIRM], is_active=True).order_by("name")[:200]
+    return render(
+        request,
+        "renovation/case.html",
+        {
+            "c": case,
+            "steps": [s for s in steps if s.action != "accept"],
+            "can_accept": any(s.action == "accept" for s in steps),
+            "events": case.events.select_related("actor"),
+            "photos": photos,
+            "modes": Mode.choices,
+            "builders": builders,
+            "states": workflow.STATES,
+            "objections": case.objections.all(),
+            "notices": case.notices.all(),
+            "payments": Payment.objects.filter(case=case).select_related("batch"),
+            "items": services.ACCEPTANCE_ITEMS,
+            "stage_parts": services.STAGE_LABELS,
+            "terms_open": case.state in ("county_approved", "county_notice", "agreed"),
+            "can_terms": user.can(Cap.CASE_APPROVE),
+            "can_build": user.can(Cap.CASE_BUILD),
+            "can_review": user.can(Cap.CASE_REVIEW),
+            "documents": documents_for(case),
+        },
+    )
+
+
+def _back(case: Case) -> HttpResponse:
+    return redirect("renovation:case", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_step(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    on = parse_date(request.POST.get("on", "") or "") or None
+    try:
+        services.transition(
+            actor=user_of(request),
+            case_id=case.pk,
+            action=request.POST.get("action", ""),
+            comment=request.POST.get("comment", ""),
+            version=int(request.POST.get("version") or case.version),
+            on=on,
+        )
+    except (ValidationError, PermissionDenied, ConflictError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("已办理。"))
+    return _back(case)
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value.strip() else None
+    except InvalidOperation:
+        raise ValidationError(_("金额或面积须为数字。")) from None
+
+
+@login_required
+@require_POST
+def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    p = request.POST
+    try:
+        terms = services.Terms(
+            mode=p.get("mode", ""),
+            build_method=p.get("build_method", ""),
+            planned_area=_decimal(p.get("planned_area", "")),
+            subsidy=_decimal(p.get("subsidy", "")),
+            builder_id=int(p["builder"]) if p.get("builder", "").isdigit() else None,
+            guarantee_evidence=p.get("guarantee_evidence", ""),
+        )
+        services.set_terms(actor=user_of(request), case_id=case.pk, terms=terms, version=int(p.get("version") or case.version))
+    except (ValidationError, PermissionDenied, ConflictError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("改造方式和补助已保存。"))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    from field.sync import attach_upload
+
+    case = _case(request, pk)
+    part = request.POST.get("part", "")
+    if part not in services.STAGE_LABELS or not request.FILES.getlist("photos"):
+        messages.error(request, _("请选择施工节点和照片。"))
+        return _back(case)
+    kept = 0
+    for upload in request.FILES.getlist("photos"):
+        try:
+            attach_upload(
+                actor=user_of(request),
+                kind="case",
+                record_uid=case.uid,
+                part=part,
+                data=upload.read(),
+                content_type=upload.content_type or "",
+            )
+            kept += 1
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, f"{upload.name}：{_messages_of(exc)}")
+    if kept:
+        messages.success(request, _("已上传%(s)s照片 %(n)d 张。") % {"s": services.STAGE_LABELS[part], "n": kept})
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    p = request.POST
+    data = services.AcceptanceInput(
+        checklist={k: p.get(f"item_{k}", "") for k in services.ACCEPTANCE_ITEMS},
+        household_agrees=p.get("household_agrees") == "on",
+        household_signatory=p.get("household_signatory", ""),
+        inspectors=p.get("inspectors", ""),
+        accepted_on=parse_date(p.get("accepted_on", "") or "") or timezone.localdate(),
+        note=p.get("note", ""),
+    )
+    try:
+        services.accept(actor=user_of(request), case_id=case.pk, data=data)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("竣工验收已通过。"))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def objection(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    try:
+        if request.POST.get("objection"):
+            found = get_object_or_404(Objection.objects.filter(case=case), pk=request.POST["objection"])
+            notices.resolve_objection(
+                actor=user_of(request),
+                objection_id=found.pk,
+                resolution=request.POST.get("resolution", ""),
+                upheld=request.POST.get("upheld") == "1",
+            )
+        else:
+            notices.record_objection(actor=user_of(request), case_id=case.pk, content=request.POST.get("content", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("异议已登记。") if not request.POST.get("objection") else _("异议已处理。"))
+    return _back(case)
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+DOCUMENTS = {"agreement": "改造协议", "acceptance": "竣工验收表", "card": "明白卡", "cover": "档案封面"}
+
+
+@login_required
+def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse | FileResponse:
+    from core.masking import mask_id_number
+    from funds.models import Payment
+    from regions.selectors import name_of
+
+    case = _case(request, pk)
+    if kind not in DOCUMENTS:
+        raise PermissionDenied
+    if kind == "acceptance" and not hasattr(case, "acceptance"):
+        messages.error(request, _("尚未竣工验收。"))
+        return _back(case)
+    html = render_to_string(
+        f"renovation/doc_{kind}.html",
+        {
+            "c": case,
+            "h": case.household,
+            "title": DOCUMENTS[kind],
+            "village": f"{name_of(case.region_code[:9])}{name_of(case.region_code)}",
+            "head_id": mask_id_number(case.household.head_id),
+            "items": services.ACCEPTANCE_ITEMS,
+            "marks": services.CHECK_VALUES,
+            "events": case.events.all(),
+            "payments": Payment.objects.filter(case=case, status="paid"),
+            "county": name_of(case.region_code[:6]),
+            "town": name_of(case.region_code[:9]),
+            "states": workflow.STATES,
+        },
+        request=request,
+    )
+    return _pdf(request, html, f"{DOCUMENTS[kind]}_{case.household.head_name}.pdf", case)
+
+
+def _pdf(request: HttpRequest, html: str, filename: str, back: Case | None = None) -> HttpResponse | FileResponse:
+    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    try:
+        html_to_pdf(html, path)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return _back(back) if back else redirect("renovation:cases")
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    path.unlink(missing_ok=True)
+    return response
+
+
+# --- notices -----------------------------------------------------------------------------------------
+
+LEVEL_BY_LENGTH = {12: "village", 9: "town", 6: "county"}
+
+
+@login_required
+def notice_list(request: HttpRequest) -> HttpResponse:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
+    region = user.region_id or "-"
+    qs = Notice.objects.filter(Q(region_code__startswith=region) | Q(region_code=region.ljust(12, "0")))
+    return render(
+        request,
+        "renovation/notices.html",
+        {"page": paginate(qs, request.GET.get("page")), "query": "", "level": LEVEL_BY_LENGTH.get(len(user.region_id or ""))},
+    )
+
+
+@login_required
+def notice_new(request: HttpRequest) -> HttpResponse:
+    require_cap(request, Cap.CASE_REVIEW)
+    user = user_of(request)
+    level = LEVEL_BY_LENGTH.get(len(user.region_id or ""))
+    if level is None:
+        raise PermissionDenied(_("公示由村、乡镇或县级发布。"))
+    source = workflow.NOTICE_FROM[level]
+    candidates = Case.objects.visible_to(user).filter(state=source).select_related("household").order_by("region_code")
+    if request.method == "POST":
+        ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
+        start = parse_date(request.POST.get("start_date", "") or "") or timezone.localdate()
+        end = parse_date(request.POST.get("end_date", "") or "")
+        try:
+            notice = notices.publish(
+                actor=user,
+                level=level,
+                scope=user.region_id or "",
+                case_ids=ids,
+                start_date=start,
+                end_date=end,
+                hotline=request.POST.get("hotline", ""),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _messages_of(exc))
+        else:
+            messages.success(request, _("公示已发布，共 %(n)d 户。") % {"n": notice.cases.count()})
+            return redirect("renovation:notice", pk=notice.pk)
+    from renovation.rules import notice_days
+
+    return render(
+        request,
+        "renovation/notice_new.html",
+        {
+            "level": NoticeLevel(level).label,
+            "cases": candidates[:500],
+            "days": notice_days(level),
+            "today": timezone.localdate(),
+            "state": workflow.STATES[source],
+        },
+    )
+
+
+@login_required
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
+    notice = get_object_or_404(
+        Notice.objects.filter(
+            Q(region_code__startswith=user.region_id or "-") | Q(region_code=(user.region_id or "").ljust(12, "0"))
+        ),
+        pk=pk,
+    )
+    if request.GET.get("format") == "pdf":
+        return _pdf(request, notices.notice_html(notice), f"{notice.title}.pdf")
+    return render(
+        request, "renovation/notice.html", {"n": notice, "cases": notices.notice_cases(notice), "today": timezone.localdate()}
+    )
+
+
+# --- the daily ranking ---------------------------------------------------------------------------------
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    from renovation.models import ProgressReport
+
+    require_cap(request, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
+    own = user.region_id or ""
+    prefix = request.GET.get("region", "") if request.GET.get("region", "").startswith(own) else own
+    prefix = prefix if len(prefix) in (4, 6) else (own[:6] if len(own) >= 6 else own[:4])
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else timezone.localdate().year
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            services.publish_ranking(actor=user, prefix=prefix, year=year)
+            messages.success(request, _("今日排名已通报。"))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect(f"{request.path}?region={prefix}&year={year}")
+    rows = selectors.ranking(prefix, year, today)
+    published = ProgressReport.objects.filter(region_code=prefix.ljust(12, "0"), year=year)[:10]
+    return render(
+        request,
+        "renovation/ranking.html",
+        {
+            "rows": rows,
+            "prefix": prefix,
+            "year": year,
+            "today": today,
+            "published": published,
+            "years": _years(),
+            "can_publish": user.can(Cap.CASE_APPROVE) and len(own) <= 6,
+        },
+    )
+
+
+def documents_for(case: Case) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in DOCUMENTS.items() if k != "acceptance" or hasattr(case, "acceptance")]
