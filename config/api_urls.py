@@ -3,9 +3,11 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import TokenView
 from field import api as field_api
+from funds import api as funds_api
 from households.api import HouseholdViewSet, HouseViewSet, MemberViewSet
 from inspections import api as inspections_api
 from regions.api import RegionViewSet
+from renovation import api as renovation_api
 from training import api as training_api
 
 router = DefaultRouter()
@@ -18,6 +20,9 @@ router.register("inspections", inspections_api.InspectionViewSet, basename="insp
 router.register("appraisals", inspections_api.AppraisalViewSet, basename="appraisal")
 router.register("sampling-plans", inspections_api.SamplingPlanViewSet, basename="sampling-plan")
 router.register("trainees", training_api.TraineeViewSet, basename="trainee")
+router.register("cases", renovation_api.CaseViewSet, basename="case")
+router.register("notices", renovation_api.NoticeViewSet, basename="notice")
+router.register("batches", funds_api.BatchViewSet, basename="batch")
 router.register("courses", training_api.CourseViewSet, basename="course")
 router.register("training-records", training_api.TrainingRecordViewSet, basename="training-record")
 

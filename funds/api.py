@@ -1,0 +1,130 @@
+"""REST API of disbursement batches, payments and bank files (same services and scope as the pages)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.masking import mask_bank_account
+from core.views import user_of
+from funds import services
+from funds.models import DisbursementBatch, Payment
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DisbursementBatch
+        fields = [
+            "id",
+            "region_code",
+            "year",
+            "number",
+            "name",
+            "status",
+            "made_by",
+            "checked_by",
+            "approved_at",
+            "total",
+            "count",
+        ]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    account = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "batch",
+            "case",
+            "household",
+            "region_code",
+            "stage",
+            "amount",
+            "reference",
+            "payee_name",
+            "account",
+            "bank_name",
+            "status",
+            "bank_message",
+            "confirmed_on",
+            "retry_of",
+        ]
+
+    def get_account(self, obj: Payment) -> str:
+        return mask_bank_account(obj.account)
+
+
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """POST {county, year, stage?, cases?} builds a batch; then approve (another person), bank-file, bank-return."""
+
+    serializer_class = BatchSerializer
+    queryset = DisbursementBatch.objects.none()
+
+    def get_queryset(self) -> QuerySet[DisbursementBatch]:
+        return DisbursementBatch.objects.visible_to(user_of(self.request)).order_by("-year", "-number")
+
+    @extend_schema(request=dict, responses={201: BatchSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        d = request.data
+        plan = services.build_batch(
+            actor=user_of(request),
+            county=str(d.get("county", "")),
+            year=int(d.get("year") or 0),
+            stage=str(d.get("stage") or "final"),
+            case_ids=[int(x) for x in d["cases"]] if d.get("cases") else None,
+        )
+        if plan.batch is None:
+            raise ApiValidationError(
+                {"detail": "没有可以拨付的改造户。", "skipped": {str(k): v for k, v in plan.skipped.items()}}
+            )
+        return Response(BatchSerializer(plan.batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        return Response(BatchSerializer(services.approve_batch(actor=user_of(request), batch_id=self.get_object().pk)).data)
+
+    @extend_schema(responses={200: PaymentSerializer(many=True)})
+    @action(detail=True)
+    def payments(self, request: Request, pk: str) -> Response:
+        page = self.paginate_queryset(self.get_object().payments.order_by("id"))
+        return self.get_paginated_response(PaymentSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[], responses={200: bytes})
+    @action(detail=True, url_path="bank-file")
+    def bank_file(self, request: Request, pk: str) -> FileResponse:
+        suffix = ".csv" if request.query_params.get("format") == "csv" else ".xlsx"
+        path = Path(tempfile.mkdtemp()) / f"bank{suffix}"
+        services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
+        return FileResponse(path.open("rb"), as_attachment=True, filename=f"bank{suffix}")
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        responses={200: dict},
+    )
+    @action(detail=True, methods=["post"], url_path="bank-return", parser_classes=[MultiPartParser])
+    def bank_return(self, request: Request, pk: str) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ApiValidationError({"file": "请上传银行回盘文件（.xlsx 或 .csv）。"})
+        name = upload.name or "return.csv"
+        path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
+        path.write_bytes(upload.read())
+        result = services.import_return(actor=user_of(request), batch_id=self.get_object().pk, path=path, original_name=name)
+        r = result.bank_return
+        return Response(
+            {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}
+        )
