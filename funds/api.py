@@ -106,7 +106,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(parameters=[], responses={200: bytes})
     @action(detail=True, url_path="bank-file")
     def bank_file(self, request: Request, pk: str) -> FileResponse:
-        suffix = ".csv" if request.query_params.get("format") == "csv" else ".xlsx"
+        suffix = ".csv" if request.query_params.get("as") == "csv" else ".xlsx"  # ?format= is DRF's renderer switch
         path = Path(tempfile.mkdtemp()) / f"bank{suffix}"
         services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
         return FileResponse(path.open("rb"), as_attachment=True, filename=f"bank{suffix}")
