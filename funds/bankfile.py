@@ -132,10 +132,14 @@ def read_return(path: Path, original_name: str) -> Iterator[ReturnLine]:
 
 
 def mismatch(payment: Payment, line: ReturnLine) -> str | None:
-    """Why a return line cannot be the payment its reference names (None when everything agrees)."""
+    """Why a return line cannot be the payment its reference names (None when everything agrees).
+
+    The account is compared by its blind index, so fifty thousand lines need no decryption."""
+    from core.crypto import blind_index
+
     if line.amount is not None and line.amount != payment.amount:
         return f"金额不符（回盘 {line.amount}，应付 {payment.amount}）"
-    if line.account and line.account.replace(" ", "") != payment.account:
+    if line.account and blind_index(line.account.replace(" ", "")) != payment.account_hash:
         return "收款账号与拨付时不符"
     if line.name and line.name != payment.payee_name:
         return "户名与拨付时不符"

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -281,58 +281,60 @@ def import_return(*, actor: User, batch_id: int, path: Path, original_name: str)
         lines = list(bankfile.read_return(path, original_name))
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-    payments = {p.reference: p for p in batch.payments.all()}
+    fields = ("id", "reference", "amount", "account_hash", "payee_name", "status", "case_id", "stage")
+    payments = {p.reference: p for p in batch.payments.only(*fields)}
     today = timezone.localdate()
-    paid = failed = 0
+    paid_ids: list[int] = []
+    failed: list[Payment] = []
     unmatched: list[dict[str, Any]] = []
+    for line in lines:
+        payment = payments.get(line.reference)
+        problem = (_("业务参考号不属于本批次") if payment is None else bankfile.mismatch(payment, line)) or (
+            _("无法识别的处理结果") if line.paid is None else None)  # fmt: skip
+        if problem is None and payment is not None and payment.status != PaymentStatus.PENDING:
+            same = (payment.status == PaymentStatus.PAID) == bool(line.paid)
+            if same:
+                continue  # a line seen before (a second return file with overlapping lines)
+            problem = _("该笔已处理为“%(s)s”，与本次回盘不一致") % {"s": payment.get_status_display()}
+        if problem is not None or payment is None:
+            unmatched.append({"line": line.line, "reference": line.reference, "reason": problem, "raw": line.raw})
+            continue
+        if line.paid:
+            paid_ids.append(payment.pk)
+        else:
+            payment.bank_message = (line.reason or _("银行未说明原因"))[:200]
+            failed.append(payment)
+        payment.status = PaymentStatus.PAID if line.paid else PaymentStatus.FAILED  # a repeated line in the same file counts once
     with transaction.atomic():
-        for line in lines:
-            payment = payments.get(line.reference)
-            problem = (_("业务参考号不属于本批次") if payment is None else bankfile.mismatch(payment, line)) or (
-                _("无法识别的处理结果") if line.paid is None else None
+        for start in range(0, len(paid_ids), 5000):
+            Payment.objects.filter(pk__in=paid_ids[start : start + 5000], status=PaymentStatus.PENDING).update(
+                status=PaymentStatus.PAID, confirmed_on=today
             )
-            if problem is None and payment is not None and payment.status != PaymentStatus.PENDING:
-                same = (payment.status == PaymentStatus.PAID) == bool(line.paid)
-                problem = None if same else _("该笔已处理为“%(s)s”，与本次回盘不一致") % {"s": payment.get_status_display()}
-                if same:
-                    continue  # a line seen before (a second return file with overlapping lines)
-            if problem is not None or payment is None:
-                unmatched.append({"line": line.line, "reference": line.reference, "reason": problem, "raw": line.raw})
-                continue
-            if line.paid:
-                payment.status, payment.confirmed_on = PaymentStatus.PAID, today
-                paid += 1
-            else:
-                payment.status, payment.bank_message = PaymentStatus.FAILED, (line.reason or _("银行未说明原因"))[:200]
-                failed += 1
-            payment.save(update_fields=["status", "confirmed_on", "bank_message"])
+        for p in failed:
+            p.status = PaymentStatus.FAILED
+        Payment.objects.bulk_update(failed, ["status", "bank_message"], batch_size=2000)
         bank_return = BankReturn.objects.create(
             batch=batch,
             file_name=original_name[:200],
             sha256=digest,
             lines=len(lines),
-            paid=paid,
-            failed=failed,
+            paid=len(paid_ids),
+            failed=len(failed),
             unmatched=unmatched,
             imported_by=actor,
         )
         if not batch.payments.filter(status=PaymentStatus.PENDING).exists():
             DisbursementBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.CLOSED)
         _close_paid_cases(batch, today)
-        record(
-            "funds.bank_return",
-            actor=actor,
-            obj=batch,
-            region_code=batch.region_code,
-            after={"file": original_name, "lines": len(lines), "paid": paid, "failed": failed, "unmatched": len(unmatched)},
-        )
+        record("funds.bank_return", actor=actor, obj=batch, region_code=batch.region_code,
+               after={"file": original_name, "lines": len(lines), "paid": len(paid_ids), "failed": len(failed),
+                      "unmatched": len(unmatched)})  # fmt: skip
     return ReturnResult(bank_return)
 
 
 def _close_paid_cases(batch: DisbursementBatch, today: dt.date) -> None:
-    """A case whose final payment the bank confirmed is paid (renovation's last money step)."""
-    from renovation.services import mark_paid
+    """Cases whose final payment the bank confirmed are paid (renovation's last money step)."""
+    from renovation.services import mark_paid_many
 
     confirmed = batch.payments.filter(stage=Stage.FINAL, status=PaymentStatus.PAID).values_list("case_id", flat=True)
-    for case in Case.objects.filter(pk__in=list(confirmed)).filter(~Q(state__in=["paid", "archived"])):
-        mark_paid(case_id=case.pk, on=today)
+    mark_paid_many(case_ids=list(confirmed), on=today)

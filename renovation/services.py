@@ -378,21 +378,41 @@ def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
 
 
 def mark_paid(*, case_id: int, on: dt.date) -> Case:
-    """Called by funds when the bank confirms a case's final payment: the case is paid."""
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case_id)
-        problem = workflow.paid_ready(case)
-        if problem:
-            raise ValidationError(problem)
-        source = case.state
-        case.state, case.paid_on = "paid", on
-        case.version = F("version") + 1
-        case.save()
-        case.refresh_from_db()
-        _event(case, "pay", source, "paid", None, _("银行回盘确认到账"))
-        record("renovation.pay", actor=None, obj=case, object_label=f"{case.household.head_name}户",
-               before={"state": source}, after={"state": "paid", "paid_on": on})  # fmt: skip
+    """One case's final payment confirmed (see mark_paid_many); refuses with the reason when it is not ready."""
+    case = Case.objects.get(pk=case_id)
+    problem = workflow.paid_ready(case)
+    if problem:
+        raise ValidationError(problem)
+    mark_paid_many(case_ids=[case_id], on=on)
+    case.refresh_from_db()
     return case
+
+
+def mark_paid_many(*, case_ids: list[int], on: dt.date) -> int:
+    """The bank confirmed these cases' final payments: each ready case becomes paid, in bulk (a batch may hold 50,000)."""
+    from audit.services import Event, record_many
+
+    ready = (
+        Case.objects.filter(pk__in=case_ids, state__in=workflow.PAID_FROM)
+        .exclude(mode__in=list(NEW_BUILD_MODES), state="accepted")  # a new build waits for the old house (应拆尽拆)
+        .select_related("household")
+    )
+    moved = 0
+    with transaction.atomic():
+        for start in range(0, len(case_ids), 5000):
+            chunk = list(ready.filter(pk__in=case_ids[start : start + 5000]).select_for_update(of=("self",)))
+            if not chunk:
+                continue
+            Case.objects.filter(pk__in=[c.pk for c in chunk]).update(state="paid", paid_on=on, version=F("version") + 1)
+            CaseEvent.objects.bulk_create([
+                CaseEvent(case=c, action="pay", from_state=c.state, to_state="paid", actor_name=_("系统"),
+                          comment=_("银行回盘确认到账"))
+                for c in chunk
+            ], batch_size=2000)  # fmt: skip
+            record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
+                              after={"state": "paid", "paid_on": on}) for c in chunk)  # fmt: skip
+            moved += len(chunk)
+    return moved
 
 
 def publish_ranking(*, actor: User | None, prefix: str, year: int, day: dt.date | None = None) -> Any:
