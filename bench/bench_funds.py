@@ -98,6 +98,9 @@ def main() -> None:
     BankReturn.objects.filter(batch__region_code=county.ljust(12, "0")).delete()
     Payment.objects.filter(batch__region_code=county.ljust(12, "0")).delete()
     DisbursementBatch.objects.filter(region_code=county.ljust(12, "0")).delete()
+    from renovation.models import Case
+
+    Case.objects.filter(region_code__startswith=county, state="paid").update(state="accepted", paid_on=None)  # a rerun pays again
 
     start = time.perf_counter()
     batch = services.build_batch(actor=maker, county=county, year=year).batch

@@ -40,7 +40,12 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     count = 0
     if connection.vendor == "postgresql":
         json_idx = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-        with connection.cursor() as cur, cur.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+        # wrap_database_errors: a violated constraint raises Django's IntegrityError, as an ORM insert would
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cur,
+            cur.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy,
+        ):
             for row in rows:
                 if json_idx:
                     row = list(row)
@@ -82,3 +87,33 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
         obj._state.adding = False
     columns = [f.attname for f in fields]
     insert_rows(model, columns, ([getattr(o, c) for c in columns] for o in objs))
+
+
+def update_ids(model: type[models.Model], ids: Sequence[int], values: dict[str, Any], where: dict[str, Any] | None = None) -> int:
+    """UPDATE rows by primary key: one statement per 50,000 ids on PostgreSQL (the ids travel as one array
+    parameter), chunks of 500 on SQLite. `values` and `where` use attnames."""
+    if not ids:
+        return 0
+    table, pk = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
+    columns = {f.attname: f for f in model._meta.concrete_fields}
+    sets = ", ".join(f'"{columns[k].column}" = %s' for k in values)
+    conds = "".join(f' AND "{columns[k].column}" = %s' for k in (where or {}))
+    params = [columns[k].get_db_prep_save(v, connection) for k, v in values.items()]
+    extra = [columns[k].get_db_prep_save(v, connection) for k, v in (where or {}).items()]
+    count = 0
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # a join with the unnested array (`= ANY(param)` is searched row by row)
+            conds = conds.replace(' AND "', ' AND t."')
+            for start in range(0, len(ids), 50000):
+                cur.execute(
+                    f'UPDATE "{table}" AS t SET {sets} FROM unnest(%s::bigint[]) AS u(id) WHERE t."{pk}" = u.id{conds}',
+                    [*params, list(ids[start : start + 50000]), *extra],
+                )
+                count += cur.rowcount
+        else:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                marks = ", ".join(["%s"] * len(chunk))
+                cur.execute(f'UPDATE "{table}" SET {sets} WHERE "{pk}" IN ({marks}){conds}', [*params, *chunk, *extra])
+                count += cur.rowcount
+    return count

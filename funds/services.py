@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.permissions import require
 from accounts.roles import Cap
 from audit.services import record
+from core.bulk import insert_instances, update_ids
 from funds import bankfile
 from funds.models import Allocation, BankReturn, BatchStatus, DisbursementBatch, Payment, PaymentStatus, Stage, SubsidyStandard
 from renovation import workflow
@@ -137,7 +138,13 @@ def build_batch(
     """A batch of payments for the county's cases that are due and not yet paid for this stage; a failed
     payment is paid again here (the old line is marked reissued)."""
     require(actor, Cap.PAY_MAKE, county.ljust(12, "0"))
-    cases = Case.objects.filter(region_code__startswith=county, year=year).select_related("household")
+    cases = (
+        Case.objects.filter(region_code__startswith=county, year=year)
+        .select_related("household")
+        .only("id", "region_code", "household_id", "state", "mode", "subsidy", "year", "grade", "household__head_name",
+              "household__head_id_enc", "household__head_id_hash", "household__bank_account_enc", "household__bank_account_hash",
+              "household__bank_name")
+    )  # fmt: skip
     if case_ids is not None:
         cases = cases.filter(pk__in=case_ids)
     live = set(
@@ -202,7 +209,7 @@ def build_batch(
         ]
         try:
             with transaction.atomic():
-                Payment.objects.bulk_create(payments, batch_size=2000)
+                insert_instances(payments)  # COPY on PostgreSQL: 50,000 lines in a second or two
         except IntegrityError:
             raise ValidationError(_("部分改造户已在另一批次中拨付，请刷新后重新生成批次。")) from None
         batch.total = sum((p.amount for p in payments), Decimal(0))
@@ -282,7 +289,9 @@ def import_return(*, actor: User, batch_id: int, path: Path, original_name: str)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
     fields = ("id", "reference", "amount", "account_hash", "payee_name", "status", "case_id", "stage")
-    payments = {p.reference: p for p in batch.payments.only(*fields)}
+    payments = {
+        p.reference: p for p in Payment.objects.filter(batch=batch).only(*fields)
+    }  # not batch.payments: it reads batch_id
     today = timezone.localdate()
     paid_ids: list[int] = []
     failed: list[Payment] = []
@@ -306,10 +315,9 @@ def import_return(*, actor: User, batch_id: int, path: Path, original_name: str)
             failed.append(payment)
         payment.status = PaymentStatus.PAID if line.paid else PaymentStatus.FAILED  # a repeated line in the same file counts once
     with transaction.atomic():
-        for start in range(0, len(paid_ids), 5000):
-            Payment.objects.filter(pk__in=paid_ids[start : start + 5000], status=PaymentStatus.PENDING).update(
-                status=PaymentStatus.PAID, confirmed_on=today
-            )
+        update_ids(
+            Payment, paid_ids, {"status": PaymentStatus.PAID, "confirmed_on": today}, where={"status": PaymentStatus.PENDING}
+        )
         for p in failed:
             p.status = PaymentStatus.FAILED
         Payment.objects.bulk_update(failed, ["status", "bank_message"], batch_size=2000)
@@ -336,5 +344,5 @@ def _close_paid_cases(batch: DisbursementBatch, today: dt.date) -> None:
     """Cases whose final payment the bank confirmed are paid (renovation's last money step)."""
     from renovation.services import mark_paid_many
 
-    confirmed = batch.payments.filter(stage=Stage.FINAL, status=PaymentStatus.PAID).values_list("case_id", flat=True)
-    mark_paid_many(case_ids=list(confirmed), on=today)
+    confirmed = Payment.objects.filter(batch=batch, stage=Stage.FINAL, status=PaymentStatus.PAID).values("case_id")
+    mark_paid_many(cases=Case.objects.filter(pk__in=confirmed), on=today)

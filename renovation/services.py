@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -383,36 +383,35 @@ def mark_paid(*, case_id: int, on: dt.date) -> Case:
     problem = workflow.paid_ready(case)
     if problem:
         raise ValidationError(problem)
-    mark_paid_many(case_ids=[case_id], on=on)
+    mark_paid_many(cases=Case.objects.filter(pk=case_id), on=on)
     case.refresh_from_db()
     return case
 
 
-def mark_paid_many(*, case_ids: list[int], on: dt.date) -> int:
+def mark_paid_many(*, cases: QuerySet[Case], on: dt.date) -> int:
     """The bank confirmed these cases' final payments: each ready case becomes paid, in bulk (a batch may hold 50,000)."""
     from audit.services import Event, record_many
+    from core.bulk import insert_instances, update_ids
 
-    ready = (
-        Case.objects.filter(pk__in=case_ids, state__in=workflow.PAID_FROM)
-        .exclude(mode__in=list(NEW_BUILD_MODES), state="accepted")  # a new build waits for the old house (应拆尽拆)
-        .select_related("household")
-    )
-    moved = 0
     with transaction.atomic():
-        for start in range(0, len(case_ids), 5000):
-            chunk = list(ready.filter(pk__in=case_ids[start : start + 5000]).select_for_update(of=("self",)))
-            if not chunk:
-                continue
-            Case.objects.filter(pk__in=[c.pk for c in chunk]).update(state="paid", paid_on=on, version=F("version") + 1)
-            CaseEvent.objects.bulk_create([
-                CaseEvent(case=c, action="pay", from_state=c.state, to_state="paid", actor_name=_("系统"),
-                          comment=_("银行回盘确认到账"))
-                for c in chunk
-            ], batch_size=2000)  # fmt: skip
-            record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
-                              after={"state": "paid", "paid_on": on}) for c in chunk)  # fmt: skip
-            moved += len(chunk)
-    return moved
+        ready = list(
+            cases.filter(state__in=workflow.PAID_FROM)
+            .exclude(mode__in=list(NEW_BUILD_MODES), state="accepted")  # a new build waits for the old house (应拆尽拆)
+            .select_for_update(of=("self",))
+            .select_related("household")
+            .only("id", "state", "region_code", "household_id", "household__head_name")
+        )
+        if not ready:
+            return 0
+        update_ids(Case, [c.pk for c in ready], {"state": "paid", "paid_on": on})
+        system, note = _("系统"), _("银行回盘确认到账")
+        insert_instances([
+            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor_name=system, comment=note)
+            for c in ready
+        ])  # fmt: skip
+        record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
+                          after={"state": "paid", "paid_on": on}) for c in ready)  # fmt: skip
+    return len(ready)
 
 
 def publish_ranking(*, actor: User | None, prefix: str, year: int, day: dt.date | None = None) -> Any:

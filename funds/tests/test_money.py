@@ -145,3 +145,25 @@ def test_amounts_are_exact_decimals(two_accepted: list[Case], county_user: Any) 
     assert batch is not None
     amounts = sorted(batch.payments.values_list("amount", flat=True))
     assert amounts == [Decimal("4500.50"), Decimal("5000.00")] and sum(amounts) == batch.total
+
+
+def test_the_fast_insert_path_raises_djangos_integrity_error(two_accepted: list[Case], county_user: Any) -> None:
+    """Batches are written by COPY on PostgreSQL: a second live payment must still fail as IntegrityError (and roll back)."""
+    from core.bulk import insert_instances
+
+    batch = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
+    assert batch is not None
+    case = two_accepted[0]
+    duplicate = Payment(
+        batch=batch,
+        case=case,
+        household_id=case.household_id,
+        region_code=case.region_code,
+        stage="final",
+        amount=Decimal(1),
+        reference="AJ-DUPLICATE-COPY",
+        payee_name="x",
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_instances([duplicate])
+    assert Payment.objects.count() == 2
