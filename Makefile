@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(PY) manage.py generate_demo --households $(HOUSEHOLDS) --if-empty
 	$(PY) manage.py generate_demo_safety
 	$(PY) manage.py generate_demo_field
+	$(PY) manage.py generate_demo_renovation
 	./scripts/serve.sh
 
 serve: $(STAMP)

@@ -90,14 +90,15 @@ def generate(
         return {"inspections": 0, "appraisals": 0}
     people = _people(county, day)
     appraisers = people[:2]
-    start = day - dt.timedelta(days=40)
+    start = day - dt.timedelta(days=120)  # an annual campaign begun in the summer: some houses are long appraised
     campaign = start_campaign(actor=None, name=f"{day.year}年农村住房安全隐患排查", kind=CampaignKind.ANNUAL, scope=county,
                               start_date=start, deadline=day + dt.timedelta(days=20))  # fmt: skip
-    ids = list(Household.objects.within(county).order_by("id").values_list("id", flat=True))
+    key_group = dict(Household.objects.within(county).values_list("id", "is_key_group"))
+    ids = sorted(key_group)
     chosen = sorted(rng.sample(ids, int(len(ids) * share)))
     inspections = appraisals = 0
     for n, household_id in enumerate(chosen, 1):
-        suspect = rng.random() < suspect_share
+        suspect = rng.random() < suspect_share * (3 if key_group[household_id] else 1)  # the poorest live in the worst houses
         worst = rng.choice("bccd") if suspect else rng.choice("aab")
         inspected_on = start + dt.timedelta(days=rng.randrange(0, (day - start).days + 1))
         parts = sorted({RISK_BY_COMPONENT[k] for k in ("walls", "roof") if rng.random() < 0.7} or {"walls"})
@@ -133,7 +134,7 @@ def _sample(county: str, day: dt.date, rng: random.Random, firm: Trainee) -> Non
         return
     plan = sampling.create_plan(actor=None, data=sampling.PlanInput(
         name=f"{day.year}年第三方抽查（第一批）", scope=county, stratum_level=StratumLevel.TOWN, seed=day.year,
-        ratio=Decimal(10), appraised_from=day - dt.timedelta(days=60), appraised_to=day, firm=firm.organisation,
+        ratio=Decimal(10), appraised_from=day - dt.timedelta(days=130), appraised_to=day, firm=firm.organisation,
         sampler_ids=[sampler.pk],
     ))  # fmt: skip
     for item in plan.items.select_related("original", "house", "plan").order_by("id"):

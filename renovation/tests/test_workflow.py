@@ -187,3 +187,34 @@ def test_batch_moves_each_case_or_says_why(
     result = services.transition_many(actor=village_user, case_ids=[first.pk, second.pk], action="village_review")
     assert result.moved == [first.pk] and "不能进行" in result.refused[second.pk]
     assert Case.objects.get(pk=first.pk).events.last().batch is not None  # type: ignore[union-attr]
+
+
+def test_a_guarantee_route_needs_evidence_and_no_construction(
+    county_user: Any, town_user: Any, village_user: Any, dangerous: Any
+) -> None:
+    case = through_notices(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
+    terms = services.Terms(mode="relatives", subsidy=Decimal("0"), guarantee_evidence="投靠儿子，已签赡养协议并迁入")
+    services.set_terms(actor=county_user, case_id=case.pk, terms=terms)
+    services.transition(actor=county_user, case_id=case.pk, action="agree")
+    with pytest.raises(ValidationError, match="无需施工"):
+        services.transition(actor=town_user, case_id=case.pk, action="start")
+    done = services.transition(actor=county_user, case_id=case.pk, action="confirm_guarantee", comment="已入住")
+    assert done.state == "accepted" and done.accepted_on == TODAY
+
+
+def test_demo_spreads_cases_over_the_workflow_through_the_services(county_user: Any) -> None:
+    from accounts.roles import Role
+    from conftest import make_user
+    from households.demo import generate as households
+    from inspections.demo import generate as inspections
+    from renovation.demo import generate
+
+    make_user("sd_appraiser", "610826", Role.APPRAISER)
+    households(county="610826", count=600, seed=3)
+    inspections(county="610826", share=0.9, suspect_share=0.3, seed=3)
+    made = generate(county="610826")
+    states = set(Case.objects.values_list("state", flat=True))
+    assert made == Case.objects.count() > 0 and "application" in states and len(states) >= 4
+    assert generate(county="610826") == 0
