@@ -213,15 +213,16 @@ def _advance(
             )
             services.transition(actor=None, case_id=c.pk, action=step, on=when)
         c.refresh_from_db()
-        if c.state != "completed" or not due("accept"):
+        reappraised_on, accepted_on = due("reappraise"), due("accept")
+        if c.state != "completed" or reappraised_on is None or accepted_on is None:
             continue
         keys = applicable(c.house.structure_type)
         record_appraisal(
             actor=None,
             data=AppraisalInput(
                 house_id=c.house_id,
-                appraised_on=due("reappraise"),
-                components={k: "a" for k in keys},  # type: ignore[arg-type]
+                appraised_on=reappraised_on,
+                components=dict.fromkeys(keys, "a"),
                 prevention="has",
                 appraiser_ids=[appraiser.pk],
                 organisation=appraiser.organisation or "绥德县住建局",
@@ -237,9 +238,9 @@ def _advance(
                 household_agrees=True,
                 household_signatory=c.household.head_name,
                 inspectors="县乡联合验收组",
-                accepted_on=due("accept"),
+                accepted_on=accepted_on,
             ),
-        )  # type: ignore[arg-type]
+        )
         if mode != "repair" and due("demolish"):
             services.transition(actor=None, case_id=c.pk, action="demolish", on=due("demolish"))
         accepted.append(c)
