@@ -139,6 +139,7 @@ class HouseholdsView(APIView):
                 "household_id", flat=True
             )
         )
+        cases = _building_cases(ids)
         return Response(
             {
                 "village": village,
@@ -153,6 +154,7 @@ class HouseholdsView(APIView):
                         "houses": houses.get(h.pk, []),
                         "campaign": tasks.get(h.pk),
                         "needs_appraisal": h.pk in appraise,
+                        "cases": cases.get(h.pk, []),
                     }
                     for h in households
                 ],
@@ -248,3 +250,20 @@ class ConflictsView(APIView):
                 ]
             }
         )
+
+
+BUILDING = ("agreed", "started", "structure_done", "completed")
+
+
+def _building_cases(household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Renovation cases under construction, for construction photos taken on site (record kind "case")."""
+    from renovation.models import GUARANTEE_MODES, Case
+    from renovation.workflow import STATES
+
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = Case.objects.filter(household_id__in=household_ids, state__in=BUILDING).exclude(mode__in=list(GUARANTEE_MODES))
+    for c in rows.values("uid", "household_id", "state", "year"):
+        out.setdefault(c["household_id"], []).append(
+            {"uid": str(c["uid"]), "state": c["state"], "state_label": STATES[c["state"]], "year": c["year"]}
+        )
+    return out

@@ -171,6 +171,9 @@
             (state.config.user.can_inspect ? "<button class='btn btn-sm btn-primary me-1' data-inspect='" + x.id + "'>排查</button>" : "") +
             (state.config.user.can_appraise ? "<button class='btn btn-sm btn-warning' data-appraise='" + x.id + "'>鉴定</button>" : "") +
             "</div></div>";
+        }).join("") + (h.cases || []).map(function (c) {
+          return "<div class='card p-2 mt-2'><div><b>" + c.year + "年危房改造</b> · " + esc(c.state_label) + "</div>" +
+            "<button class='btn btn-sm btn-outline-success mt-1' data-construction='" + c.uid + "'>施工照片</button></div>";
         }).join("") + (mine.length ? "<h6 class='mt-3'>本机记录</h6><ul class='small'>" + mine.map(recordLine).join("") + "</ul>" : "");
       show("household");
     });
@@ -335,6 +338,28 @@
       conclusion: form.conclusion.value.trim(),
     });
   }
+  /* Construction photos of a renovation case: they belong to the case on the server, so no record goes with them. */
+  function openConstruction(caseUid) {
+    var form = $("#construction-form"), c = (state.current.cases || []).find(function (x) { return x.uid === caseUid; });
+    form.reset(); resetCapture(form); $("[data-errors]", form).textContent = "";
+    form.dataset.case = caseUid;
+    $("#construction-title").textContent = "施工照片：" + state.current.head_name + "户 · " + c.state_label;
+    show("construction");
+  }
+  function saveConstruction(ev) {
+    ev.preventDefault();
+    var form = ev.target, capture = state.capture;
+    if (!capture.photos.length) { $("[data-errors]", form).textContent = "请先拍摄照片。"; return; }
+    var photos = capture.photos.map(function (p, i) {
+      return { uid: uuid(), record_uid: form.dataset.case, record_kind: "case", blob: p.blob, size: p.blob.size, sha256: p.sha256,
+        taken_at: p.taken_at, part: form.stage.value, gps: capture.gps || {}, status: "pending", n: i };
+    });
+    S.putMany("photos", photos).then(function () {
+      toast("施工照片已保存到本机" + (navigator.onLine ? "，正在上传…" : "（离线），联网后自动上传。"));
+      history = []; show("home", false); refreshHome(); syncNow();
+    });
+  }
+
   /* Put a record and its photos in the outbox; it leaves the phone only through sync. */
   function keep(kind, houseId, data) {
     var h = state.current, house = houseOf(houseId), capture = state.capture;
@@ -433,7 +458,7 @@
     return Promise.all([S.all("photos"), S.all("outbox")]).then(function (v) {
       var sent = {};
       v[1].forEach(function (r) { if (r.status === "sent") sent[r.uid] = true; });
-      var todo = v[0].filter(function (p) { return p.status !== "done" && sent[p.record_uid]; });
+      var todo = v[0].filter(function (p) { return p.status !== "done" && (sent[p.record_uid] || p.record_kind === "case"); });
       var done = 0;
       return todo.reduce(function (p, photo) {
         return p.then(function () { return uploadPhoto(photo); }).then(function () { progress(++done, todo.length); });
@@ -479,12 +504,13 @@
 
   // --- wiring -------------------------------------------------------------------------------
   document.addEventListener("click", function (ev) {
-    var t = ev.target.closest("[data-id],[data-inspect],[data-appraise],[data-back],[data-gps]");
+    var t = ev.target.closest("[data-id],[data-inspect],[data-appraise],[data-construction],[data-back],[data-gps]");
     if (!t) return;
     ev.preventDefault();
     if (t.dataset.id) openHousehold(Number(t.dataset.id));
     else if (t.dataset.inspect) openInspect(Number(t.dataset.inspect));
     else if (t.dataset.appraise) openAppraise(Number(t.dataset.appraise));
+    else if (t.dataset.construction) openConstruction(t.dataset.construction);
     else if (t.hasAttribute("data-back")) back();
     else if (t.hasAttribute("data-gps")) locate(t.closest("form"));
   });
@@ -496,6 +522,7 @@
   $("#login-form").addEventListener("submit", login);
   $("#inspect-form").addEventListener("submit", saveInspection);
   $("#appraise-form").addEventListener("submit", saveAppraisal);
+  $("#construction-form").addEventListener("submit", saveConstruction);
   $("#logout").addEventListener("click", function () { logout(); });
   $("#pick-villages").addEventListener("click", pickVillages);
   $("#sync-now").addEventListener("click", function () { syncNow(); });

@@ -225,3 +225,37 @@ def test_browser_and_server_grade_every_combination_alike(page: Any) -> None:
             expected.append("error")
     assert len(cases) > 40_000
     assert answers == expected
+
+
+def test_construction_photos_from_the_phone_are_checked_as_evidence(
+    phone: Any, county_user: Any, town_user: Any, village_user: Any, dangerous: Any, craftsman: Any, tmp_path: Path
+) -> None:
+    from field.models import EvidenceFlag
+    from renovation import services
+    from renovation.tests.fixtures import agreed_repair, through_notices
+
+    House.objects.filter(household=dangerous).update(latitude=Decimal("37.550000"), longitude=Decimal("110.250000"))
+    case = through_notices(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
+    agreed_repair(case, county_user, craftsman)
+    page = phone
+    sign_in_and_download(page, "sd_town")
+    page.fill("#search", dangerous.head_name)
+    page.click("#results [data-id]")
+    page.click("[data-construction]")
+    page.select_option("#construction-form select[name=stage]", "before")
+    page.click("#construction-form [data-gps]")
+    page.wait_for_function("document.querySelector('#construction-form [data-gps-text]').textContent.includes('±')")
+    page.set_input_files("#construction-form [data-photos]", str(png(tmp_path / "site.png")))
+    page.wait_for_selector("#construction-form [data-thumbs] img")
+    page.click("#construction-form button.btn-primary")
+    for _ in range(100):  # the photo goes by itself; wait for the server to have all of it
+        photo = Photo.objects.filter(record_uid=case.uid, completed_at__isnull=False).first()
+        if photo is not None:
+            break
+        page.wait_for_timeout(150)
+    assert photo is not None
+    assert (photo.record_kind, photo.part, photo.complete) == ("case", "before", True)
+    assert EvidenceFlag.objects.get(photo=photo).kind == "far"  # taken 5.5 km from the house
+    assert services.transition(actor=town_user, case_id=case.pk, action="start").state == "started"
