@@ -118,11 +118,26 @@ def household_safety(request: HttpRequest, pk: int) -> HttpResponse:
         for house in houses:
             house.as_of = selectors.grade_on(house, on)  # type: ignore[attr-defined]
     return render(request, "inspections/_household_safety.html", {
-        "h": household, "houses": houses, "on": on, "cases": household.cases.order_by("-year", "-id"), "states": _states(),
+        "h": household, "houses": houses, "on": on, "cases": _cases_with_files(household), "states": _states(),
         "inspections": Inspection.objects.filter(household=household).order_by("-inspected_on", "-id")[:20],
         "appraisals": Appraisal.objects.filter(household=household).order_by("-appraised_on", "-id")[:20],
         "pending": AppraisalTask.objects.filter(household=household, status=AppraisalTaskStatus.PENDING).exists(),
     })  # fmt: skip
+
+
+def _cases_with_files(household: Household) -> list[Any]:
+    """The household's renovation cases, each with its documents and the number of its photos (the archive lists them)."""
+    from django.db.models import Count
+
+    from field.models import Photo
+    from renovation.views import documents_for
+
+    cases = list(household.cases.order_by("-year", "-id"))
+    counts = dict(Photo.objects.filter(record_uid__in=[c.uid for c in cases], completed_at__isnull=False)
+                  .values("record_uid").annotate(n=Count("id")).values_list("record_uid", "n"))  # fmt: skip
+    for c in cases:
+        c.documents, c.photo_count = documents_for(c), counts.get(c.uid, 0)  # type: ignore[attr-defined]
+    return cases
 
 
 def _states() -> dict[str, str]:

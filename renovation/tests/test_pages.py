@@ -37,6 +37,8 @@ def test_open_review_and_notice_through_the_pages(county_user: Any, village_user
     opened = village.post(f"/renovation/houses/{house.pk}/open/")
     case = Case.objects.get()
     assert opened["Location"] == f"/renovation/cases/{case.pk}/"
+    section = village.get(f"/inspections/households/{dangerous.pk}/safety/").content.decode()
+    assert f"/renovation/cases/{case.pk}/documents/agreement.pdf" in section and "施工照片 0 张" in section
     page = village.get(opened["Location"]).content.decode()
     assert 'data-action="village_review"' in page and "农户申请" in page
     village.post(
