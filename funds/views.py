@@ -70,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "corrections": selectors.corrections(county, year)[:50],
             "standards": SubsidyStandard.objects.filter(year=year).order_by("region_prefix", "grade", "mode"),
             "stages": Stage.choices,
+            "mode_names": dict(Mode.choices),
             "modes": Mode.choices,
         }
     return render(request, "funds/home.html", context)
