@@ -167,3 +167,56 @@ def test_the_fast_insert_path_raises_djangos_integrity_error(two_accepted: list[
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_instances([duplicate])
     assert Payment.objects.count() == 2
+
+
+def test_advance_at_start_then_the_rest_after_acceptance(
+    county_user: Any,
+    town_user: Any,
+    village_user: Any,
+    dangerous: Any,
+    craftsman: Any,
+    appraiser_user: Any,
+    trained_appraiser: Any,
+) -> None:
+    from renovation import services as cases
+    from renovation.tests.fixtures import agreed_repair, photo, through_notices
+
+    dangerous.bank_account = "6230000011112222333"
+    dangerous.save()
+    case = through_notices(
+        open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
+    )
+    agreed_repair(case, county_user, craftsman, "5000")
+    services.save_standard(
+        actor=county_user,
+        data={
+            "year": case.year,
+            "region_prefix": "610826",
+            "grade": "C",
+            "mode": "repair",
+            "amount": Decimal(5000),
+            "advance_ratio": Decimal("0.5"),
+            "source_document": "陕建发〔2026〕3号",
+        },
+    )
+    assert services.build_batch(actor=county_user, county="610826", year=case.year, stage="advance").batch is None  # not started
+    photo(town_user, case, "before")
+    cases.transition(actor=town_user, case_id=case.pk, action="start", on=TODAY - dt.timedelta(days=20))
+    advance = services.build_batch(actor=county_user, county="610826", year=case.year, stage="advance").batch
+    assert advance is not None and advance.total == Decimal("2500.00")
+    photo(town_user, case, "after")
+    cases.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
+    appraise(appraiser_user, trained_appraiser, dangerous, "B", TODAY - dt.timedelta(days=2))
+    cases.accept(
+        actor=county_user,
+        case_id=case.pk,
+        data=cases.AcceptanceInput(
+            checklist=dict.fromkeys(cases.ACCEPTANCE_ITEMS, "ok"),
+            household_agrees=True,
+            household_signatory="郝建国",
+            inspectors="验收组",
+            accepted_on=TODAY,
+        ),
+    )
+    final = services.build_batch(actor=county_user, county="610826", year=case.year).batch
+    assert final is not None and final.total == Decimal("2500.00")  # the subsidy less what was advanced
