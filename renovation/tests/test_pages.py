@@ -146,3 +146,10 @@ def test_funds_pages_from_batch_to_bank_return(
     assert sheet["A1"].value.endswith("年农村危房改造年度汇总")
     drill = county.get(f"/funds/payments/?county=610826&year={year}&status=paid").content.decode()
     assert dangerous.head_name in drill
+    if Path("/usr/bin/chromium").exists():
+        disclosure = county.get(f"/funds/disclosure/?village={dangerous.region_code}&year={year}")
+        assert disclosure["Content-Type"] == "application/pdf" and body(disclosure).startswith(b"%PDF")
+    from funds import selectors
+
+    masked = selectors.disclosure(dangerous.region_code, year).get()
+    assert masked.payee_name == dangerous.head_name  # stored whole; the PDF masks it (funds.views.disclosure)
