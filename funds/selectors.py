@@ -69,6 +69,17 @@ def disclosure(village: str, year: int) -> QuerySet[Payment]:
     )
 
 
+def disclosure_rows(village: str, year: int) -> list[tuple[Any, ...]]:
+    """The lines of the public list: masked name, ID and account, mode, amount, date of payment."""
+    from core.masking import mask_bank_account, mask_id_number, mask_name
+
+    return [
+        (mask_name(p.payee_name), mask_id_number(p.payee_id), mask_bank_account(p.account), p.case.get_mode_display(), p.amount,
+         p.confirmed_on)
+        for p in disclosure(village, year)
+    ]  # fmt: skip
+
+
 # --- the yearly summary ------------------------------------------------------------------------------
 
 SUMMARY_MODES = [

@@ -258,7 +258,6 @@ def payments(request: HttpRequest) -> HttpResponse:
 @login_required
 def disclosure(request: HttpRequest) -> HttpResponse | FileResponse:
     """The public disclosure list of a village's payments, names and numbers masked, as a PDF."""
-    from core.masking import mask_bank_account, mask_id_number, mask_name
     from regions.selectors import name_of
 
     user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
@@ -266,17 +265,7 @@ def disclosure(request: HttpRequest) -> HttpResponse | FileResponse:
     if len(village) != 12 or not user.covers(village):
         messages.error(request, _("请选择您管辖范围内的一个村。"))
         return redirect("funds:home")
-    rows = [
-        (
-            mask_name(p.payee_name),
-            mask_id_number(p.payee_id),
-            mask_bank_account(p.account),
-            p.case.get_mode_display(),
-            p.amount,
-            p.confirmed_on,
-        )
-        for p in selectors.disclosure(village, year)
-    ]
+    rows = selectors.disclosure_rows(village, year)
     html = render_to_string(
         "funds/disclosure_pdf.html",
         {
