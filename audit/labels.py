@@ -33,6 +33,7 @@ VERBS = {
     "export.audit": _("导出审计日志"),
     "export.training": _("导出培训台账"),
     "export.labels": _("打印房屋安全标识"),
+    "export.cases": _("导出危房改造户"),
     "training.trainee_save": _("登记培训人员"),
     "training.course_save": _("保存培训班"),
     "training.record_add": _("登记培训记录"),

@@ -118,10 +118,43 @@ def _write_labels(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Calla
     return write_pdf(path, qs, progress)
 
 
+CASE_HEADER = ["县", "乡镇", "村", "户主", "身份证号", "年度", "危房等级", "改造方式", "建设方式", "状态", "完成期限", "开工日期",
+               "竣工日期", "验收日期", "补助金额（元）", "拨付日期"]  # fmt: skip
+
+
+def _cases(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
+    from django.utils import timezone
+
+    from renovation.models import Case
+    from renovation.selectors import filter_cases
+
+    return filter_cases(Case.objects.visible_to(user).select_related("household"), params, timezone.localdate())
+
+
+def _case_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
+    from core.masking import mask_id_number
+    from regions.selectors import name_of
+    from renovation.workflow import STATES
+
+    for c in qs.iterator(chunk_size=2000):
+        ident = c.household.head_id if unmasked else mask_id_number(c.household.head_id)
+        places = [name_of(c.region_code[:6]), name_of(c.region_code[:9]), name_of(c.region_code)]
+        dates = [c.deadline, c.started_on, c.completed_on, c.accepted_on]
+        yield [*places, c.household.head_name, ident, c.year, c.grade, c.get_mode_display(), c.get_build_method_display(),
+               STATES.get(c.state, c.state), *dates, c.subsidy, c.paid_on]  # fmt: skip
+
+
+def _write_cases(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
+    widths = [10, 12, 16, 10, 20, 6, 8, 14, 8, 14, 12, 12, 12, 12, 14, 12]
+    return write_rows_fast(path, title="危房改造户", header=CASE_HEADER, rows=_case_rows(qs, unmasked), text_columns=[4],
+                           widths=widths, on_progress=progress)  # fmt: skip
+
+
 KINDS: dict[str, ExportKind] = {
     "households": ExportKind(Cap.EXPORT, "农户档案", "export.households", _households, _write_households, "农户档案"),
     "audit": ExportKind(Cap.VIEW_AUDIT, "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
     "training": ExportKind(Cap.EXPORT, "培训台账", "export.training", _training, _write_training, "培训台账"),
+    "cases": ExportKind(Cap.EXPORT, "危房改造户", "export.cases", _cases, _write_cases, "危房改造户"),
     "labels": ExportKind(Cap.EXPORT, "房屋安全标识", "export.labels", _labels, _write_labels, "房屋安全标识", ".pdf"),
 }
 

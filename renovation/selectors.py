@@ -84,3 +84,27 @@ def ranking(prefix: str, year: int, today: dt.date) -> list[RankRow]:
     for n, row in enumerate(result, 1):
         row.rank, row.name = n, name_of(row.code)
     return result
+
+
+def filter_cases(qs: QuerySet[Case], params: dict[str, str], today: dt.date) -> QuerySet[Case]:
+    """The case list's filters (page and Excel export alike): year, state, mode, region, name, deadline, hold."""
+    from renovation.models import Mode
+    from renovation.workflow import STATES
+
+    if params.get("year", "").isdigit():
+        qs = qs.filter(year=int(params["year"]))
+    if params.get("state") in STATES:
+        qs = qs.filter(state=params["state"])
+    if params.get("mode") in Mode.values:
+        qs = qs.filter(mode=params["mode"])
+    if params.get("region", "").isdigit():
+        qs = qs.filter(region_code__startswith=params["region"])
+    if params.get("q"):
+        qs = qs.filter(household__head_name__contains=params["q"])
+    if params.get("due") == "overdue":
+        qs = overdue(qs, today)
+    elif params.get("due") == "at_risk":
+        qs = at_risk(qs, today)
+    if params.get("hold"):
+        qs = qs.filter(on_hold=True)
+    return qs.order_by("deadline", "region_code", "id")

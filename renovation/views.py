@@ -42,25 +42,8 @@ def _messages_of(exc: Exception) -> str:
 
 def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
     params = {k: str(v).strip() for k, v in request.GET.items() if k != "page" and str(v).strip()}
-    qs = _cases(request).select_related("household")
-    today = timezone.localdate()
-    if params.get("year", "").isdigit():
-        qs = qs.filter(year=int(params["year"]))
-    if params.get("state") in workflow.STATES:
-        qs = qs.filter(state=params["state"])
-    if params.get("mode") in Mode.values:
-        qs = qs.filter(mode=params["mode"])
-    if params.get("region", "").isdigit():
-        qs = qs.filter(region_code__startswith=params["region"])
-    if params.get("q"):
-        qs = qs.filter(household__head_name__contains=params["q"])
-    if params.get("due") == "overdue":
-        qs = selectors.overdue(qs, today)
-    elif params.get("due") == "at_risk":
-        qs = selectors.at_risk(qs, today)
-    if params.get("hold"):
-        qs = qs.filter(on_hold=True)
-    return qs.order_by("deadline", "region_code", "id"), params
+    qs = selectors.filter_cases(_cases(request).select_related("household"), params, timezone.localdate())
+    return qs, params
 
 
 @login_required

@@ -153,3 +153,18 @@ def test_funds_pages_from_batch_to_bank_return(
 
     (line,) = selectors.disclosure_rows(dangerous.region_code, year)
     assert line[0] == dangerous.head_name[0] + "**" and "*" in line[1] and line[2] == "6230***********3444"
+
+
+def test_the_case_list_exports_to_excel_with_its_filters(
+    county_user: Any, village_user: Any, dangerous: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from renovation import services
+
+    services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    county = login("sd_county")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = county.post("/exchange/exports/new/?state=application&year=" + str(TODAY.year), {"kind": "cases"})
+    download = county.get(job["Location"] + "download/")
+    sheet = openpyxl.load_workbook(io.BytesIO(body(download))).active
+    values = [v for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert dangerous.head_name in values and "农户申请" in values and "名州镇" in values
