@@ -30,13 +30,19 @@ CENT = Decimal("0.01")
 ADVANCE_FROM = ("started", "structure_done", "completed")
 
 
-def standard_for(case: Case, on_year: int | None = None) -> SubsidyStandard | None:
-    """The most specific standard for the case: longest region prefix, then mode, grade and category given."""
+def standard_for(
+    case: Case, on_year: int | None = None, standards: list[SubsidyStandard] | None = None
+) -> SubsidyStandard | None:
+    """The most specific standard for the case: longest region prefix, then mode, grade and category given.
+    Pass the year's `standards` when asking for many cases (a batch) to read them once."""
     year = on_year or case.year
-    categories = set(case.household.categories.filter(end_date__isnull=True).values_list("code", flat=True))
+    candidates = standards if standards is not None else list(SubsidyStandard.objects.filter(year=year))
+    categories: set[str] = set()
+    if any(s.category for s in candidates):
+        categories = set(case.household.categories.filter(end_date__isnull=True).values_list("code", flat=True))
     best, best_key = None, (-1, -1)
-    for s in SubsidyStandard.objects.filter(year=year):
-        if not case.region_code.startswith(s.region_prefix):
+    for s in candidates:
+        if s.year != year or not case.region_code.startswith(s.region_prefix):
             continue
         if (
             (s.grade and s.grade != case.grade)
@@ -114,11 +120,11 @@ class BatchPlan:
     skipped: dict[int, str] = field(default_factory=dict)  # case id -> why it is not in the batch
 
 
-def _amount(case: Case, stage: str, advanced: Decimal) -> tuple[Decimal, str | None]:
+def _amount(case: Case, stage: str, advanced: Decimal, standards: list[SubsidyStandard]) -> tuple[Decimal, str | None]:
     if case.subsidy is None:
         return Decimal(0), _("未确定补助金额")
     if stage == Stage.ADVANCE:
-        standard = standard_for(case)
+        standard = standard_for(case, standards=standards)
         ratio = standard.advance_ratio if standard else Decimal(0)
         if ratio <= 0:
             return Decimal(0), _("补助标准不允许开工预拨")
@@ -158,12 +164,13 @@ def build_batch(
         .values_list("case_id", "total")
     )
     plan = BatchPlan(None)
+    standards = list(SubsidyStandard.objects.filter(year=year))
     rows = []
     for case in cases.order_by("region_code", "id").iterator(chunk_size=5000):
         if case.pk in live:
             continue
         reason = _eligible(case, stage)
-        amount, problem = _amount(case, stage, advanced.get(case.pk, Decimal(0)))
+        amount, problem = _amount(case, stage, advanced.get(case.pk, Decimal(0)), standards)
         household = case.household
         reason = reason or problem or (None if household.bank_account_enc else _("该户没有登记“一卡通”账号"))
         if reason is None and amount <= 0:
