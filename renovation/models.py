@@ -101,7 +101,8 @@ class CaseEvent(models.Model):
     to_state = models.CharField(max_length=20)
     actor = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(_("经办人"), max_length=60)
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)  # when it was entered
+    effective_on = models.DateField(_("办理日期"), null=True, blank=True)  # the day it happened (a stage recorded later)
     comment = models.TextField(_("意见"), blank=True)
     batch = models.UUIDField(null=True, blank=True)  # cases moved together (a village's list)
 

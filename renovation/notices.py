@@ -84,6 +84,7 @@ def publish(
                     actor_name=actor.display_name if actor else "系统",
                     batch=batch,
                     comment=f"{start_date:%Y-%m-%d} 至 {end:%Y-%m-%d}",
+                    effective_on=start_date,
                 )
                 for c in cases
             ]

@@ -92,11 +92,26 @@ def open_case(*, actor: User | None, house_id: int, year: int | None = None) -> 
 
 
 def _event(
-    case: Case, action: str, source: str, target: str, actor: User | None, comment: str, batch: uuid.UUID | None = None
+    case: Case,
+    action: str,
+    source: str,
+    target: str,
+    actor: User | None,
+    comment: str,
+    batch: uuid.UUID | None = None,
+    on: dt.date | None = None,
 ) -> CaseEvent:
     name = actor.display_name if actor else _("系统")
     return CaseEvent.objects.create(
-        case=case, action=action, from_state=source, to_state=target, actor=actor, actor_name=name, comment=comment, batch=batch
+        case=case,
+        action=action,
+        from_state=source,
+        to_state=target,
+        actor=actor,
+        actor_name=name,
+        comment=comment,
+        batch=batch,
+        effective_on=on or timezone.localdate(),
     )
 
 
@@ -150,7 +165,7 @@ def transition(
         case.version = F("version") + 1
         case.save()
         case.refresh_from_db()
-        _event(case, action, source, step.target, actor, comment.strip(), batch)
+        _event(case, action, source, step.target, actor, comment.strip(), batch, on=today)
         record(
             f"renovation.{action}",
             actor=actor,
@@ -406,7 +421,8 @@ def mark_paid_many(*, cases: QuerySet[Case], on: dt.date) -> int:
         update_ids(Case, [c.pk for c in ready], {"state": "paid", "paid_on": on})
         system, note = _("系统"), _("银行回盘确认到账")
         insert_instances([
-            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor_name=system, comment=note)
+            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor_name=system, comment=note,
+                      effective_on=on)
             for c in ready
         ])  # fmt: skip
         record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
