@@ -70,3 +70,7 @@ def test_cases_transitions_batches_and_bank_files_through_the_api(
     upload.name = "return.csv"
     result = county.post(f"/api/batches/{batch_id}/bank-return/", {"file": upload}).json()
     assert (result["paid"], result["failed"], result["already_imported"]) == (0, 1, False)
+    page = Client()
+    page.force_login(county_user)
+    home = page.get(f"/funds/?year={case.year}").content.decode()
+    assert f"/households/{dangerous.pk}/edit/" in home and "户名不符" in home  # the correction list links to the account
