@@ -13,6 +13,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Located
 from core.scoping import ScopedQuerySet
 
 
@@ -22,7 +23,7 @@ class RecordKind(models.TextChoices):
     CASE = "case", _("危房改造")
 
 
-class Photo(models.Model):
+class Photo(Located):
     uid = models.UUIDField(unique=True, default=uuid.uuid4)
     record_kind = models.CharField(_("记录类型"), max_length=12, choices=RecordKind.choices)
     record_uid = models.UUIDField(_("记录编号"), db_index=True)
@@ -36,10 +37,6 @@ class Photo(models.Model):
     content_type = models.CharField(max_length=40, default="image/jpeg")
     file = models.FileField(upload_to="photos/%Y/%m/", blank=True)
     taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    accuracy_m = models.PositiveIntegerField(null=True, blank=True)
-    mock_location = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Located
 from core.scoping import ScopedQuerySet
 
 
@@ -92,7 +93,7 @@ class Source(models.TextChoices):
     API = "api", _("接口")
 
 
-class Inspection(models.Model):
+class Inspection(Located):
     uid = models.UUIDField(_("记录编号"), unique=True, default=uuid.uuid4)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="inspections")
@@ -108,10 +109,6 @@ class Inspection(models.Model):
     household_confirmed = models.BooleanField(_("农户已确认"), default=False)
     confirmed_by = models.CharField(_("确认人"), max_length=50, blank=True)
     note = models.TextField(_("备注"), blank=True)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
-    mock_location = models.BooleanField(_("模拟定位"), default=False)
     source = models.CharField(_("途径"), max_length=8, choices=Source.choices, default=Source.WEB)
     captured_at = models.DateTimeField(_("现场采集时间"), null=True, blank=True)  # on the phone, for field records
     created_at = models.DateTimeField(auto_now_add=True)
@@ -178,7 +175,7 @@ class AppraisalKind(models.TextChoices):
     SAMPLING = "sampling", _("第三方抽查复核")
 
 
-class Appraisal(models.Model):
+class Appraisal(Located):
     uid = models.UUIDField(_("记录编号"), unique=True, default=uuid.uuid4)
     kind = models.CharField(_("类型"), max_length=10, choices=AppraisalKind.choices, default=AppraisalKind.ORIGINAL)
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="appraisals")
@@ -202,10 +199,6 @@ class Appraisal(models.Model):
     conclusion = models.TextField(_("鉴定结论及处理建议"), blank=True)
     recorded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(_("途径"), max_length=8, choices=Source.choices, default=Source.WEB)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
-    accuracy_m = models.PositiveIntegerField(_("定位精度（米）"), null=True, blank=True)
-    mock_location = models.BooleanField(_("模拟定位"), default=False)
     captured_at = models.DateTimeField(_("现场采集时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
