@@ -168,3 +168,63 @@ def test_the_case_list_exports_to_excel_with_its_filters(
     sheet = openpyxl.load_workbook(io.BytesIO(body(download))).active
     values = [v for row in sheet.iter_rows(values_only=True) for v in row if v]
     assert dangerous.head_name in values and "农户申请" in values and "名州镇" in values
+
+
+def test_the_next_county_sees_none_of_it(
+    county_user: Any,
+    village_user: Any,
+    town_user: Any,
+    dangerous: Any,
+    neighbour_user: Any,
+    craftsman: Any,
+    appraiser_user: Any,
+    trained_appraiser: Any,
+) -> None:
+    from rest_framework.authtoken.models import Token
+
+    from funds import services as funds
+    from renovation import services
+
+    dangerous.bank_account = "6230444455556666777"
+    dangerous.save()
+    case = accepted_repair(
+        services.open_case(actor=village_user, house_id=dangerous.houses.get().pk),
+        village_user,
+        town_user,
+        county_user,
+        craftsman,
+        appraiser_user,
+        trained_appraiser,
+    )
+    batch = funds.build_batch(actor=county_user, county="610826", year=case.year).batch
+    assert batch is not None
+    notice = Notice.objects.first()
+    assert notice is not None
+    other = login("mz_county")
+    assert other.get(f"/renovation/cases/{case.pk}/").status_code == 404
+    assert dangerous.head_name not in other.get("/renovation/").content.decode()
+    assert other.get(f"/renovation/notices/{notice.pk}/").status_code == 404
+    assert notice.title not in other.get("/renovation/notices/").content.decode()
+    assert other.get(f"/funds/batches/{batch.pk}/").status_code == 404
+    assert "绥德县" not in other.get(f"/funds/?year={case.year}").content.decode()
+    assert other.get(f"/funds/payments/?county=610826&year={case.year}").content.decode().count(dangerous.head_name) == 0
+    assert other.get(f"/renovation/cases/{case.pk}/documents/agreement.pdf").status_code == 404
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=neighbour_user).key}")
+    assert api.get("/api/cases/").json()["count"] == 0 and api.get("/api/batches/").json()["count"] == 0
+    assert api.get(f"/api/batches/{batch.pk}/").status_code == 404
+    assert (
+        api.post(f"/api/cases/{case.pk}/transition/", {"action": "archive"}, content_type="application/json").status_code == 404
+    )
+
+
+def test_the_city_sees_its_counties(city_user: Any, village_user: Any, dangerous: Any) -> None:
+    from renovation import services
+
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    city = Client()
+    city.force_login(city_user)
+    ranking = city.get("/renovation/ranking/").content.decode()
+    assert "绥德县" in ranking and "名州镇" not in ranking  # counties within the city
+    assert city.get(f"/renovation/cases/{case.pk}/").status_code == 200
+    assert "绥德县" in city.get(f"/funds/?county=610826&year={case.year}").content.decode()
+    assert "通报今日排名" not in ranking  # a supervisor reads, the county publishes
