@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,3 +53,13 @@ def html_to_pdf(html: str, path: Path, *, page_format: str = "A4") -> Path:
     if failure:
         raise failure[0]
     return path
+
+
+def attachment(path: Path, filename: str) -> Any:
+    """A finished PDF as a download; the temporary file goes as soon as it is open (the handle keeps the bytes)."""
+    from django.http import FileResponse
+
+    try:
+        return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
+    finally:
+        path.unlink(missing_ok=True)

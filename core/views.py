@@ -5,6 +5,7 @@ from typing import Any, cast
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,33 @@ def user_of(request: HttpRequest) -> User:
 def require_cap(request: HttpRequest, cap: Cap) -> None:
     if not user_of(request).can(cap):
         raise PermissionDenied(_("您的角色无权访问此页面。"))
+
+
+def require_any(request: HttpRequest, *caps: Cap) -> User:
+    """The signed-in user, when any of the capabilities is theirs."""
+    user = user_of(request)
+    if not any(user.can(c) for c in caps):
+        raise PermissionDenied(_("您的角色无权访问此页面。"))
+    return user
+
+
+def pdf_download(request: HttpRequest, html: str, filename: str, fallback: str) -> HttpResponseBase:
+    """HTML printed to a PDF download; without a printer, the reason as a message on the `fallback` page."""
+    import tempfile
+    from pathlib import Path
+
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from core.pdf import PdfUnavailable, attachment, html_to_pdf
+
+    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    try:
+        html_to_pdf(html, path)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(fallback)
+    return attachment(path, filename)  # type: ignore[no-any-return]
 
 
 def form_errors(form: Any, exc: ValidationError) -> None:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap
 from audit.services import jsonable, record
-from core.errors import ConflictError
+from core.errors import ConflictError, message_text, messages_of
 from field import evidence
 from field.models import Conflict, ConflictStatus, EvidenceFlag, Photo, RecordKind
 from households.models import House, Household
@@ -309,7 +309,7 @@ def _apply_house_changes(
     except ConflictError:
         return [_("房屋信息在您下载后已被修改")]
     except ValidationError as exc:
-        return [_("现场修改的房屋信息未通过校验：%(e)s") % {"e": "；".join(messages_of(exc).values())}]
+        return [_("现场修改的房屋信息未通过校验：%(e)s") % {"e": message_text(exc)}]
     return []
 
 
@@ -339,16 +339,6 @@ def store_flags(
             for f in findings
         ]
     )
-
-
-def messages_of(exc: Exception) -> dict[str, str]:
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return {k: "；".join(str(m) for e in v for m in e.messages) for k, v in exc.error_dict.items()}
-    if isinstance(exc, ValidationError):
-        return {"__all__": "；".join(exc.messages)}
-    if isinstance(exc, PermissionDenied):
-        return {"__all__": str(exc) or _("无权进行此操作。")}
-    return {"__all__": _("记录中有格式不正确的数据（%(e)s）。") % {"e": exc}}
 
 
 # --- photos ---------------------------------------------------------------------------------------

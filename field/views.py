@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import Cap
+from core.errors import message_text
 from core.paging import paginate
 from core.views import require_cap, user_of
 from field import sync
@@ -69,7 +70,7 @@ def flags(request: HttpRequest) -> HttpResponse:
         try:
             sync.review_flag(actor=user, flag=flag, status=request.POST.get("status", ""), note=request.POST.get("note", ""))
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "；".join(sync.messages_of(exc).values()))
+            messages.error(request, message_text(exc))
         else:
             messages.success(request, _("核查意见已保存。"))
         return redirect(request.get_full_path())
@@ -93,7 +94,7 @@ def conflicts(request: HttpRequest) -> HttpResponse:
             keep, note = request.POST.get("keep", ""), request.POST.get("note", "")
             sync.resolve_conflict(actor=user, conflict=conflict, keep=keep, note=note)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, "；".join(sync.messages_of(exc).values()))
+            messages.error(request, message_text(exc))
         else:
             messages.success(request, _("冲突已处理。"))
         return redirect(request.get_full_path())

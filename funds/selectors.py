@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from funds.models import Allocation, BatchStatus, DisbursementBatch, Payment, PaymentStatus
 from renovation.models import Case, Mode
+from renovation.selectors import ACCEPTED, COMPLETED, PAID, STARTED
 
 ZERO = Decimal("0.00")
 ISSUED = Q(batch__status__in=[BatchStatus.SENT, BatchStatus.CLOSED, BatchStatus.APPROVED])
@@ -90,9 +91,6 @@ SUMMARY_MODES = [
     ("", Mode.TURNKEY, "政府兜底“交钥匙”"),
     ("", "guarantee", "投亲靠友、租赁、置换等保障"),
 ]
-STARTED = ("started", "structure_done", "completed", "accepted", "demolished", "paid", "archived")
-COMPLETED = ("completed", "accepted", "demolished", "paid", "archived")
-ACCEPTED = ("accepted", "demolished", "paid", "archived")
 
 
 @dataclass
@@ -142,7 +140,7 @@ def year_summary(county: str, year: int) -> YearSummary:
             started=Count("id", filter=Q(state__in=STARTED) | Q(started_on__isnull=False)),
             completed=Count("id", filter=Q(state__in=COMPLETED)),
             accepted=Count("id", filter=Q(state__in=ACCEPTED)),
-            paid=Count("id", filter=Q(state__in=("paid", "archived"))),
+            paid=Count("id", filter=Q(state__in=PAID)),
         )
         rows.append(SummaryRow(label, **c))
     total = SummaryRow("合计", *(sum(getattr(r, f) for r in rows) for f in ("cases", "started", "completed", "accepted", "paid")))

@@ -12,8 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -21,19 +23,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import Cap
+from core.errors import message_text
 from core.paging import paginate
-from core.views import user_of
+from core.views import pdf_download, require_any, user_of
 from funds import selectors, services, summary_xlsx
 from funds.models import Allocation, DisbursementBatch, PaymentStatus, Stage, SubsidyStandard
 from renovation.models import Mode
-from renovation.views import _messages_of, _pdf
-
-
-def _user(request: HttpRequest, *caps: Cap) -> User:
-    user = user_of(request)
-    if not any(user.can(c) for c in caps):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-    return user
 
 
 def _county(request: HttpRequest, user: User) -> str:
@@ -59,7 +54,7 @@ def _money(value: str) -> Decimal:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
     county, year = _county(request, user), _year(request)
     context: dict[str, Any] = {"county": county, "year": year, "years": list(range(year + 1, year - 6, -1))}
     if county:
@@ -83,7 +78,7 @@ def _back(county: str, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def add_standard(request: HttpRequest) -> HttpResponse:
-    user = _user(request, Cap.FUNDS)
+    user = require_any(request, Cap.FUNDS)
     county, year = _county(request, user), _year(request)
     p = request.POST
     try:
@@ -102,14 +97,14 @@ def add_standard(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("补助标准已保存。"))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     return _back(county, year)
 
 
 @login_required
 @require_POST
 def add_allocation(request: HttpRequest) -> HttpResponse:
-    user = _user(request, Cap.FUNDS)
+    user = require_any(request, Cap.FUNDS)
     county, year = _county(request, user), _year(request)
     p = request.POST
     try:
@@ -125,21 +120,21 @@ def add_allocation(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("资金下达已登记。"))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     return _back(county, year)
 
 
 @login_required
 @require_POST
 def new_batch(request: HttpRequest) -> HttpResponse:
-    user = _user(request, Cap.PAY_MAKE)
+    user = require_any(request, Cap.PAY_MAKE)
     county, year = _county(request, user), _year(request)
     try:
         plan = services.build_batch(
             actor=user, county=county, year=year, stage=request.POST.get("stage", Stage.FINAL), name=request.POST.get("name", "")
         )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
         return _back(county, year)
     if plan.batch is None:
         messages.warning(request, _("没有可以拨付的改造户（须已验收，新建类须已拆除或封存旧房，并登记了“一卡通”账号）。"))
@@ -151,7 +146,7 @@ def new_batch(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, pk: int) -> DisbursementBatch:
-    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.PAY_CHECK, Cap.VIEW_ARCHIVE)
+    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.PAY_CHECK, Cap.VIEW_ARCHIVE)
     return get_object_or_404(DisbursementBatch.objects.visible_to(user), pk=pk)
 
 
@@ -184,7 +179,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.approve_batch(actor=user_of(request), batch_id=batch.pk)
         messages.success(request, _("批次已审核，可以生成银行文件。"))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     return redirect("funds:batch", pk=batch.pk)
 
 
@@ -196,7 +191,7 @@ def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileRes
     try:
         services.bank_file(actor=user_of(request), batch_id=batch.pk, path=path)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
         return redirect("funds:batch", pk=batch.pk)
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"{batch.name}_银行拨付文件{suffix}")
 
@@ -215,7 +210,7 @@ def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
         return redirect("funds:batch", pk=batch.pk)
     r = result.bank_return
     if result.already:
@@ -236,7 +231,7 @@ def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payments(request: HttpRequest) -> HttpResponse:
     """The payments behind a ledger figure (drill-down)."""
-    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
     county, year = _county(request, user), _year(request)
     qs = selectors.payments_of(county, year).select_related("batch", "case").order_by("batch__number", "id")
     status = request.GET.get("status", "")
@@ -256,11 +251,11 @@ def payments(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def disclosure(request: HttpRequest) -> HttpResponse | FileResponse:
+def disclosure(request: HttpRequest) -> HttpResponseBase:
     """The public disclosure list of a village's payments, names and numbers masked, as a PDF."""
     from regions.selectors import name_of
 
-    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
     village, year = request.GET.get("village", ""), _year(request)
     if len(village) != 12 or not user.covers(village):
         messages.error(request, _("请选择您管辖范围内的一个村。"))
@@ -275,12 +270,12 @@ def disclosure(request: HttpRequest) -> HttpResponse | FileResponse:
             "place": f"{name_of(village[:9])}{name_of(village)}",
         },
     )
-    return _pdf(request, html, f"{year}年危房改造补助资金公开_{name_of(village)}.pdf")
+    return pdf_download(request, html, f"{year}年危房改造补助资金公开_{name_of(village)}.pdf", reverse("funds:home"))
 
 
 @login_required
 def summary(request: HttpRequest) -> HttpResponse | FileResponse:
-    user = _user(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
     county, year = _county(request, user), _year(request)
     if not county:
         messages.error(request, _("请选择县。"))

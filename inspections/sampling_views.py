@@ -17,20 +17,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap, Role
 from core.paging import paginate
-from core.views import form_errors, require_cap, user_of
+from core.views import form_errors, require_any, require_cap, user_of
 from exchange.xlsx_stream import write_rows_fast
 from inspections import sampling, services
 from inspections.forms import SamplingPlanForm
 from inspections.models import Appraisal, SampleItem, SampleStatus, SamplingPlan
 from inspections.views import appraisal_page
 from training.models import PersonKind, Trainee
-
-
-def _require_any(request: HttpRequest, *caps: Cap) -> User:
-    user = user_of(request)
-    if not any(user.can(c) for c in caps):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-    return user
 
 
 def _sampler_choices(user: User) -> list[tuple[int, str]]:
@@ -42,7 +35,7 @@ def _sampler_choices(user: User) -> list[tuple[int, str]]:
 
 @login_required
 def plans(request: HttpRequest) -> HttpResponse:
-    user = _require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
+    user = require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
     page = paginate(sampling.plans_for(user), request.GET.get("page"))
     return render(request, "inspections/sampling_plans.html", {"page": page})
 
@@ -73,7 +66,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, pk: int) -> tuple[User, SamplingPlan, QuerySet[SampleItem]]:
-    user = _require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
+    user = require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
     plan = get_object_or_404(sampling.plans_for(user), pk=pk)
     return user, plan, sampling.items_for(user, plan)
 
@@ -112,7 +105,7 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The firm re-appraises a sampled house on the same national form, without seeing the original grade."""
-    user = _require_any(request, Cap.RESAMPLE)
+    user = require_any(request, Cap.RESAMPLE)
     item = get_object_or_404(
         SampleItem.objects.filter(plan__samplers=user).select_related("plan", "house__household", "review"), pk=pk
     )

@@ -19,17 +19,13 @@ from accounts.roles import Cap
 from codetables.models import Table
 from codetables.selectors import names
 from core.paging import paginate
-from core.views import form_errors, require_cap, user_of
+from core.pdf import attachment
+from core.views import form_errors, require_any, require_cap, user_of
 from households.models import House, Household
 from inspections import grading, quantitative, selectors, services, weekly_xlsx
 from inspections.forms import AppraisalForm, CampaignForm, InspectionForm, WeeklyForm
 from inspections.models import Appraisal, AppraisalTask, AppraisalTaskStatus, Inspection, InspectionTask, TaskStatus
 from training.models import PersonKind, Trainee
-
-
-def _require_any(request: HttpRequest, *caps: Cap) -> None:
-    if not any(user_of(request).can(c) for c in caps):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
 
 
 @login_required
@@ -148,7 +144,7 @@ def _states() -> dict[str, str]:
 
 @login_required
 def appraisal_tasks(request: HttpRequest) -> HttpResponse:
-    _require_any(request, Cap.APPRAISE, Cap.VIEW_ARCHIVE)
+    require_any(request, Cap.APPRAISE, Cap.VIEW_ARCHIVE)
     qs = (
         AppraisalTask.objects.visible_to(user_of(request))
         .filter(status=AppraisalTaskStatus.PENDING)
@@ -223,7 +219,8 @@ def _warn_failed(request: HttpRequest, failed: list[str]) -> None:
 
 def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> list[str]:
     """Photos uploaded as `photo_<part>` (a component, `site` or `overview`); returns what could not be kept, with why."""
-    from field.sync import attach_upload, messages_of
+    from core.errors import message_text
+    from field.sync import attach_upload
 
     failed = []
     for name in request.FILES:
@@ -233,7 +230,7 @@ def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> li
                 attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part,
                               data=upload.read(), content_type=upload.content_type or "")  # fmt: skip
             except (ValidationError, PermissionDenied) as exc:
-                failed.append(f"{upload.name}（{'；'.join(messages_of(exc).values())}）")
+                failed.append(f"{upload.name}（{message_text(exc)}）")
     return failed
 
 
@@ -266,7 +263,7 @@ def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_appraisal(request: HttpRequest, pk: int) -> Appraisal:
-    _require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.RESAMPLE)
+    require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.RESAMPLE)
     user = user_of(request)
     visible = (
         Appraisal.objects.visible_to(user)
@@ -322,13 +319,6 @@ def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
     return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
 
 
-def _pdf_response(path: Path, filename: str) -> FileResponse:
-    try:
-        return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
-    finally:
-        path.unlink(missing_ok=True)  # the open handle keeps the bytes until they are sent
-
-
 def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
     """(caption, src) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page."""
     import base64
@@ -362,7 +352,7 @@ def appraisal_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     except PdfUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("inspections:appraisal", pk=pk)
-    return _pdf_response(path, f"鉴定表_{appraisal.household.head_name}_{appraisal.appraised_on:%Y%m%d}.pdf")
+    return attachment(path, f"鉴定表_{appraisal.household.head_name}_{appraisal.appraised_on:%Y%m%d}.pdf")
 
 
 @login_required
@@ -380,7 +370,7 @@ def house_label(request: HttpRequest, house_pk: int) -> HttpResponse | FileRespo
     except PdfUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("households:detail", pk=safety.household_id)
-    return _pdf_response(path, f"房屋安全标识_{safety.household.head_name}.pdf")
+    return attachment(path, f"房屋安全标识_{safety.household.head_name}.pdf")
 
 
 @login_required

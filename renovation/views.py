@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import tempfile
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Cap
-from core.errors import ConflictError
+from core.errors import ConflictError, message_text
 from core.paging import paginate
-from core.pdf import PdfUnavailable, html_to_pdf
-from core.views import require_cap, user_of
+from core.views import pdf_download, require_cap, user_of
 from households.models import House
 from renovation import notices, selectors, services, workflow
 from renovation.models import Case, Mode, Notice, NoticeLevel, Objection
@@ -32,12 +31,6 @@ from training.models import PersonKind, Trainee
 def _cases(request: HttpRequest) -> QuerySet[Case]:
     require_cap(request, Cap.VIEW_ARCHIVE)
     return Case.objects.visible_to(user_of(request))
-
-
-def _messages_of(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "；".join(m for ms in (exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]) for m in ms)
-    return str(getattr(exc, "message", exc))
 
 
 def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
@@ -98,7 +91,7 @@ def open_case(request: HttpRequest, house_pk: int) -> HttpResponse:
     try:
         case = services.open_case(actor=user_of(request), house_id=house.pk)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
         return redirect("households:detail", pk=house.household_id)
     messages.success(request, _("已纳入危房改造，待村民主评议。"))
     return redirect("renovation:case", pk=case.pk)
@@ -163,7 +156,7 @@ def case_step(request: HttpRequest, pk: int) -> HttpResponse:
             on=on,
         )
     except (ValidationError, PermissionDenied, ConflictError) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     else:
         messages.success(request, _("已办理。"))
     return _back(case)
@@ -192,7 +185,7 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
         )
         services.set_terms(actor=user_of(request), case_id=case.pk, terms=terms, version=int(p.get("version") or case.version))
     except (ValidationError, PermissionDenied, ConflictError) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     else:
         messages.success(request, _("改造方式和补助已保存。"))
     return _back(case)
@@ -221,7 +214,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
             )
             kept += 1
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, f"{upload.name}：{_messages_of(exc)}")
+            messages.error(request, f"{upload.name}：{message_text(exc)}")
     if kept:
         messages.success(request, _("已上传%(s)s照片 %(n)d 张。") % {"s": services.STAGE_LABELS[part], "n": kept})
     return _back(case)
@@ -243,7 +236,7 @@ def case_accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.accept(actor=user_of(request), case_id=case.pk, data=data)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     else:
         messages.success(request, _("竣工验收已通过。"))
     return _back(case)
@@ -265,7 +258,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             notices.record_objection(actor=user_of(request), case_id=case.pk, content=request.POST.get("content", ""))
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, message_text(exc))
     else:
         messages.success(request, _("异议已登记。") if not request.POST.get("objection") else _("异议已处理。"))
     return _back(case)
@@ -277,7 +270,7 @@ DOCUMENTS = {"agreement": "改造协议", "acceptance": "竣工验收表", "card
 
 
 @login_required
-def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse | FileResponse:
+def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     from core.masking import mask_id_number
     from funds.models import Payment
     from regions.selectors import name_of
@@ -306,19 +299,9 @@ def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse | Fi
         },
         request=request,
     )
-    return _pdf(request, html, f"{DOCUMENTS[kind]}_{case.household.head_name}.pdf", case)
-
-
-def _pdf(request: HttpRequest, html: str, filename: str, back: Case | None = None) -> HttpResponse | FileResponse:
-    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
-    try:
-        html_to_pdf(html, path)
-    except PdfUnavailable as exc:
-        messages.error(request, str(exc))
-        return _back(back) if back else redirect("renovation:cases")
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
-    path.unlink(missing_ok=True)
-    return response
+    return pdf_download(
+        request, html, f"{DOCUMENTS[kind]}_{case.household.head_name}.pdf", reverse("renovation:case", args=[case.pk])
+    )
 
 
 # --- notices -----------------------------------------------------------------------------------------
@@ -363,7 +346,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 hotline=request.POST.get("hotline", ""),
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _messages_of(exc))
+            messages.error(request, message_text(exc))
         else:
             messages.success(request, _("公示已发布，共 %(n)d 户。") % {"n": notice.cases.count()})
             return redirect("renovation:notice", pk=notice.pk)
@@ -383,7 +366,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notice_detail(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
     notice = get_object_or_404(
@@ -393,7 +376,9 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
         pk=pk,
     )
     if request.GET.get("format") == "pdf":
-        return _pdf(request, notices.notice_html(notice), f"{notice.title}.pdf")
+        return pdf_download(
+            request, notices.notice_html(notice), f"{notice.title}.pdf", reverse("renovation:notice", args=[notice.pk])
+        )
     return render(
         request, "renovation/notice.html", {"n": notice, "cases": notices.notice_cases(notice), "today": timezone.localdate()}
     )
