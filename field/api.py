@@ -24,7 +24,7 @@ from codetables.selectors import names
 from core.views import user_of
 from field import evidence, sync
 from field.models import Conflict, ConflictStatus, Photo
-from households.models import Household
+from households.models import House, Household
 from inspections import grading
 from inspections.models import RISK_PARTS, AppraisalTask, AppraisalTaskStatus, InspectionTask, Measure, Prevention, TaskStatus
 from regions.models import Level, Region
@@ -108,8 +108,6 @@ class HouseholdsView(APIView):
         )
         ids = [h.pk for h in households]
         houses: dict[int, list[dict[str, Any]]] = {}
-        from households.models import House
-
         for house in House.objects.filter(household_id__in=ids).select_related("safety").order_by("-is_dwelling", "id"):
             safety = getattr(house, "safety", None)
             houses.setdefault(house.household_id, []).append(

@@ -202,3 +202,4 @@ def test_the_api_end_to_end_with_a_token(town_user: Any, household: Any) -> None
     done = client.put(f"{url}?offset=4000", content[4000:], content_type="application/octet-stream", **auth).json()
     assert done["complete"] and client.get(url, **auth).json()["received"] == len(content)
     assert client.get("/api/field/config/", **auth).json()["user"]["can_inspect"] is True
+    assert client.get("/api/field/households/?village=610827101200", **auth).status_code == 400  # the next county's village

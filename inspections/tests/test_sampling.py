@@ -82,6 +82,7 @@ def test_plan_draws_per_town_and_checks_its_input(county_user: Any, sampler: Any
         sampling.create_plan(actor=county_user, data=plan_input(sampler, appraised_to=TODAY - dt.timedelta(days=20)))
     with pytest.raises(PermissionDenied):
         sampling.create_plan(actor=sampler, data=plan_input(sampler))
+    assert not sampling.plans_for(make_user("mz_county", "610827", Role.COUNTY_STAFF)).exists()  # the next county
 
 
 def firm_person(county_user: Any, trained_appraiser: Any, sampler: Any) -> Any:
