@@ -13,6 +13,7 @@ VERBS = {
     "user.set_password": _("设置密码"),
     "user.unlock": _("解锁账号"),
     "household.create": _("新建农户档案"),
+    "household.create_batch": _("批量新建农户档案"),
     "household.update": _("修改农户档案"),
     "household.delete": _("删除农户档案"),
     "household.change_head_id": _("更正户主身份证号"),

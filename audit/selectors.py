@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,18 @@ class AuditSearchForm(forms.Form):
     failed = forms.BooleanField(label=_("只看失败"), required=False)
 
 
+def _object_condition(object_type: str, object_id: str) -> Q:
+    """Events naming the object; for a household also the batch event that created it, which names
+    its households inside `after` (docs/adr/0014-import-write-path.md)."""
+    condition = Q(object_id=object_id)
+    if object_id.isdigit() and object_type in ("", "households.household"):
+        household = apps.get_model("households", "Household")  # looked up late: households depends on audit
+        created = household.objects.filter(pk=int(object_id)).values_list("creation_event_id", flat=True).first()
+        if created:
+            condition |= Q(pk=created)
+    return condition
+
+
 def search(user: Any, params: Mapping[str, Any]) -> QuerySet[AuditEvent]:
     """Events in the user's region matching the search form's parameters (raw strings, as in a URL)."""
     qs = AuditEvent.objects.visible_to(user)
@@ -39,7 +52,7 @@ def search(user: Any, params: Mapping[str, Any]) -> QuerySet[AuditEvent]:
     if d["object_type"]:
         qs = qs.filter(object_type=d["object_type"].strip())
     if d["object_id"]:
-        qs = qs.filter(object_id=d["object_id"].strip())
+        qs = qs.filter(_object_condition(d["object_type"].strip(), d["object_id"].strip()))
     if d["region"] and d["region"].strip().isdigit():
         qs = qs.filter(prefix_filter(d["region"].strip()))
     tz = timezone.get_current_timezone()

@@ -54,6 +54,8 @@ class Event:
     success: bool = True
     archive_id: int | None = None  # defaults to the object's `audit_archive_id`, when it has one
     extra: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # taken from `reserve_ids` when a row must name its event before the event is written
+    plain: bool = False  # before/after hold only JSON types already (str, int, bool, None, lists, dicts): skip `jsonable`
 
     def build(self, at: dt.datetime) -> dict[str, Any]:
         """The event's column values (everything but id, prev_hash and hash)."""
@@ -74,8 +76,8 @@ class Event:
             object_label=(self.object_label or (str(obj) if obj is not None else ""))[:200],
             archive_id=self.archive_id or getattr(obj, "audit_archive_id", None),
             region_code=region.ljust(12, "0") if region else "",
-            before=jsonable(self.before) if self.before is not None else None,
-            after=jsonable(self.after) if self.after is not None else None,
+            before=self.before if self.plain else jsonable(self.before) if self.before is not None else None,
+            after=self.after if self.plain else jsonable(self.after) if self.after is not None else None,
             success=self.success,
         )
 
@@ -88,8 +90,20 @@ def _lock_chain() -> str:
     return last or GENESIS
 
 
+def reserve_ids(count: int) -> list[int]:
+    """Ids for events the caller will pass to `record_many` later in the same transaction.
+
+    The chain is locked first, so no other transaction can append events with later ids before
+    these are written (the chain runs in id order). Call inside `transaction.atomic()`.
+    """
+    _lock_chain()
+    return allocate_ids(AuditEvent, count)
+
+
 def record_many(events: Iterable[Event]) -> list[int]:
-    """Append events to the chain inside the caller's transaction (or a new one); returns their ids."""
+    """Append events to the chain inside the caller's transaction (or a new one); returns their ids.
+
+    Events with an id from `reserve_ids` must come first, in the order of their ids."""
     with transaction.atomic():
         prev = _lock_chain()
         at = timezone.now()
@@ -98,10 +112,17 @@ def record_many(events: Iterable[Event]) -> list[int]:
             values = ev.build(at)
             values["prev_hash"] = prev
             values["hash"] = prev = chain_hash(values)
+            values["id"] = ev.id
             rows.append(values)
-        ids = allocate_ids(AuditEvent, len(rows))
-        for values, pk in zip(rows, ids, strict=True):
-            values["id"] = pk
+        fresh = allocate_ids(AuditEvent, sum(1 for v in rows if v["id"] is None))
+        reserved = max((v["id"] for v in rows if v["id"] is not None), default=0)
+        if fresh and fresh[0] <= reserved:  # SQLite counts from the highest written id, not yet the reserved ones
+            fresh = [pk + reserved - fresh[0] + 1 for pk in fresh]
+        ids_left = iter(fresh)
+        for values in rows:
+            if values["id"] is None:
+                values["id"] = next(ids_left)
+        ids = [v["id"] for v in rows]
         insert_rows(AuditEvent, COLUMNS, ([v[c] for c in COLUMNS] for v in rows))
         return ids
 

@@ -2,19 +2,46 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import TextField
+from django.db.models.functions import Cast, Left
+from django.shortcuts import get_object_or_404, render
 
 from accounts.roles import Cap
 from audit.selectors import AuditSearchForm, search
+from audit.models import AuditEvent
 from core.paging import paginate
 from core.views import require_cap, user_of
+
+SUMMARY_CHARS = 300
 
 
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
     require_cap(request, Cap.VIEW_AUDIT)
-    page = paginate(search(user_of(request), request.GET), request.GET.get("page"))
+    # the list shows the start of before/after; the event's page shows them whole (a batch event's can be large)
+    events = search(user_of(request), request.GET).defer("before", "after").annotate(
+        before_text=Left(Cast("before", TextField()), SUMMARY_CHARS), after_text=Left(Cast("after", TextField()), SUMMARY_CHARS)
+    )
+    page = paginate(events, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "audit/search.html", {
         "form": AuditSearchForm(request.GET or None), "page": page, "query": params.urlencode()})  # fmt: skip
+
+
+BATCH_PAGE = 100
+
+
+@login_required
+def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One event whole: its fields, and its before/after side by side, or for a batch creation
+    event the households it created, a page at a time."""
+    require_cap(request, Cap.VIEW_AUDIT)
+    event = get_object_or_404(AuditEvent.objects.visible_to(user_of(request)), pk=pk)
+    listed = (event.after or {}).get("households") if isinstance(event.after, dict) else None
+    page = None
+    if isinstance(listed, list):
+        page = paginate(listed, request.GET.get("page"), per_page=BATCH_PAGE)
+    keys = list(dict.fromkeys([*(event.before or {}), *(event.after or {})])) if page is None else []
+    rows = [(k, (event.before or {}).get(k), (event.after or {}).get(k)) for k in keys]
+    return render(request, "audit/detail.html", {"e": event, "rows": rows, "page": page})

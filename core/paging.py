@@ -26,12 +26,13 @@ class Page:
         return max(1, -(-self.count // self.per_page))
 
 
-def paginate(qs: QuerySet[Any], page: object, *, per_page: int = PER_PAGE, cap: int = COUNT_CAP) -> Page:
+def paginate(qs: QuerySet[Any] | list[Any], page: object, *, per_page: int = PER_PAGE, cap: int = COUNT_CAP) -> Page:
     try:
         number = max(1, int(str(page)))
     except (TypeError, ValueError):
         number = 1
-    count = qs.order_by()[: cap + 1].count()  # order is irrelevant to a count and would force a sort
+    # order is irrelevant to a count and would force a sort
+    count = min(len(qs), cap + 1) if isinstance(qs, list) else qs.order_by()[: cap + 1].count()
     capped = count > cap
     if not capped:
         number = min(number, max(1, -(-count // per_page)))

@@ -18,6 +18,7 @@ from audit.selectors import search as search_audit
 from exchange import household_export
 from exchange.xlsx_stream import write_rows_fast
 from households import filters
+from households.writer import BATCH_CREATE
 from households.models import Household
 
 
@@ -58,15 +59,25 @@ AUDIT_HEADER = [
 
 
 def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
-    for e in qs.iterator(chunk_size=5000):
-        yield [
+    """One line per event; a batch creation event gives one line per household it created, so each
+    line names one object and its cells stay under Excel's 32,767 characters."""
+
+    def line(e: AuditEvent, object_id: str, label: str, region: str, after: Any) -> list[Any]:
+        return [
             e.pk, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.ip,
             str(SOURCES.get(e.source, e.source)),
-            str(VERBS.get(e.verb, e.verb)), e.object_type, e.object_id, e.object_label, e.region_code,
+            str(VERBS.get(e.verb, e.verb)), e.object_type, object_id, label, region,
             "成功" if e.success else "失败",
             json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-            json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+            json.dumps(after, ensure_ascii=False) if after is not None else "",
         ]  # fmt: skip
+
+    for e in qs.iterator(chunk_size=500):
+        if e.verb == BATCH_CREATE:
+            for h in e.after["households"]:
+                yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], h)
+        else:
+            yield line(e, e.object_id, e.object_label, e.region_code, e.after)
 
 
 def _write_audit(path: Path, qs: QuerySet[AuditEvent], unmasked: bool, progress: Callable[[int], None]) -> int:

@@ -52,6 +52,9 @@ class Household(RegionOwned):
     dwelling_structure = models.CharField(_("主要居住房屋结构"), max_length=40, blank=True)
     dwelling_year_built = models.PositiveSmallIntegerField(_("主要居住房屋建造年份"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
+    # The audit event that created the household: its own, or the batch event of an import or demo
+    # run that created a village's households together (docs/adr/0014-import-write-path.md).
+    creation_event_id = models.BigIntegerField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -68,7 +68,12 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 
 def _timeline(household: Household) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(archive_id=household.pk).order_by("-id")[:200])
+    """The household's events, with the batch event that created it when it came in with its village."""
+    events = list(AuditEvent.objects.filter(archive_id=household.pk).order_by("-id")[:200])
+    created = household.creation_event_id
+    if created and all(e.pk != created for e in events):  # `after` lists the whole batch: not read here
+        events += AuditEvent.objects.filter(pk=created).defer("after")
+    return sorted(events, key=lambda e: -e.pk)
 
 
 @login_required

@@ -8,17 +8,20 @@ saved household, so a later update's "before" matches this "after".
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import DecimalField
 from django.utils import timezone
 
-from audit.services import Event
+from audit.services import Event, reserve_ids
 from core.bulk import allocate_ids, insert_rows
 from core.crypto import blind_index, encrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from households.models import House, Household, HouseholdCategory, Member
 from regions.models import Region
 
+BATCH_CREATE = "household.create_batch"  # one event for the households of a village created together
 HOUSEHOLD_FIELDS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
 HOUSE_FIELDS = (
     "group_name", "address", "latitude", "longitude", "year_built", "structure_type", "storeys", "bays", "floor_area",
@@ -40,12 +43,23 @@ HOUSEHOLD_COLUMNS = [
     "id", "region_code", "village_id", "region_edition", "group_name", "archive_no", "head_name", "head_id_enc",
     "head_id_hash", "head_sex", "head_birth_date", "id_needs_review", "phone_enc", "phone_hash", "family_size",
     "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "is_key_group", "dwelling_structure",
-    "dwelling_year_built", "note", "version", "created_at", "updated_at",
+    "dwelling_year_built", "note", "creation_event_id", "version", "created_at", "updated_at",
 ]  # fmt: skip
 HOUSE_COLUMNS = ["id", "household_id", "region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
 CATEGORY_COLUMNS = ["id", "household_id", "region_code", "code", "source", "start_date", "end_date"]
 MEMBER_COLUMNS = ["id", "household_id", "region_code", "name", "id_number_enc", "id_number_hash", "sex", "birth_date",
                   "relation", "id_needs_review", "version"]  # fmt: skip
+
+
+# Decimal house fields at their stored precision, so a value typed as 85 and one read back as 85.00 agree
+_DECIMAL_STEP = {f: Decimal(1).scaleb(-House._meta.get_field(f).decimal_places) for f in HOUSE_FIELDS  # type: ignore[union-attr]
+                 if isinstance(House._meta.get_field(f), DecimalField)}  # fmt: skip
+
+
+def _plain(name: str, value: Any) -> Any:
+    if value is None or name not in _DECIMAL_STEP:
+        return value
+    return str(Decimal(str(value)).quantize(_DECIMAL_STEP[name]))
 
 
 def snapshot_of(
@@ -57,7 +71,7 @@ def snapshot_of(
     categories: list[str] | None,
     dwelling: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The audit view of a household: plain fields, personal numbers masked."""
+    """The audit view of a household: plain JSON values (decimals as text), personal numbers masked."""
     data: dict[str, Any] = {
         "village": region_code,
         "head_name": head_name,
@@ -74,7 +88,7 @@ def snapshot_of(
     if categories is not None:
         data["categories"] = sorted(categories)
     if dwelling is not None:
-        data["dwelling"] = {f: dwelling[f] for f in HOUSE_FIELDS}
+        data["dwelling"] = {f: _plain(f, dwelling[f]) for f in HOUSE_FIELDS}
     return data
 
 
@@ -82,12 +96,44 @@ def _secret(value: str) -> tuple[bytes, str]:
     return (encrypt(value), blind_index(value)) if value else (b"", "")
 
 
+def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]], event_of: dict[Region, int]) -> list[Event]:
+    """The audit events of newly created households, one per village (in the order villages first
+    appear): a lone household gets its own `household.create` event; several households of one
+    village share one `household.create_batch` event listing each with its snapshot."""
+    events = []
+    groups: dict[Region, list[tuple[int, Region, dict[str, Any]]]] = {}
+    for item in created:
+        groups.setdefault(item[1], []).append(item)
+    for village, group in groups.items():
+        event_id = event_of[village]
+        if len(group) == 1:
+            pk, _, snap = group[0]
+            events.append(Event(
+                "household.create", actor=actor, object_type="households.household", object_id=str(pk),
+                object_label=f"{snap['head_name']}户", archive_id=pk, region_code=village.full_code, after=snap,
+                plain=True, id=event_id,
+            ))  # fmt: skip
+            continue
+        events.append(Event(
+            BATCH_CREATE, actor=actor, object_type="households.household",
+            object_label=f"{village.name} {len(group)} 户", region_code=village.full_code, plain=True, id=event_id,
+            after={"count": len(group), "households": [{"id": pk, **snap} for pk, _, snap in group]},
+        ))  # fmt: skip
+    return events
+
+
 def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: frozenset[str]) -> tuple[list[int], list[Event]]:
-    """Insert households (with dwelling, categories, members) for (input, village, head hash) items."""
+    """Insert households (with dwelling, categories, members) for (input, village, head hash) items.
+
+    Returns their ids and their audit events (one per village, see `creation_events`), whose ids are
+    reserved here so that each household row names the event that created it."""
     now = timezone.now()
     today = dt.date.today()
     ids = allocate_ids(Household, len(items))
-    households, houses, categories, members, events = [], [], [], [], []
+    villages = list(dict.fromkeys(village for _, village, _ in items))  # in order of first appearance
+    event_of = dict(zip(villages, reserve_ids(len(villages)), strict=True))
+    households, houses, categories, members = [], [], [], []
+    created: list[tuple[int, Region, dict[str, Any]]] = []
     for (data, village, head_hash), pk in zip(items, ids, strict=True):
         values = HOUSEHOLD_DEFAULTS | data.fields
         region = village.full_code
@@ -101,7 +147,7 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
             encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
             values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
             bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
-            dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
+            dwelling["year_built"] if dwelling else None, values["note"], event_of[village], 1, now, now,
         ))  # fmt: skip
         if dwelling is not None:
             houses.append((pk, region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now))
@@ -123,13 +169,9 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
                     1,
                 )
             )
-        events.append(Event(
-            "household.create", actor=actor, object_type="households.household", object_id=str(pk),
-            object_label=f"{data.head_name}户",
-            archive_id=pk, region_code=region,
-            after=snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
-                              categories=codes, dwelling=dwelling),
-        ))  # fmt: skip
+        snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
+                           categories=codes, dwelling=dwelling)  # fmt: skip
+        created.append((pk, village, snap))
     insert_rows(Household, HOUSEHOLD_COLUMNS, households)
     for model, columns, rows in (
         (House, HOUSE_COLUMNS, houses),
@@ -137,4 +179,4 @@ def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: 
         (Member, MEMBER_COLUMNS, members),
     ):
         insert_rows(model, columns, ((pk, *row) for pk, row in zip(allocate_ids(model, len(rows)), rows, strict=True)))
-    return ids, events
+    return ids, creation_events(actor, created, event_of)
