@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
 from django.db.models import TextField
 from django.db.models.functions import Cast, Left
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.roles import Cap
-from audit.selectors import AuditSearchForm, search
 from audit.models import AuditEvent
+from audit.selectors import AuditSearchForm, search
 from core.paging import paginate
 from core.views import require_cap, user_of
 
@@ -19,8 +19,13 @@ SUMMARY_CHARS = 300
 def search_view(request: HttpRequest) -> HttpResponse:
     require_cap(request, Cap.VIEW_AUDIT)
     # the list shows the start of before/after; the event's page shows them whole (a batch event's can be large)
-    events = search(user_of(request), request.GET).defer("before", "after").annotate(
-        before_text=Left(Cast("before", TextField()), SUMMARY_CHARS), after_text=Left(Cast("after", TextField()), SUMMARY_CHARS)
+    events = (
+        search(user_of(request), request.GET)
+        .defer("before", "after")
+        .annotate(
+            before_text=Left(Cast("before", TextField()), SUMMARY_CHARS),
+            after_text=Left(Cast("after", TextField()), SUMMARY_CHARS),
+        )
     )
     page = paginate(events, request.GET.get("page"))
     params = request.GET.copy()

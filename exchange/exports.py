@@ -18,8 +18,8 @@ from audit.selectors import search as search_audit
 from exchange import household_export
 from exchange.xlsx_stream import write_rows_fast
 from households import filters
-from households.writer import BATCH_CREATE
 from households.models import Household
+from households.writer import BATCH_CREATE
 
 
 @dataclass(frozen=True)
