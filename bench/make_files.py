@@ -14,6 +14,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100000)
     parser.add_argument("--region", default="6108", help="villages under this code")
     parser.add_argument("--seed", type=int, default=77)
+    parser.add_argument(
+        "--shuffled", action="store_true", help="villages in random order (default: village by village, as ledgers are kept)"
+    )
     args = parser.parse_args()
     setup_django()
     from codetables.models import Table
@@ -24,11 +27,21 @@ def main() -> None:
 
     categories = names(Table.HOUSEHOLD_CATEGORY)
     structures = names(Table.STRUCTURE_TYPE)
+    from core.crypto import blind_index
+    from households.models import Household
+
     gen = Generator(args.region, args.seed)
     header = [c.header for c in COLUMNS]
     rows = []
     start = time.perf_counter()
-    for h in gen.households(args.rows):
+    # new households only: generated ID numbers that are already archived are left out (and made up for)
+    candidates = list(gen.households(args.rows + args.rows // 10))
+    taken = set()
+    for i in range(0, len(candidates), 5000):
+        hashes = [blind_index(h.head_id.value) for h in candidates[i : i + 5000]]
+        taken |= set(Household.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True))
+    fresh = [h for h in candidates if blind_index(h.head_id.value) not in taken][: args.rows]
+    for h in fresh:
         f, d = h.fields, h.dwelling or {}
         rows.append(
             [
@@ -54,6 +67,8 @@ def main() -> None:
                 "",
             ]
         )
+    if not args.shuffled:
+        rows.sort(key=lambda r: (r[0], r[3]))  # by village, then group
     csv_path = OUT / f"households_{args.rows}.csv"
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)

@@ -7,8 +7,10 @@ Callers stay inside `transaction.atomic()`; nothing here commits.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -23,7 +25,10 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     pk = model._meta.pk.column  # type: ignore[union-attr]
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count])
+            # the sequence is named once, as a constant: a call per row costs ~10 µs per id
+            cur.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            sequence = cur.fetchone()[0]
+            cur.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
             return [row[0] for row in cur.fetchall()]
         # AUTOINCREMENT never reuses the id of a deleted row; neither may we (audit trails name ids)
         sequence = "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0)"
@@ -117,3 +122,18 @@ def update_ids(model: type[models.Model], ids: Sequence[int], values: dict[str, 
                 cur.execute(f'UPDATE "{table}" SET {sets} WHERE "{pk}" IN ({marks}){conds}', [*params, *chunk, *extra])
                 count += cur.rowcount
     return count
+
+
+@contextlib.contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Fewer cyclic garbage collections while a bulk job builds many small objects: objects alive
+    at the start are frozen out of the scans and the youngest generation is collected ten times less
+    often (an import spent a fifth of its Python time in the collector). Restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(thresholds[0] * 10, thresholds[1], thresholds[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

@@ -73,7 +73,7 @@ def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
         ]  # fmt: skip
 
     for e in qs.iterator(chunk_size=500):
-        if e.verb == BATCH_CREATE:
+        if e.verb == BATCH_CREATE and isinstance(e.after, dict):
             for h in e.after["households"]:
                 yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], h)
         else:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from codetables.models import Table
 from codetables.selectors import codes_by_name
+from core.bulk import bulk_gc
 from core.crypto import blind_index
 from exchange.household_columns import BY_KEY, match_header
 from exchange.readers import UnreadableFile, read_rows
@@ -166,6 +167,7 @@ class RowParser:
             categories=values["categories"] if "categories" in present else None,
             category_source=v.text(raw.get("category_source"))[:60],
             dwelling=dwelling,
+            head_hash=digest,
         )
         return row
 
@@ -260,25 +262,27 @@ def run(
     totals = Totals()
     chunk: list[ParsedRow] = []
     valid_seen = 0
-    for row in parsed.rows:
-        totals.rows += 1
-        if row.errors:
-            totals.rejected += 1
-            totals.rejected_rows.append(row)
-            continue
-        valid_seen += 1
-        if valid_seen <= skip_valid:
-            continue  # written by an earlier, interrupted run
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
+    with bulk_gc():
+        for row in parsed.rows:
+            totals.rows += 1
+            if row.errors:
+                totals.rejected += 1
+                totals.rejected_rows.append(row)
+                continue
+            valid_seen += 1
+            if valid_seen <= skip_valid:
+                continue  # written by an earlier, interrupted run
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                _write_chunk(user, chunk, totals, dry_run, on_commit)
+                chunk = []
+                if on_progress:
+                    on_progress(totals.rows)
+        if chunk:
             _write_chunk(user, chunk, totals, dry_run, on_commit)
-            chunk = []
-            if on_progress:
-                on_progress(totals.rows)
-    if chunk:
-        _write_chunk(user, chunk, totals, dry_run, on_commit)
     if on_progress:
         on_progress(totals.rows)
+    totals.rejected_rows.sort(key=lambda r: r.line)  # refused while reading or, outside the region, while writing
     return totals
 
 

@@ -23,7 +23,7 @@ from core.errors import ConflictError, claim_version
 from core.masking import mask_id_number
 from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
-from households.writer import HOUSE_FIELDS, HOUSEHOLD_FIELDS, create_many, snapshot_of
+from households.writer import HOUSE_FIELDS, HOUSEHOLD_FIELDS, Prepared, prepare, snapshot_of, write_prepared
 from regions.models import Level, Region
 
 
@@ -44,6 +44,7 @@ class HouseholdInput:
     category_source: str = ""
     dwelling: dict[str, Any] | None = None  # house fields; None leaves the houses as they are
     members: list[MemberInput] | None = None  # added when the household is created; members are edited one by one
+    head_hash: str = ""  # blind index of head_id, when the caller has it already
 
 
 @dataclass
@@ -131,12 +132,12 @@ def save_households(
         villages.update(villages_by_code(missing))
     key_codes = key_category_codes()
     today = dt.date.today()
-    hashes = [blind_index(i.head_id.value) for i in inputs]
+    hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
     existing = {
         h.head_id_hash: h for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
     }
     outcomes: list[Outcome] = []
-    to_create: list[tuple[HouseholdInput, Region, str]] = []
+    to_create: list[Prepared] = []
     to_update: list[tuple[Household, HouseholdInput, dict[str, Any]]] = []
     seen: set[str] = set()
     for data, hsh in zip(inputs, hashes, strict=False):
@@ -153,7 +154,7 @@ def save_households(
         seen.add(hsh)
         current = existing.get(hsh)
         if current is None:
-            to_create.append((data, village, hsh))
+            to_create.append(prepare(data, village, hsh, key_codes))
             outcomes.append(Outcome("created"))
             continue
         if actor is not None and not actor.covers(current.region_code):
@@ -181,7 +182,7 @@ def save_households(
     with transaction.atomic():
         events: list[Event] = []
         if to_create:
-            ids, created_events = create_many(actor=actor, items=to_create, key_codes=key_codes)
+            ids, created_events = write_prepared(actor=actor, items=to_create)
             events += created_events
             for outcome, pk in zip((o for o in outcomes if o.status == "created"), ids, strict=True):
                 outcome.household_id = pk

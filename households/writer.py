@@ -8,6 +8,7 @@ saved household, so a later update's "before" matches this "after".
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -39,11 +40,12 @@ HOUSEHOLD_DEFAULTS = {"phone": "", "bank_account": ""} | {
 }
 HOUSE_DEFAULTS = {f: _default(House, f) for f in HOUSE_FIELDS}
 
+# Ids lead each column list: prepared rows (see Prepared) take them as a prefix.
 HOUSEHOLD_COLUMNS = [
-    "id", "region_code", "village_id", "region_edition", "group_name", "archive_no", "head_name", "head_id_enc",
-    "head_id_hash", "head_sex", "head_birth_date", "id_needs_review", "phone_enc", "phone_hash", "family_size",
+    "id", "creation_event_id", "region_code", "village_id", "region_edition", "group_name", "archive_no", "head_name",
+    "head_id_enc", "head_id_hash", "head_sex", "head_birth_date", "id_needs_review", "phone_enc", "phone_hash", "family_size",
     "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "is_key_group", "dwelling_structure",
-    "dwelling_year_built", "note", "creation_event_id", "version", "created_at", "updated_at",
+    "dwelling_year_built", "note", "version", "created_at", "updated_at",
 ]  # fmt: skip
 HOUSE_COLUMNS = ["id", "household_id", "region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
 CATEGORY_COLUMNS = ["id", "household_id", "region_code", "code", "source", "start_date", "end_date"]
@@ -122,61 +124,65 @@ def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]
     return events
 
 
-def create_many(*, actor: Any, items: list[tuple[Any, Region, str]], key_codes: frozenset[str]) -> tuple[list[int], list[Event]]:
-    """Insert households (with dwelling, categories, members) for (input, village, head hash) items.
+@dataclass
+class Prepared:
+    """A new household's rows without their ids, built with no database access (so an import can
+    build them while the previous chunk is written). Columns follow the *_COLUMNS lists after
+    their leading ids; `lines` holds the same rows as COPY text when built for PostgreSQL."""
 
-    Returns their ids and their audit events (one per village, see `creation_events`), whose ids are
-    reserved here so that each household row names the event that created it."""
+    village: Region
+    household: tuple[Any, ...]
+    house: tuple[Any, ...] | None
+    categories: list[tuple[Any, ...]]
+    members: list[tuple[Any, ...]]
+    snapshot: dict[str, Any]
+
+
+def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str]) -> Prepared:
+    """The rows of one new household (its dwelling, categories, members) from a HouseholdInput."""
     now = timezone.now()
-    today = dt.date.today()
+    values = HOUSEHOLD_DEFAULTS | data.fields
+    region = village.full_code
+    head = data.head_id
+    phone_enc, phone_hash = _secret(values["phone"])
+    bank_enc, bank_hash = _secret(values["bank_account"])
+    codes = list(data.categories or [])
+    dwelling = HOUSE_DEFAULTS | data.dwelling if data.dwelling is not None else None
+    household = (
+        region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
+        encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
+        values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
+        bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
+        dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
+    )  # fmt: skip
+    house = (region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now) if dwelling is not None else None
+    today = dt.date.today()  # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
+    categories = [(region, code, data.category_source, today, None) for code in codes]
+    members = []
+    for m in data.members or []:
+        ident = m.id_number
+        enc, hsh = _secret(ident.value if ident else "")
+        members.append((region, m.name, enc, hsh, ident.sex if ident else "", ident.birth_date if ident else None,
+                        m.relation, bool(ident and ident.converted_from_15), 1))  # fmt: skip
+    snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
+                       categories=codes, dwelling=dwelling)  # fmt: skip
+    return Prepared(village, household, house, categories, members, snap)
+
+
+def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
+    """Insert prepared households with their ids; returns the ids and the audit events (one per
+    village, see `creation_events`), whose ids are reserved here so each household names its event."""
     ids = allocate_ids(Household, len(items))
-    villages = list(dict.fromkeys(village for _, village, _ in items))  # in order of first appearance
+    villages = list(dict.fromkeys(p.village for p in items))  # in order of first appearance
     event_of = dict(zip(villages, reserve_ids(len(villages)), strict=True))
-    households, houses, categories, members = [], [], [], []
-    created: list[tuple[int, Region, dict[str, Any]]] = []
-    for (data, village, head_hash), pk in zip(items, ids, strict=True):
-        values = HOUSEHOLD_DEFAULTS | data.fields
-        region = village.full_code
-        head = data.head_id
-        phone_enc, phone_hash = _secret(values["phone"])
-        bank_enc, bank_hash = _secret(values["bank_account"])
-        codes = list(data.categories or [])
-        dwelling = HOUSE_DEFAULTS | data.dwelling if data.dwelling is not None else None
-        households.append((
-            pk, region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
-            encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
-            values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
-            bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
-            dwelling["year_built"] if dwelling else None, values["note"], event_of[village], 1, now, now,
-        ))  # fmt: skip
-        if dwelling is not None:
-            houses.append((pk, region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now))
-        categories += [(pk, region, code, data.category_source, today, None) for code in codes]
-        for m in data.members or []:
-            enc, hsh = _secret(m.id_number.value if m.id_number else "")
-            ident = m.id_number
-            members.append(
-                (
-                    pk,
-                    region,
-                    m.name,
-                    enc,
-                    hsh,
-                    ident.sex if ident else "",
-                    ident.birth_date if ident else None,
-                    m.relation,
-                    bool(ident and ident.converted_from_15),
-                    1,
-                )
-            )
-        snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
-                           categories=codes, dwelling=dwelling)  # fmt: skip
-        created.append((pk, village, snap))
-    insert_rows(Household, HOUSEHOLD_COLUMNS, households)
+    owners = list(zip(ids, items, strict=True))
+    insert_rows(Household, HOUSEHOLD_COLUMNS, ((pk, event_of[p.village], *p.household) for pk, p in owners))
     for model, columns, rows in (
-        (House, HOUSE_COLUMNS, houses),
-        (HouseholdCategory, CATEGORY_COLUMNS, categories),
-        (Member, MEMBER_COLUMNS, members),
+        (House, HOUSE_COLUMNS, [(pk, p.house) for pk, p in owners if p.house is not None]),
+        (HouseholdCategory, CATEGORY_COLUMNS, [(pk, row) for pk, p in owners for row in p.categories]),
+        (Member, MEMBER_COLUMNS, [(pk, row) for pk, p in owners for row in p.members]),
     ):
-        insert_rows(model, columns, ((pk, *row) for pk, row in zip(allocate_ids(model, len(rows)), rows, strict=True)))
+        new_ids = allocate_ids(model, len(rows))
+        insert_rows(model, columns, ((pk, owner, *row) for pk, (owner, row) in zip(new_ids, rows, strict=True)))
+    created = [(pk, p.village, p.snapshot) for pk, p in owners]
     return ids, creation_events(actor, created, event_of)
