@@ -95,78 +95,77 @@ class ParsedFile:
     rows: Iterator[ParsedRow]
 
 
+DWELLING_KEYS = ("structure_type", "year_built", "storeys", "floor_area", "address", "group_name")
+HOUSEHOLD_KEYS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
+AREA_RANGE = (v.Decimal("1"), v.Decimal("5000"))
+
+
 class RowParser:
     def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
         self.mapping = mapping
+        self.columns = [(key, i) for i, key in mapping.items()]
         self.villages = villages
-        self.categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
-        self.structures = codes_by_name(Table.STRUCTURE_TYPE)
+        categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
+        structures = codes_by_name(Table.STRUCTURE_TYPE)
         self.seen: dict[str, int] = {}
+        # Columns the file does not have leave the stored values alone (family size always has one).
+        present = frozenset(mapping.values())
+        self.present = present
+        self.household_keys = [k for k in HOUSEHOLD_KEYS if k in present or k == "family_size"]
+        has_dwelling = bool(present & {"structure_type", "year_built", "storeys", "floor_area", "address"})
+        self.dwelling_keys = [k for k in DWELLING_KEYS if k in present] if has_dwelling else None
+        # every check runs, so a row's reasons are reported together
+        self.checks: list[tuple[str, Callable[[Any], Any]]] = [
+            ("head_name", lambda r: v.name(r, "head_name", "户主姓名")),
+            ("head_id", v.id_number),
+            ("phone", v.phone),
+            ("family_size", v.family_size),
+            ("bank_account", v.bank_account),
+            ("only_house", lambda r: v.boolean(r, "only_house", "是否一户一宅", True)),
+            ("categories", lambda r: v.choices(r, "categories", "农户类别", categories)),
+            ("structure_type", lambda r: v.choice(r, "structure_type", "结构形式", structures)),
+            ("year_built", v.year_built),
+            ("storeys", lambda r: v.integer(r, "storeys", "层数", 1, 10)),
+            ("floor_area", lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE)),
+        ]
 
     def parse(self, line: int, cells: list[object]) -> ParsedRow:
-        raw: dict[str, Any] = {key: (cells[i] if i < len(cells) else None) for i, key in self.mapping.items()}
+        n = len(cells)
+        raw: dict[str, Any] = {key: cells[i] for key, i in self.columns if i < n}
+        get = raw.get
         row = ParsedRow(line, cells)
+        errors = row.errors
         values: dict[str, Any] = {}
-
-        def take(key: str, fn: Callable[[], Any]) -> None:
+        try:
+            values["village_code"] = self.villages.resolve(get("village_code"), get("town"), get("village"))
+        except v.FieldError as exc:
+            errors.append(exc.message)
+        for key, check in self.checks:
             try:
-                values[key] = fn()
+                values[key] = check(get(key))
             except v.FieldError as exc:
-                row.errors.append(exc.message)
-
-        take("village_code", lambda: self.villages.resolve(raw.get("village_code"), raw.get("town"), raw.get("village")))
-        take("head_name", lambda: v.name(raw.get("head_name"), "head_name", "户主姓名"))
-        take("head_id", lambda: v.id_number(raw.get("head_id")))
-        take("phone", lambda: v.phone(raw.get("phone")))
-        take("family_size", lambda: v.family_size(raw.get("family_size")))
-        take("bank_account", lambda: v.bank_account(raw.get("bank_account")))
-        take("only_house", lambda: v.boolean(raw.get("only_house"), "only_house", "是否一户一宅", True))
-        take("categories", lambda: v.choices(raw.get("categories"), "categories", "农户类别", self.categories))
-        take("structure_type", lambda: v.choice(raw.get("structure_type"), "structure_type", "结构形式", self.structures))
-        take("year_built", lambda: v.year_built(raw.get("year_built")))
-        take("storeys", lambda: v.integer(raw.get("storeys"), "storeys", "层数", 1, 10))
-        take("floor_area", lambda: v.decimal(raw.get("floor_area"), "floor_area", "建筑面积", v.Decimal("1"), v.Decimal("5000")))
-        if row.errors:
+                errors.append(exc.message)
+        if errors:
             return row
         head_id = values["head_id"]
         digest = blind_index(head_id.value)
         if digest in self.seen:
-            row.errors.append(f"与第 {self.seen[digest]} 行的身份证号重复")
+            errors.append(f"与第 {self.seen[digest]} 行的身份证号重复")
             return row
         self.seen[digest] = line
-        fields = {
-            "group_name": v.text(raw.get("group_name"))[:50],
-            "archive_no": v.compact(raw.get("archive_no"))[:40],
-            "phone": values["phone"],
-            "family_size": values["family_size"],
-            "bank_name": v.text(raw.get("bank_name"))[:60],
-            "bank_account": values["bank_account"],
-            "only_house": values["only_house"],
-            "note": v.text(raw.get("note"))[:1000],
-        }
-        # Columns the file does not have leave the stored values alone.
-        present = set(self.mapping.values())
-        fields = {k: val for k, val in fields.items() if k in present or k in ("family_size",)}
-        dwelling_keys = {"structure_type", "year_built", "storeys", "floor_area", "address", "group_name"}
-        dwelling = None
-        if present & (dwelling_keys - {"group_name"}):
-            dwelling = {
-                "structure_type": values["structure_type"],
-                "year_built": values["year_built"],
-                "storeys": values["storeys"],
-                "floor_area": values["floor_area"],
-                "address": v.text(raw.get("address"))[:200],
-                "group_name": fields.get("group_name", ""),
-            }
-            dwelling = {k: val for k, val in dwelling.items() if k in present}
+        values["group_name"] = v.text(get("group_name"))[:50]
+        values["archive_no"] = v.compact(get("archive_no"))[:40]
+        values["bank_name"] = v.text(get("bank_name"))[:60]
+        values["note"] = v.text(get("note"))[:1000]
+        values["address"] = v.text(get("address"))[:200]
         row.data = HouseholdInput(
             village_code=values["village_code"],
             head_name=values["head_name"],
             head_id=head_id,
-            fields=fields,
-            categories=values["categories"] if "categories" in present else None,
-            category_source=v.text(raw.get("category_source"))[:60],
-            dwelling=dwelling,
+            fields={k: values[k] for k in self.household_keys},
+            categories=values["categories"] if "categories" in self.present else None,
+            category_source=v.text(get("category_source"))[:60],
+            dwelling={k: values[k] for k in self.dwelling_keys} if self.dwelling_keys is not None else None,
             head_hash=digest,
         )
         return row

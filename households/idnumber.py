@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,14 +25,16 @@ class IdNumber:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=False))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
 def clean(raw: str) -> str:
     """Full-width to half-width, drop every kind of space, upper-case x."""
-    text = unicodedata.normalize("NFKC", str(raw))
-    return "".join(text.split()).upper()
+    text = str(raw)
+    if not (text.isascii() and text.isalnum()):  # the usual case needs none of it
+        text = "".join(unicodedata.normalize("NFKC", text).split())
+    return text.upper()
 
 
 def _birth(digits8: str, today: dt.date) -> dt.date:

@@ -14,6 +14,11 @@ from decimal import Decimal, InvalidOperation
 from households import idnumber
 
 
+_SPACE = re.compile(r"\s")
+_DIGIT = re.compile(r"\d")
+_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
 class FieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -33,7 +38,8 @@ def text(raw: object) -> str:
 
 
 def compact(raw: object) -> str:
-    return "".join(text(raw).split())
+    value = text(raw)
+    return "".join(value.split()) if _SPACE.search(value) else value
 
 
 def name(raw: object, field: str = "head_name", label: str = "姓名") -> str:
@@ -42,7 +48,7 @@ def name(raw: object, field: str = "head_name", label: str = "姓名") -> str:
         raise FieldError(field, f"{label}不能为空")
     if len(value) > 50:
         raise FieldError(field, f"{label}过长（最多 50 个字）")
-    if any(c.isdigit() for c in value):
+    if _DIGIT.search(value):
         raise FieldError(field, f"{label}“{value}”含有数字")
     return value
 
@@ -94,11 +100,19 @@ def bank_account(raw: object) -> str:
 
 
 def integer(raw: object, field: str, label: str, low: int, high: int, *, required: bool = False) -> int | None:
-    value = compact(raw)
-    if not value:
-        if required:
-            raise FieldError(field, f"{label}不能为空")
-        return None
+    if type(raw) is int:
+        value = str(raw)
+    else:
+        value = compact(raw)
+        if not value:
+            if required:
+                raise FieldError(field, f"{label}不能为空")
+            return None
+    if value.isdigit() and value.isascii():  # the usual case, without Decimal
+        number: Decimal | int = int(value)
+        if not low <= number <= high:
+            raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+        return number
     try:
         number = Decimal(value)
     except InvalidOperation:
@@ -157,5 +171,8 @@ def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, requ
 
 
 def choices(raw: object, field: str, label: str, by_name: dict[str, str]) -> list[str]:
-    parts = [p for p in re.split(r"[、,，;；/\s]+", text(raw)) if p]
+    value = text(raw)
+    if not _SEPARATORS.search(value):  # one value, the usual case
+        return [choice(value, field, label, by_name)] if value else []
+    parts = [p for p in _SEPARATORS.split(value) if p]
     return list(dict.fromkeys(choice(p, field, label, by_name) for p in parts))
