@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 
 from households import idnumber
 
-
 _SPACE = re.compile(r"\s")
 _DIGIT = re.compile(r"\d")
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
@@ -109,10 +108,10 @@ def integer(raw: object, field: str, label: str, low: int, high: int, *, require
                 raise FieldError(field, f"{label}不能为空")
             return None
     if value.isdigit() and value.isascii():  # the usual case, without Decimal
-        number: Decimal | int = int(value)
-        if not low <= number <= high:
+        whole = int(value)
+        if not low <= whole <= high:
             raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
-        return number
+        return whole
     try:
         number = Decimal(value)
     except InvalidOperation:
