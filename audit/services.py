@@ -82,6 +82,41 @@ class Event:
         )
 
 
+def batch_payload(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `after` of an event about many objects: the keys once, then one row of values per object
+    (a list per object is quicker to hash, store and read back than a dict per object). Values that
+    are dicts themselves are stored as rows too, with their keys under "nested". Read with `batch_items`."""
+    keys = list(dict.fromkeys(k for item in items for k in item))
+    nested: dict[str, list[str]] = {}
+    for item in items:
+        for k, value in item.items():
+            if isinstance(value, dict):
+                nested[k] = list(dict.fromkeys([*nested.get(k, []), *value]))
+    rows = [
+        [
+            [value.get(n) for n in nested[k]] if k in nested and isinstance(value := item.get(k), dict) else item.get(k)
+            for k in keys
+        ]
+        for item in items
+    ]
+    return {"count": len(items), "columns": keys, "nested": nested, "rows": rows}
+
+
+def batch_items(after: Any) -> list[dict[str, Any]] | None:
+    """The objects of a `batch_payload`, each as a dict again; None when `after` is not one."""
+    if not isinstance(after, dict) or not isinstance(after.get("rows"), list):
+        return None
+    columns, nested = after["columns"], after.get("nested") or {}
+    items = []
+    for row in after["rows"]:
+        item = dict(zip(columns, row, strict=False))
+        for k, names in nested.items():
+            if isinstance(item.get(k), list):
+                item[k] = dict(zip(names, item[k], strict=False))
+        items.append(item)
+    return items
+
+
 def _lock_chain() -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.roles import Cap
 from audit.models import AuditEvent
 from audit.selectors import AuditSearchForm, search
+from audit.services import batch_items
 from core.paging import paginate
 from core.views import require_cap, user_of
 
@@ -43,9 +44,9 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     event the households it created, a page at a time."""
     require_cap(request, Cap.VIEW_AUDIT)
     event = get_object_or_404(AuditEvent.objects.visible_to(user_of(request)), pk=pk)
-    listed = (event.after or {}).get("households") if isinstance(event.after, dict) else None
+    listed = batch_items(event.after)
     page = None
-    if isinstance(listed, list):
+    if listed is not None:
         page = paginate(listed, request.GET.get("page"), per_page=BATCH_PAGE)
     keys = list(dict.fromkeys([*(event.before or {}), *(event.after or {})])) if page is None else []
     rows = [(k, (event.before or {}).get(k), (event.after or {}).get(k)) for k in keys]

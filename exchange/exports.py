@@ -15,6 +15,7 @@ from accounts.roles import Cap
 from audit.labels import SOURCES, VERBS
 from audit.models import AuditEvent
 from audit.selectors import search as search_audit
+from audit.services import batch_items
 from exchange import household_export
 from exchange.xlsx_stream import write_rows_fast
 from households import filters
@@ -73,8 +74,9 @@ def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
         ]  # fmt: skip
 
     for e in qs.iterator(chunk_size=500):
-        if e.verb == BATCH_CREATE and isinstance(e.after, dict):
-            for h in e.after["households"]:
+        listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
+        if listed is not None:
+            for h in listed:
                 yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], h)
         else:
             yield line(e, e.object_id, e.object_label, e.region_code, e.after)

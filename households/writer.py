@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import DecimalField
 from django.utils import timezone
 
-from audit.services import Event, reserve_ids
+from audit.services import Event, batch_payload, reserve_ids
 from core.bulk import allocate_ids, insert_rows
 from core.crypto import blind_index, encrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
@@ -101,7 +101,8 @@ def _secret(value: str) -> tuple[bytes, str]:
 def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]], event_of: dict[Region, int]) -> list[Event]:
     """The audit events of newly created households, one per village (in the order villages first
     appear): a lone household gets its own `household.create` event; several households of one
-    village share one `household.create_batch` event listing each with its snapshot."""
+    village share one `household.create_batch` event listing each with its snapshot
+    (`audit.services.batch_payload`; read back with `batch_items`)."""
     events = []
     groups: dict[Region, list[tuple[int, Region, dict[str, Any]]]] = {}
     for item in created:
@@ -119,7 +120,7 @@ def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]
         events.append(Event(
             BATCH_CREATE, actor=actor, object_type="households.household",
             object_label=f"{village.name} {len(group)} 户", region_code=village.full_code, plain=True, id=event_id,
-            after={"count": len(group), "households": [{"id": pk, **snap} for pk, _, snap in group]},
+            after=batch_payload([{"id": pk, **snap} for pk, _, snap in group]),
         ))  # fmt: skip
     return events
 

@@ -9,7 +9,7 @@ from django.test import Client
 from accounts.roles import Role
 from audit.models import AuditEvent
 from audit.selectors import search
-from audit.services import verify_chain
+from audit.services import batch_items, verify_chain
 from conftest import make_user
 from exchange.exports import _audit_rows
 from exchange.tests.test_import import row, run_cli, write_xlsx
@@ -42,9 +42,9 @@ def test_households_of_one_village_share_one_event_and_name_it(imported):
     batch = AuditEvent.objects.get(verb=BATCH_CREATE)
     members = Household.objects.filter(region_code=batch.region_code)
     assert batch.after["count"] == 3
-    assert sorted(h["id"] for h in batch.after["households"]) == sorted(members.values_list("pk", flat=True))
-    assert {h["head_id"][-4:] for h in batch.after["households"]} <= {m.head_id[-4:] for m in members}
-    assert all("*" in h["head_id"] for h in batch.after["households"])  # masked, as in every snapshot
+    assert sorted(h["id"] for h in batch_items(batch.after)) == sorted(members.values_list("pk", flat=True))
+    assert {h["head_id"][-4:] for h in batch_items(batch.after)} <= {m.head_id[-4:] for m in members}
+    assert all("*" in h["head_id"] for h in batch_items(batch.after))  # masked, as in every snapshot
     assert batch.actor_name == "sd_county" and batch.object_label.endswith(" 3 户")
     assert set(members.values_list("creation_event_id", flat=True)) == {batch.pk}
     lone = Household.objects.get(village=imported)
@@ -72,7 +72,7 @@ def test_timeline_search_page_and_export_find_the_batch_event(imported, county_u
     assert household.head_id not in detail  # ID numbers stay masked
 
     lines = [line for line in _audit_rows(AuditEvent.objects.filter(pk=batch.pk)) if line[0] == batch.pk]
-    assert sorted(line[7] for line in lines) == sorted(str(h["id"]) for h in batch.after["households"])
+    assert sorted(line[7] for line in lines) == sorted(str(h["id"]) for h in batch_items(batch.after))
     assert all(len(line[12]) < 32767 for line in lines)
 
 

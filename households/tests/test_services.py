@@ -174,7 +174,7 @@ def test_correcting_the_head_id_is_audited_and_keeps_the_archive(county_user):
 def test_creating_and_updating_in_one_call_keeps_the_chain_in_id_order(county_user):
     """New households' events take ids reserved before their rows are written; the update's event
     comes after them, on SQLite as on PostgreSQL, and the chain still verifies."""
-    from audit.services import verify_chain
+    from audit.services import batch_items, verify_chain
 
     existing = add_household(county_user)
     outcomes = services.save_households(
@@ -189,7 +189,7 @@ def test_creating_and_updating_in_one_call_keeps_the_chain_in_id_order(county_us
     batch = AuditEvent.objects.get(verb="household.create_batch")
     update = AuditEvent.objects.get(verb="household.update", object_id=str(existing.pk))
     assert batch.pk < update.pk
-    assert {h["head_name"] for h in batch.after["households"]} == {"贺兰", "白永旺"}
+    assert {h["head_name"] for h in batch_items(batch.after)} == {"贺兰", "白永旺"}
     assert set(Household.objects.filter(head_name__in=["贺兰", "白永旺"]).values_list("creation_event_id", flat=True)) == {
         batch.pk
     }
