@@ -94,6 +94,19 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     insert_rows(model, columns, ([getattr(o, c) for c in columns] for o in objs))
 
 
+def update_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """UPDATE rows by primary key from tuples (pk, *values following `columns`, as attnames): one
+    statement run for many rows (psycopg sends them in one pipeline on PostgreSQL)."""
+    fields = [next(f for f in model._meta.concrete_fields if f.attname == c) for c in columns]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s'  # type: ignore[union-attr]
+    params = [[*(f.get_db_prep_save(v, connection) for f, v in zip(fields, row[1:], strict=True)), row[0]] for row in rows]
+    if params:
+        with connection.cursor() as cur:
+            cur.executemany(sql, params)
+    return len(params)
+
+
 def update_ids(model: type[models.Model], ids: Sequence[int], values: dict[str, Any], where: dict[str, Any] | None = None) -> int:
     """UPDATE rows by primary key: one statement per 50,000 ids on PostgreSQL (the ids travel as one array
     parameter), chunks of 500 on SQLite. `values` and `where` use attnames."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -18,6 +18,7 @@ from audit.services import Event, record, record_many
 from codetables.models import Table
 from codetables.seed import KEY_GROUPS
 from codetables.selectors import items
+from core.bulk import insert_instances, update_rows
 from core.crypto import blind_index
 from core.errors import ConflictError, claim_version
 from core.masking import mask_id_number
@@ -130,15 +131,26 @@ def save_households(
     missing = {i.village_code for i in inputs} - villages.keys()
     if missing:
         villages.update(villages_by_code(missing))
-    key_codes = key_category_codes()
-    today = dt.date.today()
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
-    existing = {
-        h.head_id_hash: h for h in Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
-    }
+    with transaction.atomic():
+        # locked: their versions are raised from these values (update_many)
+        found = Household.objects.filter(head_id_hash__in=hashes).select_for_update(of=("self",))
+        existing = {h.head_id_hash: h for h in found.prefetch_related("categories", "houses")}
+        return _save(actor, inputs, hashes, existing, villages, allow_update)
+
+
+def _save(
+    actor: User | None,
+    inputs: list[HouseholdInput],
+    hashes: list[str],
+    existing: dict[str, Household],
+    villages: dict[str, Region],
+    allow_update: bool,
+) -> list[Outcome]:
+    key_codes = key_category_codes()
     outcomes: list[Outcome] = []
     to_create: list[Prepared] = []
-    to_update: list[tuple[Household, HouseholdInput, dict[str, Any]]] = []
+    to_update: list[tuple[Household, HouseholdInput, bool, dict[str, Any]]] = []
     seen: set[str] = set()
     for data, hsh in zip(inputs, hashes, strict=False):
         village = villages.get(data.village_code)
@@ -167,6 +179,7 @@ def save_households(
         house_before = dwelling_of(current)
         before = snapshot(current, categories=cats_before, dwelling=house_before)
         hashes_before = _secret_hashes(current)
+        moved = current.region_code != village.full_code
         _apply(current, data, village)
         after = snapshot(
             current,
@@ -176,31 +189,20 @@ def save_households(
         if before == after and hashes_before == _secret_hashes(current):
             outcomes.append(Outcome("unchanged", current))
             continue
-        to_update.append((current, data, before))
+        to_update.append((current, data, moved, before))
         outcomes.append(Outcome("updated", current))
 
-    with transaction.atomic():
-        events: list[Event] = []
-        if to_create:
-            ids, created_events = write_prepared(actor=actor, items=to_create)
-            events += created_events
-            for outcome, pk in zip((o for o in outcomes if o.status == "created"), ids, strict=True):
-                outcome.household_id = pk
-        for household, data, before in to_update:
-            _update_one(household, data, key_codes, today)
-            events.append(
-                Event(
-                    "household.update",
-                    actor=actor,
-                    obj=household,
-                    before=before,
-                    after=snapshot(
-                        household, categories=[c.code for c in _fresh_categories(household)], dwelling=dwelling_of(household)
-                    ),
-                )
-            )
-        if events:
-            record_many(events)
+    events: list[Event] = []
+    if to_create:
+        ids, created_events = write_prepared(actor=actor, items=to_create)
+        events += created_events
+        for outcome, pk in zip((o for o in outcomes if o.status == "created"), ids, strict=True):
+            outcome.household_id = pk
+    afters = update_many([item[:3] for item in to_update], key_codes)
+    for item, after in zip(to_update, afters, strict=True):
+        events.append(Event("household.update", actor=actor, obj=item[0], before=item[3], after=after))
+    if events:
+        record_many(events)
     return outcomes
 
 
@@ -223,47 +225,95 @@ def _preview_house(house: House | None, values: dict[str, Any] | None) -> House 
     return preview
 
 
-def _fresh_categories(household: Household) -> list[HouseholdCategory]:
-    return list(HouseholdCategory.objects.filter(household=household, end_date__isnull=True))
+UPDATED_HOUSEHOLD_COLUMNS = [
+    "village_id", "region_code", "region_edition", "head_name", "head_id_enc", "head_id_hash", "head_sex",
+    "head_birth_date", "id_needs_review", "group_name", "archive_no", "phone_enc", "phone_hash", "family_size",
+    "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "note", "is_key_group", "dwelling_structure",
+    "dwelling_year_built", "version", "updated_at",
+]  # fmt: skip
+UPDATED_HOUSE_COLUMNS = ["region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
+UPDATED_CATEGORY_COLUMNS = ["region_code", "source", "end_date"]
 
 
-def _update_one(household: Household, data: HouseholdInput, key_codes: frozenset[str], today: dt.date) -> None:
-    if data.categories is not None:
-        _replace_categories(household, data.categories, data.category_source, today)
-    codes = [c.code for c in _fresh_categories(household)]
-    household.is_key_group = bool(set(codes) & key_codes)
-    household.version = F("version") + 1
-    household.save()
-    household.refresh_from_db(fields=["version"])
-    if data.dwelling is not None:
-        house = House.objects.filter(household=household).order_by("-is_dwelling", "id").first() or House(is_dwelling=True)
-        _apply_house(house, data.dwelling, household)
-        house.save()
-        sync_dwelling(household, prefer=house)
-    else:
-        House.objects.filter(household=household).exclude(region_code=household.region_code).update(
-            region_code=household.region_code
-        )
-    Member.objects.filter(household=household).exclude(region_code=household.region_code).update(
-        region_code=household.region_code
+def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: frozenset[str]) -> list[dict[str, Any]]:
+    """Write changed households (already `_apply`-ed, locked, with categories and houses prefetched;
+    the flag says the village changed):
+    categories replaced, the dwelling updated or added, versions raised, in a few statements for the
+    whole batch. Returns each household's audit snapshot after the change."""
+    today = dt.date.today()
+    now = timezone.now()
+    houses_new: list[House] = []
+    houses_old: list[House] = []
+    categories_new: list[HouseholdCategory] = []
+    categories_old: list[HouseholdCategory] = []
+    afters = []
+    for household, data, _moved in items:
+        region = household.region_code
+        categories = list(household.categories.all())
+        added = []
+        if data.categories is not None:
+            added = _replace_categories(household, categories, data.categories, data.category_source, today)
+        for c in categories:
+            c.region_code = region
+        categories_old += categories
+        categories_new += added
+        codes = sorted({c.code for c in [*categories, *added] if c.end_date is None})
+        household.is_key_group = bool(set(codes) & key_codes)
+        household.version += 1
+        household.updated_at = now
+        houses = sorted(household.houses.all(), key=lambda h: (not h.is_dwelling, h.pk))
+        dwelling = houses[0] if houses else None
+        if data.dwelling is not None:
+            if dwelling is None:
+                dwelling = House(household=household, is_dwelling=True)
+                houses_new.append(dwelling)
+            _apply_house(dwelling, data.dwelling, household)
+            dwelling.is_dwelling = True
+            for other in houses[1:]:
+                other.is_dwelling = False
+        for h in houses:
+            h.region_code, h.updated_at = region, now
+        houses_old += houses
+        household.dwelling_structure = dwelling.structure_type if dwelling else ""
+        household.dwelling_year_built = dwelling.year_built if dwelling else None
+        afters.append(snapshot(household, categories=codes, dwelling=dwelling))
+    households = [h for h, _, _ in items]
+    update_rows(
+        Household, UPDATED_HOUSEHOLD_COLUMNS, ([h.pk, *(getattr(h, c) for c in UPDATED_HOUSEHOLD_COLUMNS)] for h in households)
     )
+    update_rows(House, UPDATED_HOUSE_COLUMNS, ([h.pk, *(getattr(h, c) for c in UPDATED_HOUSE_COLUMNS)] for h in houses_old))
+    insert_instances(houses_new)
+    update_rows(HouseholdCategory, UPDATED_CATEGORY_COLUMNS,
+                ([c.pk, *(getattr(c, f) for f in UPDATED_CATEGORY_COLUMNS)] for c in categories_old))  # fmt: skip
+    insert_instances(categories_new)
+    for household, _data, moved in items:  # members follow their household to another village (rare)
+        if moved:
+            Member.objects.filter(household=household).update(region_code=household.region_code)
+    return afters
 
 
-def _replace_categories(household: Household, codes: list[str], source: str, today: dt.date) -> None:
-    active = {c.code: c for c in HouseholdCategory.objects.filter(household=household, end_date__isnull=True)}
-    for code, cat in active.items():
+def _replace_categories(
+    household: Household, categories: list[HouseholdCategory], codes: list[str], source: str, today: dt.date
+) -> list[HouseholdCategory]:
+    """End the active categories not in `codes` and start those missing (a category ended and started
+    again on the same day is revived: one row per household, code and start date). Changes the given
+    rows in place; returns the new ones."""
+    active = {c.code: c for c in categories if c.end_date is None}
+    started_today = {c.code: c for c in categories if c.start_date == today}
+    new = []
+    for code, category in active.items():
         if code not in codes:
-            cat.end_date = today
-            cat.save(update_fields=["end_date"])
+            category.end_date = today
     for code in codes:
-        if code not in active:
-            HouseholdCategory.objects.update_or_create(
-                household=household,
-                code=code,
-                start_date=today,
-                defaults={"region_code": household.region_code, "source": source, "end_date": None},
-            )
-    HouseholdCategory.objects.filter(household=household).update(region_code=household.region_code)
+        if code in active:
+            continue
+        revived = started_today.get(code)
+        if revived is not None:
+            revived.end_date, revived.source = None, source
+        else:
+            new.append(HouseholdCategory(household=household, region_code=household.region_code, code=code,
+                                         source=source, start_date=today))  # fmt: skip
+    return new
 
 
 def category_snapshot(category: HouseholdCategory) -> dict[str, Any]:
