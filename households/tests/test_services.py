@@ -7,7 +7,7 @@ from conftest import MIZHI_VILLAGE, SUIDE_VILLAGE_2, add_household, household_in
 from core.errors import ConflictError
 from households import services
 from households.idnumber import parse
-from households.models import Household, HouseholdCategory
+from households.models import Household, HouseholdCategory, Member
 
 
 def test_create_writes_archive_and_audit(county_user):
@@ -194,3 +194,43 @@ def test_creating_and_updating_in_one_call_keeps_the_chain_in_id_order(county_us
         batch.pk
     }
     assert verify_chain().ok
+
+
+def test_a_corrected_batch_replaces_categories_moves_and_updates_the_dwelling(county_user):
+    """The batch update path: categories ended and started, key-group flag, dwelling fields mirrored
+    on the household, a move to another village carried to houses, categories and members, version +1."""
+    first = add_household(county_user)
+    Member.objects.create(household=first, region_code=first.region_code, name="郝小军", relation="son")
+    second = add_household(county_user, head_id=make_id(seq=601), name="贺兰")
+    moved = household_input(village=SUIDE_VILLAGE_2, family_size=5)
+    moved.categories = ["general"]
+    moved.dwelling = {"structure_type": "brick_concrete", "year_built": 2012, "floor_area": 96}
+    same_place = household_input(make_id(seq=601), name="贺兰", family_size=2)
+    outcomes = services.save_households(actor=county_user, inputs=[moved, same_place])
+    assert [o.status for o in outcomes] == ["updated", "updated"]
+
+    first = Household.objects.get(pk=first.pk)
+    assert (first.region_code, first.family_size, first.version, first.is_key_group) == ("610826101200", 5, 2, False)
+    assert (first.dwelling_structure, first.dwelling_year_built) == ("brick_concrete", 2012)
+    house = first.houses.get()
+    assert (house.structure_type, house.floor_area, house.region_code) == ("brick_concrete", 96, "610826101200")
+    ended = first.categories.get(code="minimum_income")
+    assert ended.end_date is not None and ended.region_code == "610826101200"
+    assert first.categories.get(end_date__isnull=True).code == "general"
+    assert set(first.members.values_list("region_code", flat=True)) == {"610826101200"}
+    assert Household.objects.get(pk=second.pk).family_size == 2
+
+    event = AuditEvent.objects.get(verb="household.update", object_id=str(first.pk))
+    assert event.before["categories"] == ["minimum_income"] and event.after["categories"] == ["general"]
+    assert event.after["dwelling"]["structure_type"] == "brick_concrete" and event.after["village"] == "610826101200"
+
+
+def test_a_category_ended_and_restored_on_the_same_day_is_revived(county_user):
+    household = add_household(county_user)
+    changed = household_input()
+    changed.categories = ["general"]
+    services.save_households(actor=county_user, inputs=[changed])
+    services.save_households(actor=county_user, inputs=[household_input()])
+    rows = list(household.categories.order_by("code").values_list("code", "end_date"))
+    assert [code for code, end in rows if end is None] == ["minimum_income"]
+    assert len([r for r in rows if r[0] == "minimum_income"]) == 1  # the same row again, not a second one
