@@ -68,7 +68,8 @@ def main() -> None:
     ids = []
     for start in random.Random(1).sample(range(low, high + 1), min(2000, total)):  # an index lookup each, not an OFFSET
         blob = Household.objects.filter(id__gte=start).order_by("id").values_list("head_id_enc", flat=True).first()
-        ids.append(decrypt(blob))
+        if blob is not None:
+            ids.append(decrypt(blob))
     ids_file = OUT / "api_ids.txt"
     ids_file.write_text("\n".join(ids) + "\n")
     lua = OUT / "lookup.lua"
