@@ -16,6 +16,8 @@ from rest_framework.response import Response
 from accounts.roles import Cap
 from core.expressions import GroupConcat
 from core.masking import mask_bank_account, mask_id_number, mask_phone
+from core.queries import CompiledQuery
+from core.scoping import code_range
 from core.views import user_of
 from households import filters, services
 from households import validation as v
@@ -109,6 +111,17 @@ def with_category_codes(qs: QuerySet[Household]) -> QuerySet[Household]:
         .values("codes")
     )
     return qs.annotate(category_codes=Subquery(codes))
+
+
+# The lookup's query, compiled once (building it took about a quarter of a lookup's time)
+HEADS_BY_ID = CompiledQuery(
+    lambda low, high, digest: with_category_codes(
+        Household.objects.filter(region_code__gte=low, region_code__lte=high, head_id_hash=digest)
+    )[:20],
+    low="\0low",
+    high="\0high",
+    digest="\0digest",
+)
 
 
 def active_category_codes(h: Household) -> list[str]:
@@ -215,9 +228,12 @@ class ScopedViewSet(viewsets.GenericViewSet):
     read_cap = Cap.VIEW_ARCHIVE
     write_cap = Cap.EDIT_ARCHIVE
 
-    def get_queryset(self) -> QuerySet[Any]:
+    def require_read(self) -> None:
         if not self.request.user.can(self.read_cap):  # type: ignore[union-attr]
             raise PermissionDenied("您的角色无权访问农户档案。")
+
+    def get_queryset(self) -> QuerySet[Any]:
+        self.require_read()
         return self.queryset.model.objects.visible_to(self.request.user)  # type: ignore[union-attr]
 
 
@@ -259,7 +275,11 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         """Find households by head or member ID number (POST, so the number never appears in a URL)."""
         ser = IdLookupSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        found = filters.find_by_id_number(self.get_queryset(), ser.validated_data["id_number"])
+        self.require_read()
+        raw, region = ser.validated_data["id_number"], user_of(request).region_id or ""
+        low, high = code_range(region)
+        heads = HEADS_BY_ID.run(low=low, high=high, digest=filters.id_digest(raw)) if region else []
+        found = heads or filters.find_by_id_number(self.get_queryset(), raw)  # else a member's number
         return Response([household_payload(h) for h in found])
 
 

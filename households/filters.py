@@ -99,19 +99,24 @@ def apply(qs: QuerySet[Household], data: Mapping[str, Any], *, scope: str = "") 
     return qs.order_by(*SORTS.get(data.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT]))
 
 
-def find_by_id_number(qs: QuerySet[Household], raw: str, limit: int = 20) -> list[Household]:
-    """Households whose head, or else a member, has this ID number, through the blind index.
-
-    The head first (one index lookup); members only when no head matches: one OR across a join
-    would be served by no index. ID numbers never come from a URL: callers take them from a POST.
-    """
+def id_digest(raw: str) -> str:
+    """The blind index of an ID number as typed (spaces, lower-case x, an old 15-digit number)."""
     value = validation.compact(raw).upper()
     if len(value) == 15:
         try:
             value = validation.id_number(value).value
         except validation.FieldError:
             pass
-    digest = blind_index(value)
+    return blind_index(value)
+
+
+def find_by_id_number(qs: QuerySet[Household], raw: str, limit: int = 20) -> list[Household]:
+    """Households whose head, or else a member, has this ID number, through the blind index.
+
+    The head first (one index lookup); members only when no head matches: one OR across a join
+    would be served by no index. ID numbers never come from a URL: callers take them from a POST.
+    """
+    digest = id_digest(raw)
     found = list(qs.filter(head_id_hash=digest)[:limit])
     if not found:
         member_of = Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:limit]

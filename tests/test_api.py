@@ -1,3 +1,5 @@
+import datetime as dt
+
 from rest_framework.authtoken.models import Token
 
 from conftest import PASSWORD, SUIDE_VILLAGE, make_id
@@ -74,3 +76,29 @@ def test_regions_api(county_user):
     towns = c.get("/api/regions/?parent=610826&page_size=100").json()
     assert towns["count"] == 15 and towns["results"][0]["name"] == "名州镇"
     assert c.get("/api/regions/?q=绥德").json()["results"][0]["code"] == "610826"
+
+
+def test_lookup_by_id_number_finds_heads_then_members(county_user, neighbour_user):
+    from conftest import add_household
+    from households.models import Member
+    from households.services import save_member
+    from households.validation import id_number
+
+    household = add_household(county_user)
+    member_id = make_id(seq=77, born=dt.date(1995, 3, 1))
+    save_member(actor=county_user, household=household, member=None, name="郝小军", relation="son",
+                id_number=id_number(member_id), version=None)  # fmt: skip
+    c = api(county_user)
+
+    def lookup(client, number):
+        response = client.post("/api/households/lookup/", {"id_number": number}, content_type="application/json")
+        assert response.status_code == 200
+        return response.json()
+
+    found = lookup(c, " " + household.head_id.lower() + " ")  # spaces and a lower-case x are forgiven
+    assert [h["id"] for h in found] == [household.pk] and found[0]["categories"] == ["minimum_income"]
+    assert "*" in found[0]["head_id"]
+    assert [h["id"] for h in lookup(c, member_id)] == [household.pk]  # a member's number finds the household
+    assert lookup(c, make_id(seq=99)) == []
+    assert lookup(api(neighbour_user), household.head_id) == []  # outside the user's county: nothing
+    assert Member.objects.filter(household=household).count() == 1
