@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import TextField
 from django.db.models.functions import Cast, Left
@@ -10,10 +13,17 @@ from accounts.roles import Cap
 from audit.models import AuditEvent
 from audit.selectors import AuditSearchForm, search
 from audit.services import batch_items
+from codetables.models import Table
+from codetables.selectors import names
 from core.paging import paginate
 from core.views import require_cap, user_of
 
 SUMMARY_CHARS = 300
+_ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _unescape(text: str | None) -> str | None:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if text else text
 
 
 @login_required
@@ -29,6 +39,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
         )
     )
     page = paginate(events, request.GET.get("page"))
+    for e in page.items:  # SQLite keeps JSON with \uXXXX escapes: show the characters
+        e.before_text, e.after_text = _unescape(e.before_text), _unescape(e.after_text)
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "audit/search.html", {
@@ -36,6 +48,22 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 
 BATCH_PAGE = 100
+
+
+def _household_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A household of a batch event, with code-table names for its categories and dwelling."""
+    categories, structures = names(Table.HOUSEHOLD_CATEGORY), names(Table.STRUCTURE_TYPE)
+    house = item.get("dwelling") or {}
+    parts = [structures.get(house.get("structure_type") or "", house.get("structure_type") or "")]
+    parts += [
+        f"{house['year_built']}年" if house.get("year_built") else "",
+        f"{house['floor_area']}㎡" if house.get("floor_area") else "",
+    ]
+    return {
+        **item,
+        "category_names": "、".join(categories.get(c, c) for c in item.get("categories") or []),
+        "house_text": " · ".join(p for p in [*parts, house.get("address") or ""] if p),
+    }
 
 
 @login_required
@@ -48,6 +76,7 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     page = None
     if listed is not None:
         page = paginate(listed, request.GET.get("page"), per_page=BATCH_PAGE)
+        page.items = [_household_row(item) for item in page.items]
     keys = list(dict.fromkeys([*(event.before or {}), *(event.after or {})])) if page is None else []
     rows = [(k, (event.before or {}).get(k), (event.after or {}).get(k)) for k in keys]
     return render(request, "audit/detail.html", {"e": event, "rows": rows, "page": page})

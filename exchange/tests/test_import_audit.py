@@ -71,6 +71,13 @@ def test_timeline_search_page_and_export_find_the_batch_event(imported, county_u
     assert "本次共新建 3 户" in detail and "贺兰" in detail and "白永旺" in detail
     assert household.head_id not in detail  # ID numbers stay masked
 
+    lone = Household.objects.get(head_name="崔海")
+    own = AuditEvent.objects.get(archive_id=lone.pk, verb="household.create")
+    listing = client.get("/audit/", {"object_id": lone.pk}).content.decode()
+    assert "崔海" in listing and "\\u" not in listing  # the start of `after`, with its characters
+    page = client.get(f"/audit/{own.pk}/").content.decode()
+    assert 'id="change-table"' in page and "崔海" in page
+
     lines = [line for line in _audit_rows(AuditEvent.objects.filter(pk=batch.pk)) if line[0] == batch.pk]
     assert sorted(line[7] for line in lines) == sorted(str(h["id"]) for h in batch_items(batch.after))
     assert all(len(line[12]) < 32767 for line in lines)
