@@ -133,8 +133,8 @@ def save_households(
         villages.update(villages_by_code(missing))
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
     with transaction.atomic():
-        # locked: their versions are raised from these values (update_many)
-        found = Household.objects.filter(head_id_hash__in=hashes).select_for_update(of=("self",))
+        # locked, in id order so two imports cannot deadlock: versions are raised from these values (update_many)
+        found = Household.objects.filter(head_id_hash__in=hashes).order_by("id").select_for_update(of=("self",))
         existing = {h.head_id_hash: h for h in found.prefetch_related("categories", "houses")}
         return _save(actor, inputs, hashes, existing, villages, allow_update)
 
