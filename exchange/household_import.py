@@ -125,8 +125,8 @@ class RowParser:
             ("categories", lambda r: v.choices(r, "categories", "农户类别", categories)),
             ("structure_type", lambda r: v.choice(r, "structure_type", "结构形式", structures)),
             ("year_built", v.year_built),
-            ("storeys", lambda r: v.integer(r, "storeys", "层数", 1, 10)),
-            ("floor_area", lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE)),
+            ("storeys", lambda r: v.integer(r, "storeys", "层数", 1, 10, units=("层",))),
+            ("floor_area", lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE, units=v.AREA_UNITS)),
         ]
 
     def parse(self, line: int, cells: list[object]) -> ParsedRow:
@@ -171,6 +171,19 @@ class RowParser:
         return row
 
 
+TOTAL_LABELS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
+
+
+def is_total_row(cells: list[object], parser: RowParser) -> bool:
+    """A 合计 / 小计 line that ledgers put under a table or a village: no head, no ID, a total label."""
+    index = {key: i for i, key in parser.mapping.items()}
+    for key in ("head_name", "head_id"):
+        i = index[key]
+        if i < len(cells) and v.text(cells[i]) not in TOTAL_LABELS | {""}:
+            return False
+    return any(type(c) is str and v.compact(c) in TOTAL_LABELS for c in cells)
+
+
 def parse_file(path: Path, original_name: str, user: User | None) -> ParsedFile:
     rows = read_rows(path, original_name)
     mapping = None
@@ -198,7 +211,7 @@ def parse_file(path: Path, original_name: str, user: User | None) -> ParsedFile:
         for cells in rows:
             n += 1
             cells = list(cells)
-            if all(v.text(c) == "" for c in cells):
+            if all(v.text(c) == "" for c in cells) or is_total_row(cells, parser):
                 continue
             yield parser.parse(n, cells)
 
@@ -285,13 +298,21 @@ def run(
     return totals
 
 
+def _as_typed(cell: object) -> object:
+    """A cell as the official typed it: Excel keeps 3 and 2005 as 3.0 and 2005.0, and an ID number
+    stored as a number as 6.10826196805127e+17; whole numbers go back without “.0”."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return cell
+
+
 def write_errors(path: Path, header: list[object], rejected: list[ParsedRow]) -> None:
     head = ["行号", *[v.text(h) for h in header], "错误原因"]
     write_rows(
         path,
         title="导入错误行",
         header=head,
-        rows=([r.line, *r.cells, "；".join(r.errors)] for r in rejected),
+        rows=([r.line, *map(_as_typed, r.cells), "；".join(r.errors)] for r in rejected),
         text_columns=range(len(head)),
     )
 

@@ -79,6 +79,9 @@ def phone(raw: object) -> str:
     value = compact(raw).replace("－", "-")
     if not value:
         return ""
+    digits = value.replace("-", "")
+    if len(digits) == 11 and digits.startswith("1") and digits.isdigit():  # 138-1234-5678
+        return digits
     if not PHONE_RE.fullmatch(value):
         raise FieldError("phone", f"联系电话“{value}”格式不正确（应为 11 位手机号或带区号的固话）")
     return value
@@ -98,11 +101,21 @@ def bank_account(raw: object) -> str:
     return value
 
 
-def integer(raw: object, field: str, label: str, low: int, high: int, *, required: bool = False) -> int | None:
+def _without_unit(value: str, units: tuple[str, ...]) -> str:
+    """“3人”, “2层”, “87.5平方米”: the number a spreadsheet cell holds with its unit."""
+    for unit in units:
+        if value.endswith(unit) and len(value) > len(unit):
+            return value[: -len(unit)]
+    return value
+
+
+def integer(
+    raw: object, field: str, label: str, low: int, high: int, *, required: bool = False, units: tuple[str, ...] = ()
+) -> int | None:
     if type(raw) is int:
         value = str(raw)
     else:
-        value = compact(raw)
+        value = _without_unit(compact(raw), units)
         if not value:
             if required:
                 raise FieldError(field, f"{label}不能为空")
@@ -123,8 +136,8 @@ def integer(raw: object, field: str, label: str, low: int, high: int, *, require
     return int(number)
 
 
-def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal) -> Decimal | None:
-    value = compact(raw)
+def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal, *, units: tuple[str, ...] = ()) -> Decimal | None:
+    value = _without_unit(compact(raw), units)
     if not value:
         return None
     try:
@@ -136,12 +149,17 @@ def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal) ->
     return number
 
 
+AREA_UNITS = ("平方米", "平米", "m2", "M2")  # “㎡” and “m²” read as “m2” after NFKC
+
+
 def year_built(raw: object) -> int | None:
-    return integer(raw, "year_built", "建造年份", 1800, dt.date.today().year)
+    if isinstance(raw, dt.date):  # a date typed into the column (建房时间): its year
+        raw = raw.year
+    return integer(raw, "year_built", "建造年份", 1800, dt.date.today().year, units=("年",))
 
 
 def family_size(raw: object) -> int:
-    return integer(raw, "family_size", "家庭人口", 1, 30, required=True) or 1
+    return integer(raw, "family_size", "家庭人口", 1, 30, required=True, units=("人", "口")) or 1
 
 
 def boolean(raw: object, field: str, label: str, default: bool) -> bool:

@@ -190,3 +190,62 @@ def test_members_come_with_demo_households(db):
     for household in Household.objects.all():
         assert household.family_size == 1 + household.members.count()
     assert Member.objects.exclude(id_number_hash="").count() == Member.objects.count()
+
+
+def test_ledger_with_units_dates_two_header_rows_and_a_total_row(county_user, tmp_path):
+    import datetime as dt
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["名州镇农村住房安全台账"])
+    sheet.append(["序号", "基本信息", None, None, None, None, None, "房屋情况"])
+    sheet.append(
+        [
+            "序号",
+            "乡镇（街道）",
+            "所属村",
+            "户主",
+            "身份证号码",
+            "联系方式",
+            "家庭人口数",
+            "房屋结构",
+            "建房时间",
+            "住房面积",
+            "层数",
+        ]
+    )
+    sheet.append(
+        [
+            1,
+            "名州镇",
+            "雕山村",
+            "霍建平",
+            make_id(seq=801),
+            "138-1234-5678",
+            "3人",
+            "石窑洞",
+            dt.datetime(1985, 3, 1),
+            "87.5㎡",
+            "1层",
+        ]
+    )
+    sheet.append([2, "名州镇", "雕山村", "贺军", float(make_id(seq=802)[:17] + "0"), "", 2, "砖混", 2005, 120, 2])
+    sheet.append(["合计", None, None, None, None, None, 5])
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    errors = tmp_path / "errors.xlsx"
+    assert run_cli(path, "sd_county", "--errors", str(errors)) == {
+        "rows": 2,
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    household = Household.objects.get(head_name="霍建平")
+    house = household.houses.get()
+    assert (household.phone, household.family_size) == ("13812345678", 3)
+    assert (house.year_built, str(house.floor_area), house.storeys) == (1985, "87.50", 1)
+    sheet = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()
+    line = sheet[2]
+    assert line[0] == "5" and line[1] == "2"  # sheet line, and 序号 2 as typed (not 2.0)
+    assert line[5] == str(int(float(make_id(seq=802)[:17] + "0"))) and "第 16 位以后已丢失" in line[-1]  # what Excel kept

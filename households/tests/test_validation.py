@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -73,3 +74,22 @@ def test_boolean_reads_chinese_yes_no():
     assert v.boolean("", "f", "x", True) is True
     with pytest.raises(v.FieldError):
         v.boolean("也许", "f", "x", True)
+
+
+def test_numbers_with_their_units_and_dates_for_years():
+    assert v.family_size("3人") == 3 and v.family_size("４口") == 4
+    assert v.integer("2层", "storeys", "层数", 1, 10, units=("层",)) == 2
+    assert v.decimal("87.5㎡", "floor_area", "建筑面积", Decimal(1), Decimal(5000), units=v.AREA_UNITS) == Decimal("87.50")
+    assert v.decimal("120平方米", "floor_area", "建筑面积", Decimal(1), Decimal(5000), units=v.AREA_UNITS) == Decimal("120.00")
+    assert v.year_built("1985年") == 1985 and v.year_built(dt.datetime(1992, 6, 1)) == 1992 and v.year_built(1978.0) == 1978
+    with pytest.raises(v.FieldError, match="不是数字"):
+        v.family_size("三人")
+    with pytest.raises(v.FieldError, match="不是数字"):
+        v.family_size("人")
+
+
+def test_mobile_numbers_written_with_dashes_or_spaces():
+    assert v.phone("138-1234-5678") == "13812345678" and v.phone("138 1234 5678") == "13812345678"
+    assert v.phone("0912-5621234") == "0912-5621234"
+    with pytest.raises(v.FieldError, match="格式不正确"):
+        v.phone("138-1234-567")
