@@ -94,17 +94,26 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     insert_rows(model, columns, ([getattr(o, c) for c in columns] for o in objs))
 
 
-def update_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """UPDATE rows by primary key from tuples (pk, *values following `columns`, as attnames): one
-    statement run for many rows (psycopg sends them in one pipeline on PostgreSQL)."""
-    fields = [next(f for f in model._meta.concrete_fields if f.attname == c) for c in columns]
-    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
-    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s'  # type: ignore[union-attr]
-    params = [[*(f.get_db_prep_save(v, connection) for f, v in zip(fields, row[1:], strict=True)), row[0]] for row in rows]
-    if params:
-        with connection.cursor() as cur:
-            cur.executemany(sql, params)
-    return len(params)
+def update_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, where: Sequence[str] = ()
+) -> int:
+    """UPDATE rows by primary key from tuples (pk, *values following `columns`, *values following
+    `where`), all as attnames: one statement run for many rows (psycopg sends them in one pipeline on
+    PostgreSQL). A row is updated only where its `where` columns still hold the given values; returns
+    how many rows were updated, so a caller can tell that someone changed one meanwhile."""
+    fields = [next(f for f in model._meta.concrete_fields if f.attname == c) for c in [*columns, *where]]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields[: len(columns)])
+    conds = "".join(f' AND "{f.column}" = %s' for f in fields[len(columns) :])
+    sql = f'UPDATE "{model._meta.db_table}" SET {sets} WHERE "{model._meta.pk.column}" = %s{conds}'  # type: ignore[union-attr]
+    params = []
+    for row in rows:
+        values = [f.get_db_prep_save(v, connection) for f, v in zip(fields, row[1:], strict=True)]
+        params.append([*values[: len(columns)], row[0], *values[len(columns) :]])
+    if not params:
+        return 0
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
+        return cur.rowcount
 
 
 def update_ids(model: type[models.Model], ids: Sequence[int], values: dict[str, Any], where: dict[str, Any] | None = None) -> int:

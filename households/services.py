@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,9 +134,9 @@ def save_households(
         villages.update(villages_by_code(missing))
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
     with transaction.atomic():
-        # locked, in id order so two imports cannot deadlock: versions are raised from these values (update_many)
-        found = Household.objects.filter(head_id_hash__in=hashes).order_by("id").select_for_update(of=("self",))
-        existing = {h.head_id_hash: h for h in found.prefetch_related("categories", "houses")}
+        # not locked: unchanged rows need no lock, and update_many writes only rows still at these versions
+        found = Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
+        existing = {h.head_id_hash: h for h in found}
         return _save(actor, inputs, hashes, existing, villages, allow_update)
 
 
@@ -236,10 +237,12 @@ UPDATED_CATEGORY_COLUMNS = ["region_code", "source", "end_date"]
 
 
 def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: frozenset[str]) -> list[dict[str, Any]]:
-    """Write changed households (already `_apply`-ed, locked, with categories and houses prefetched;
-    the flag says the village changed):
+    """Write changed households (already `_apply`-ed, with categories and houses prefetched; the flag
+    says the village changed):
     categories replaced, the dwelling updated or added, versions raised, in a few statements for the
-    whole batch. Returns each household's audit snapshot after the change."""
+    whole batch. Households and houses are written only if still at the version read, else
+    ConflictError (the caller's transaction then rolls back). Returns each household's audit
+    snapshot after the change."""
     today = dt.date.today()
     now = timezone.now()
     houses_new: list[House] = []
@@ -259,7 +262,6 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
         categories_new += added
         codes = sorted({c.code for c in [*categories, *added] if c.end_date is None})
         household.is_key_group = bool(set(codes) & key_codes)
-        household.version += 1
         household.updated_at = now
         houses = sorted(household.houses.all(), key=lambda h: (not h.is_dwelling, h.pk))
         dwelling = houses[0] if houses else None
@@ -277,11 +279,17 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
         household.dwelling_structure = dwelling.structure_type if dwelling else ""
         household.dwelling_year_built = dwelling.year_built if dwelling else None
         afters.append(snapshot(household, categories=codes, dwelling=dwelling))
-    households = [h for h, _, _ in items]
-    update_rows(
-        Household, UPDATED_HOUSEHOLD_COLUMNS, ([h.pk, *(getattr(h, c) for c in UPDATED_HOUSEHOLD_COLUMNS)] for h in households)
+    households = [item[0] for item in items]
+    for changed in households:
+        changed.version += 1
+    for house in houses_old:
+        house.version += 1
+    written = update_rows(
+        Household, UPDATED_HOUSEHOLD_COLUMNS, _versioned(households, UPDATED_HOUSEHOLD_COLUMNS), where=["version"]
     )
-    update_rows(House, UPDATED_HOUSE_COLUMNS, ([h.pk, *(getattr(h, c) for c in UPDATED_HOUSE_COLUMNS)] for h in houses_old))
+    written += update_rows(House, UPDATED_HOUSE_COLUMNS, _versioned(houses_old, UPDATED_HOUSE_COLUMNS), where=["version"])
+    if written != len(households) + len(houses_old):
+        raise ConflictError(_("导入期间有农户档案被他人修改，本批未保存，请重新导入（已导入的行不会重复）"))
     insert_instances(houses_new)
     update_rows(HouseholdCategory, UPDATED_CATEGORY_COLUMNS,
                 ([c.pk, *(getattr(c, f) for f in UPDATED_CATEGORY_COLUMNS)] for c in categories_old))  # fmt: skip
@@ -290,6 +298,12 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
         if moved:
             Member.objects.filter(household=household).update(region_code=household.region_code)
     return afters
+
+
+def _versioned(records: list[Any], columns: list[str]) -> Iterator[list[Any]]:
+    """Rows for update_rows: the new values (version already raised), then the version they replace."""
+    for r in records:
+        yield [r.pk, *(getattr(r, c) for c in columns), r.version - 1]
 
 
 def _replace_categories(

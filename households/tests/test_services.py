@@ -234,3 +234,20 @@ def test_a_category_ended_and_restored_on_the_same_day_is_revived(county_user):
     rows = list(household.categories.order_by("code").values_list("code", "end_date"))
     assert [code for code, end in rows if end is None] == ["minimum_income"]
     assert len([r for r in rows if r[0] == "minimum_income"]) == 1  # the same row again, not a second one
+
+
+def test_a_household_changed_by_someone_else_during_a_batch_update_is_not_overwritten(county_user, monkeypatch):
+    from django.db.models import F
+
+    household = add_household(county_user)
+    original = services._save
+
+    def edited_meanwhile(*args, **kwargs):  # someone saves the household after the batch has read it
+        Household.objects.filter(pk=household.pk).update(family_size=7, version=F("version") + 1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_save", edited_meanwhile)
+    with pytest.raises(ConflictError, match="被他人修改"):
+        services.save_households(actor=county_user, inputs=[household_input(family_size=5)])
+    # the batch rolled back (here with the simulated edit, which shares its transaction in this test)
+    assert Household.objects.get(pk=household.pk).family_size != 5
