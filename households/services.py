@@ -250,7 +250,7 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
     categories_new: list[HouseholdCategory] = []
     categories_old: list[HouseholdCategory] = []
     afters = []
-    for household, data, _moved in items:
+    for household, data, moved in items:
         region = household.region_code
         categories = list(household.categories.all())
         added = []
@@ -258,7 +258,8 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
             added = _replace_categories(household, categories, data.categories, data.category_source, today)
         for c in categories:
             c.region_code = region
-        categories_old += categories
+        if data.categories is not None or moved:  # rows left alone otherwise
+            categories_old += categories
         categories_new += added
         codes = sorted({c.code for c in [*categories, *added] if c.end_date is None})
         household.is_key_group = bool(set(codes) & key_codes)
@@ -275,7 +276,8 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
                 other.is_dwelling = False
         for h in houses:
             h.region_code, h.updated_at = region, now
-        houses_old += houses
+        if data.dwelling is not None or moved:  # houses left alone (and their versions kept) otherwise
+            houses_old += houses
         household.dwelling_structure = dwelling.structure_type if dwelling else ""
         household.dwelling_year_built = dwelling.year_built if dwelling else None
         afters.append(snapshot(household, categories=codes, dwelling=dwelling))
@@ -294,8 +296,8 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
     update_rows(HouseholdCategory, UPDATED_CATEGORY_COLUMNS,
                 ([c.pk, *(getattr(c, f) for f in UPDATED_CATEGORY_COLUMNS)] for c in categories_old))  # fmt: skip
     insert_instances(categories_new)
-    for household, _data, moved in items:  # members follow their household to another village (rare)
-        if moved:
+    for household, _data, was_moved in items:  # members follow their household to another village (rare)
+        if was_moved:
             Member.objects.filter(household=household).update(region_code=household.region_code)
     return afters
 
