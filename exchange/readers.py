@@ -39,7 +39,7 @@ def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
             raise UnreadableFile(f"无法读取 Excel 文件：{exc}") from exc
         yield from rows
         return
-    raise UnreadableFile("只支持 .xlsx 和 .csv 文件")
+    raise UnreadableFile("只支持 Excel（.xlsx、.xls）和 .csv 文件")
 
 
 def estimate_rows(path: Path, original_name: str = "") -> int:

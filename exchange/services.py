@@ -19,7 +19,7 @@ from accounts.roles import Cap
 from audit.services import record
 from exchange.models import ExportJob, ImportJob
 
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
+ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # .xls: Excel 97–2003 and WPS, read by calamine
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 STALE_AFTER = dt.timedelta(minutes=2)
 
@@ -39,7 +39,7 @@ def start_import(*, user: User, upload: UploadedFile) -> ImportJob:
         raise PermissionDenied(_("您的角色无权导入数据。"))
     name = upload.name or "upload"
     if not name.lower().endswith(ALLOWED_SUFFIXES):
-        raise ValidationError(_("只支持 .xlsx 和 .csv 文件（如是 .xls，请在 Excel 中另存为 .xlsx）。"))
+        raise ValidationError(_("只支持 Excel（.xlsx、.xls）和 .csv 文件。"))
     if upload.size and upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("文件超过 200 MB，请拆分后分别导入。"))
     path = storage_dir("imports") / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"

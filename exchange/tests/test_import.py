@@ -249,3 +249,32 @@ def test_ledger_with_units_dates_two_header_rows_and_a_total_row(county_user, tm
     line = sheet[2]
     assert line[0] == "5" and line[1] == "2"  # sheet line, and 序号 2 as typed (not 2.0)
     assert line[5] == str(int(float(make_id(seq=802)[:17] + "0"))) and "第 16 位以后已丢失" in line[-1]  # what Excel kept
+
+
+def test_old_excel_xls_file_as_saved_by_wps(county_user, tmp_path):
+    """A .xls (Excel 97–2003, as WPS often saves) with a title row, a unit and a year with 年."""
+    fixture = Path(__file__).parent / "fixtures" / "households.xls"
+    errors = tmp_path / "errors.xlsx"
+    result = run_cli(fixture, "sd_county", "--errors", str(errors))
+    assert result == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    he = Household.objects.get(head_name="贺兰")
+    assert he.head_id == "61082619680512902X" and he.family_size == 2 and he.houses.get().year_built == 2003
+    reasons = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()[2][-1]
+    assert "不是真实的日期" in reasons  # 610826196805129 read as an old 15-digit number
+
+
+def test_web_upload_takes_xls_and_refuses_other_files(county_user):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fixture = Path(__file__).parent / "fixtures" / "households.xls"
+    job = create_import_job_from_upload(county_user, SimpleUploadedFile("名单.xls", fixture.read_bytes()))
+    assert job.original_name == "名单.xls"
+    with pytest.raises(ValidationError, match=r"只支持 Excel（.xlsx、.xls）和 .csv"):
+        create_import_job_from_upload(county_user, SimpleUploadedFile("名单.docx", b"x"))
+
+
+def create_import_job_from_upload(user, upload):
+    from exchange.services import start_import
+
+    return start_import(user=user, upload=upload)
