@@ -104,6 +104,7 @@ class RowParser:
     def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
         self.mapping = mapping
         self.columns = [(key, i) for i, key in mapping.items()]
+        self.head_columns = [i for key, i in self.columns if key in ("head_name", "head_id")]
         self.villages = villages
         categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
         structures = codes_by_name(Table.STRUCTURE_TYPE)
@@ -176,9 +177,7 @@ TOTAL_LABELS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 
 def is_total_row(cells: list[object], parser: RowParser) -> bool:
     """A 合计 / 小计 line that ledgers put under a table or a village: no head, no ID, a total label."""
-    index = {key: i for i, key in parser.mapping.items()}
-    for key in ("head_name", "head_id"):
-        i = index[key]
+    for i in parser.head_columns:
         if i < len(cells) and v.text(cells[i]) not in TOTAL_LABELS | {""}:
             return False
     return any(type(c) is str and v.compact(c) in TOTAL_LABELS for c in cells)

@@ -25,7 +25,16 @@ from core.errors import ConflictError, claim_version
 from core.masking import mask_id_number
 from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
-from households.writer import HOUSE_FIELDS, HOUSEHOLD_FIELDS, Prepared, prepare, snapshot_of, write_prepared
+from households.writer import (
+    HOUSE_COLUMNS,
+    HOUSE_FIELDS,
+    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_FIELDS,
+    Prepared,
+    prepare,
+    snapshot_of,
+    write_prepared,
+)
 from regions.models import Level, Region
 
 
@@ -65,9 +74,14 @@ def active_categories(household: Household) -> list[HouseholdCategory]:
     return [c for c in household.categories.all() if c.end_date is None]
 
 
+def houses_in_order(household: Household) -> list[House]:
+    """The household's houses, the dwelling first (the first marked one, else the first house)."""
+    return sorted(household.houses.all(), key=lambda h: (not h.is_dwelling, h.pk))
+
+
 def dwelling_of(household: Household) -> House | None:
-    houses = list(household.houses.all())
-    return next((h for h in houses if h.is_dwelling), houses[0] if houses else None)
+    houses = houses_in_order(household)
+    return houses[0] if houses else None
 
 
 def snapshot(household: Household, *, categories: list[str] | None = None, dwelling: House | None = None) -> dict[str, Any]:
@@ -226,13 +240,9 @@ def _preview_house(house: House | None, values: dict[str, Any] | None) -> House 
     return preview
 
 
-UPDATED_HOUSEHOLD_COLUMNS = [
-    "village_id", "region_code", "region_edition", "head_name", "head_id_enc", "head_id_hash", "head_sex",
-    "head_birth_date", "id_needs_review", "group_name", "archive_no", "phone_enc", "phone_hash", "family_size",
-    "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "note", "is_key_group", "dwelling_structure",
-    "dwelling_year_built", "version", "updated_at",
-]  # fmt: skip
-UPDATED_HOUSE_COLUMNS = ["region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
+# the columns a creation writes, less those a change keeps (ids, the creating event, the creation time)
+UPDATED_HOUSEHOLD_COLUMNS = [c for c in HOUSEHOLD_COLUMNS if c not in ("id", "creation_event_id", "created_at")]
+UPDATED_HOUSE_COLUMNS = [c for c in HOUSE_COLUMNS if c not in ("id", "household_id")]
 UPDATED_CATEGORY_COLUMNS = ["region_code", "source", "end_date"]
 
 
@@ -264,7 +274,7 @@ def update_many(items: list[tuple[Household, HouseholdInput, bool]], key_codes: 
         codes = sorted({c.code for c in [*categories, *added] if c.end_date is None})
         household.is_key_group = bool(set(codes) & key_codes)
         household.updated_at = now
-        houses = sorted(household.houses.all(), key=lambda h: (not h.is_dwelling, h.pk))
+        houses = houses_in_order(household)
         dwelling = houses[0] if houses else None
         if data.dwelling is not None:
             if dwelling is None:
