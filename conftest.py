@@ -48,6 +48,19 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         call_command("load_regions", verbosity=0)
 
 
+@pytest.fixture
+def reference_data(transactional_db: Any) -> None:
+    """Transactional tests empty every table after each test: put the reference data back."""
+    from codetables import seed
+    from codetables.models import CodeItem
+    from regions.models import Region
+
+    if not Region.objects.exists():
+        call_command("load_regions", verbosity=0)
+    if not CodeItem.objects.exists():
+        seed.apply(CodeItem)
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # uploads and photos of a test never reach var/

@@ -86,20 +86,26 @@ def batch_payload(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The `after` of an event about many objects: the keys once, then one row of values per object
     (a list per object is quicker to hash, store and read back than a dict per object). Values that
     are dicts themselves are stored as rows too, with their keys under "nested". Read with `batch_items`."""
-    keys = list(dict.fromkeys(k for item in items for k in item))
-    nested: dict[str, list[str]] = {}
+    keys: dict[str, None] = {}  # in order of first appearance
+    nested: dict[str, dict[str, None]] = {}
+    shape: Any = None
     for item in items:
+        if item.keys() != shape:  # items of one kind share their keys: merged once
+            keys.update(dict.fromkeys(item))
+            shape = item.keys()
         for k, value in item.items():
-            if isinstance(value, dict):
-                nested[k] = list(dict.fromkeys([*nested.get(k, []), *value]))
-    rows = [
-        [
-            [value.get(n) for n in nested[k]] if k in nested and isinstance(value := item.get(k), dict) else item.get(k)
-            for k in keys
-        ]
-        for item in items
-    ]
-    return {"count": len(items), "columns": keys, "nested": nested, "rows": rows}
+            if isinstance(value, dict) and value.keys() != nested.get(k, {}).keys():
+                nested.setdefault(k, {}).update(dict.fromkeys(value))
+    columns = list(keys)
+    nested_at = [(columns.index(k), list(names)) for k, names in nested.items()]
+    rows = []
+    for item in items:
+        row = [item.get(k) for k in columns]
+        for i, names in nested_at:
+            if isinstance(value := row[i], dict):
+                row[i] = [value.get(n) for n in names]
+        rows.append(row)
+    return {"count": len(items), "columns": columns, "nested": {k: list(v) for k, v in nested.items()}, "rows": rows}
 
 
 def batch_items(after: Any) -> list[dict[str, Any]] | None:

@@ -58,7 +58,7 @@ def decrypt(blob: bytes | memoryview) -> str:
 def blind_index(value: str) -> str:
     """Keyed hash for exact lookup; the same value always gives the same hex digest."""
     _, key = _keys()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, value.encode(), "sha256").hex()  # one-shot C HMAC: a third of hmac.new's time
 
 
 class SecretField:

@@ -1,5 +1,5 @@
 """Bringing households in from a spreadsheet: find the header, clean and check every row, then
-write the good rows in chunks through households.services.save_households.
+write the good rows in chunks (households.services.plan_households, then write_plan).
 
 Rows that fail are reported with their reason (and come back as an .xlsx); the good ones are kept.
 Each chunk commits together with the job's progress counter, so a process killed mid-import leaves
@@ -8,6 +8,7 @@ whole households only, and the import resumes after the last committed chunk.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,11 +24,12 @@ from codetables.models import Table
 from codetables.selectors import codes_by_name
 from core.bulk import bulk_gc
 from core.crypto import blind_index
+from core.overlap import Overlap, can_overlap
 from exchange.household_columns import BY_KEY, match_header
 from exchange.readers import UnreadableFile, read_rows
 from exchange.xlsx import write_rows
 from households import validation as v
-from households.services import HouseholdInput, save_households
+from households.services import HouseholdInput, Outcome, Plan, plan_households, write_plan
 from regions.models import Level, Region
 
 HEADER_SCAN_ROWS = 30
@@ -237,27 +239,23 @@ class Totals:
         }
 
 
-def _write_chunk(
-    user: User | None, chunk: list[ParsedRow], totals: Totals, dry_run: bool, on_commit: Callable[[Totals, int], None] | None
-) -> None:
-    inputs = [r.data for r in chunk if r.data is not None]
-    before = (totals.created, totals.updated, totals.unchanged)
+Written = tuple[list[ParsedRow], list[Outcome]]
+
+
+def _write_chunk(chunk: list[ParsedRow], plan: Plan, dry_run: bool, on_commit: Callable[[Totals, int], None] | None) -> Written:
+    """Write a planned chunk in one transaction with the job's progress (on the writer thread when
+    the import overlaps)."""
     with transaction.atomic():
-        outcomes = save_households(actor=user, inputs=inputs, village_cache=totals.villages)
-        for row, outcome in zip(chunk, outcomes, strict=False):
-            if outcome.status == "rejected":
-                row.errors.append(outcome.reason)
-                totals.rejected += 1
-                totals.rejected_rows.append(row)
-            else:
-                setattr(totals, outcome.status, getattr(totals, outcome.status) + 1)
+        outcomes = write_plan(plan)
         if on_commit is not None:
-            delta = Totals(
-                created=totals.created - before[0], updated=totals.updated - before[1], unchanged=totals.unchanged - before[2]
-            )
+            delta = Totals()
+            for outcome in outcomes:
+                if outcome.status != "rejected":
+                    setattr(delta, outcome.status, getattr(delta, outcome.status) + 1)
             on_commit(delta, len(chunk))
         if dry_run:
             transaction.set_rollback(True)
+    return chunk, outcomes
 
 
 def run(
@@ -269,11 +267,38 @@ def run(
     on_commit: Callable[[Totals, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Totals:
-    """Validate every row and write the valid ones (or roll each chunk back when dry_run)."""
+    """Validate every row and write the valid ones (or roll each chunk back when dry_run).
+
+    On PostgreSQL each chunk is written on a second thread while the next one is checked and
+    planned (core.overlap); chunks still commit one after another, in file order."""
     totals = Totals()
+
+    def count(written: Written) -> None:
+        for row, outcome in zip(*written, strict=False):
+            if outcome.status == "rejected":
+                row.errors.append(outcome.reason)
+                totals.rejected += 1
+                totals.rejected_rows.append(row)
+            else:
+                setattr(totals, outcome.status, getattr(totals, outcome.status) + 1)
+        if on_progress:
+            on_progress(totals.rows)
+
+    writer = Overlap(count) if can_overlap() else None
+
+    def flush(chunk: list[ParsedRow]) -> None:
+        # rows of the same ID number never fall in two chunks (RowParser rejects repeats), so a chunk
+        # is planned correctly before the previous one, still being written, has committed
+        inputs = [r.data for r in chunk if r.data is not None]
+        plan = plan_households(actor=user, inputs=inputs, village_cache=totals.villages)
+        if writer is not None:
+            writer.submit(_write_chunk, chunk, plan, dry_run, on_commit)
+        else:
+            count(_write_chunk(chunk, plan, dry_run, on_commit))
+
     chunk: list[ParsedRow] = []
     valid_seen = 0
-    with bulk_gc():
+    with bulk_gc(), writer or contextlib.nullcontext():
         for row in parsed.rows:
             totals.rows += 1
             if row.errors:
@@ -285,12 +310,10 @@ def run(
                 continue  # written by an earlier, interrupted run
             chunk.append(row)
             if len(chunk) >= CHUNK:
-                _write_chunk(user, chunk, totals, dry_run, on_commit)
+                flush(chunk)
                 chunk = []
-                if on_progress:
-                    on_progress(totals.rows)
         if chunk:
-            _write_chunk(user, chunk, totals, dry_run, on_commit)
+            flush(chunk)
     if on_progress:
         on_progress(totals.rows)
     totals.rejected_rows.sort(key=lambda r: r.line)  # refused while reading or, outside the region, while writing

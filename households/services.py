@@ -19,7 +19,7 @@ from audit.services import Event, record, record_many
 from codetables.models import Table
 from codetables.seed import KEY_GROUPS
 from codetables.selectors import items
-from core.bulk import insert_instances, update_rows
+from core.bulk import insert_instances, row_encoder, update_rows
 from core.crypto import blind_index
 from core.errors import ConflictError, claim_version
 from core.masking import mask_id_number
@@ -129,6 +129,18 @@ def _apply_house(house: House, values: dict[str, Any], household: Household) -> 
             setattr(house, name, values[name])
 
 
+@dataclass
+class Plan:
+    """What saving a batch of households will do, worked out without writing anything: each row's
+    outcome, the new households' rows and the changed households (see `plan_households`)."""
+
+    actor: User | None
+    outcomes: list[Outcome]
+    to_create: list[Prepared]
+    to_update: list[tuple[Household, HouseholdInput, bool, dict[str, Any]]]  # household, input, moved, snapshot before
+    key_codes: frozenset[str]
+
+
 def save_households(
     *,
     actor: User | None,
@@ -142,30 +154,33 @@ def save_households(
     outside it, are rejected; rows that change nothing are reported unchanged and write nothing.
     A caller writing many batches passes one `village_cache` so villages are read once.
     """
+    with transaction.atomic():
+        plan = plan_households(actor=actor, inputs=inputs, allow_update=allow_update, village_cache=village_cache)
+        return write_plan(plan)
+
+
+def plan_households(
+    *,
+    actor: User | None,
+    inputs: list[HouseholdInput],
+    allow_update: bool = True,
+    village_cache: dict[str, Region] | None = None,
+) -> Plan:
+    """The reading half of `save_households`: finds the archived households, decides each row's
+    outcome and builds the rows to write. Writes nothing, so an import can plan one chunk while the
+    previous one is written (the households read are not locked: `write_plan` writes a changed one
+    only if it is still at the version read)."""
     villages = village_cache if village_cache is not None else {}
     missing = {i.village_code for i in inputs} - villages.keys()
     if missing:
         villages.update(villages_by_code(missing))
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
-    with transaction.atomic():
-        # not locked: unchanged rows need no lock, and update_many writes only rows still at these versions
-        found = Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
-        existing = {h.head_id_hash: h for h in found}
-        return _save(actor, inputs, hashes, existing, villages, allow_update)
-
-
-def _save(
-    actor: User | None,
-    inputs: list[HouseholdInput],
-    hashes: list[str],
-    existing: dict[str, Household],
-    villages: dict[str, Region],
-    allow_update: bool,
-) -> list[Outcome]:
+    found = Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
+    existing = {h.head_id_hash: h for h in found}
     key_codes = key_category_codes()
-    outcomes: list[Outcome] = []
-    to_create: list[Prepared] = []
-    to_update: list[tuple[Household, HouseholdInput, bool, dict[str, Any]]] = []
+    encode = row_encoder()
+    plan = Plan(actor, [], [], [], key_codes)
+    outcomes = plan.outcomes
     seen: set[str] = set()
     for data, hsh in zip(inputs, hashes, strict=False):
         village = villages.get(data.village_code)
@@ -181,7 +196,7 @@ def _save(
         seen.add(hsh)
         current = existing.get(hsh)
         if current is None:
-            to_create.append(prepare(data, village, hsh, key_codes))
+            plan.to_create.append(prepare(data, village, hsh, key_codes, encode))
             outcomes.append(Outcome("created"))
             continue
         if actor is not None and not actor.covers(current.region_code):
@@ -204,21 +219,27 @@ def _save(
         if before == after and hashes_before == _secret_hashes(current):
             outcomes.append(Outcome("unchanged", current))
             continue
-        to_update.append((current, data, moved, before))
+        plan.to_update.append((current, data, moved, before))
         outcomes.append(Outcome("updated", current))
+    return plan
 
+
+def write_plan(plan: Plan) -> list[Outcome]:
+    """The writing half of `save_households`, inside the caller's transaction: the new households,
+    the changed ones (ConflictError if one changed since it was planned) and their audit events.
+    Returns the plan's outcomes, the created ones now with their household ids."""
     events: list[Event] = []
-    if to_create:
-        ids, created_events = write_prepared(actor=actor, items=to_create)
+    if plan.to_create:
+        ids, created_events = write_prepared(actor=plan.actor, items=plan.to_create)
         events += created_events
-        for outcome, pk in zip((o for o in outcomes if o.status == "created"), ids, strict=True):
+        for outcome, pk in zip((o for o in plan.outcomes if o.status == "created"), ids, strict=True):
             outcome.household_id = pk
-    afters = update_many([item[:3] for item in to_update], key_codes)
-    for item, after in zip(to_update, afters, strict=True):
-        events.append(Event("household.update", actor=actor, obj=item[0], before=item[3], after=after))
+    afters = update_many([item[:3] for item in plan.to_update], plan.key_codes)
+    for item, after in zip(plan.to_update, afters, strict=True):
+        events.append(Event("household.update", actor=plan.actor, obj=item[0], before=item[3], after=after))
     if events:
         record_many(events)
-    return outcomes
+    return plan.outcomes
 
 
 def _new_member(household: Household, data: MemberInput) -> Member:

@@ -16,7 +16,7 @@ from django.db.models import DecimalField
 from django.utils import timezone
 
 from audit.services import Event, batch_payload, reserve_ids
-from core.bulk import allocate_ids, insert_rows
+from core.bulk import Encoder, allocate_ids, insert_encoded
 from core.crypto import blind_index, encrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from households.models import House, Household, HouseholdCategory, Member
@@ -58,10 +58,13 @@ _DECIMAL_STEP = {f: Decimal(1).scaleb(-House._meta.get_field(f).decimal_places) 
                  if isinstance(House._meta.get_field(f), DecimalField)}  # fmt: skip
 
 
-def _plain(name: str, value: Any) -> Any:
-    if value is None or name not in _DECIMAL_STEP:
-        return value
-    return str(Decimal(str(value)).quantize(_DECIMAL_STEP[name]))
+def _plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
+    """The house fields as JSON values: decimals as text at their stored precision."""
+    data = {f: dwelling[f] for f in HOUSE_FIELDS}
+    for f, step in _DECIMAL_STEP.items():
+        if data[f] is not None:
+            data[f] = str(Decimal(str(data[f])).quantize(step))
+    return data
 
 
 def snapshot_of(
@@ -90,7 +93,7 @@ def snapshot_of(
     if categories is not None:
         data["categories"] = sorted(categories)
     if dwelling is not None:
-        data["dwelling"] = {f: _plain(f, dwelling[f]) for f in HOUSE_FIELDS}
+        data["dwelling"] = _plain_house(dwelling)
     return data
 
 
@@ -98,17 +101,18 @@ def _secret(value: str) -> tuple[bytes, str]:
     return (encrypt(value), blind_index(value)) if value else (b"", "")
 
 
-def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]], event_of: dict[Region, int]) -> list[Event]:
+def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]], event_of: dict[str, int]) -> list[Event]:
     """The audit events of newly created households, one per village (in the order villages first
     appear): a lone household gets its own `household.create` event; several households of one
     village share one `household.create_batch` event listing each with its snapshot
-    (`audit.services.batch_payload`; read back with `batch_items`)."""
+    (`audit.services.batch_payload`; read back with `batch_items`). `event_of` gives each village
+    code its event's id (villages go by code: hashing a model instance is slow)."""
     events = []
-    groups: dict[Region, list[tuple[int, Region, dict[str, Any]]]] = {}
+    groups: dict[str, list[tuple[int, Region, dict[str, Any]]]] = {}
     for item in created:
-        groups.setdefault(item[1], []).append(item)
-    for village, group in groups.items():
-        event_id = event_of[village]
+        groups.setdefault(item[1].code, []).append(item)
+    for code, group in groups.items():
+        village, event_id = group[0][1], event_of[code]
         if len(group) == 1:
             pk, _, snap = group[0]
             events.append(Event(
@@ -129,18 +133,19 @@ def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]
 class Prepared:
     """A new household's rows without their ids, built with no database access (so an import can
     build them while the previous chunk is written). Columns follow the *_COLUMNS lists after
-    their leading ids; `lines` holds the same rows as COPY text when built for PostgreSQL."""
+    their leading ids; each row as a `core.bulk.row_encoder` made it (COPY text on PostgreSQL)."""
 
     village: Region
-    household: tuple[Any, ...]
-    house: tuple[Any, ...] | None
-    categories: list[tuple[Any, ...]]
-    members: list[tuple[Any, ...]]
+    household: Any
+    house: Any | None
+    categories: list[Any]
+    members: list[Any]
     snapshot: dict[str, Any]
 
 
-def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str]) -> Prepared:
-    """The rows of one new household (its dwelling, categories, members) from a HouseholdInput."""
+def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str], encode: Encoder = tuple) -> Prepared:
+    """The rows of one new household (its dwelling, categories, members) from a HouseholdInput,
+    each passed through `encode` (a `core.bulk.row_encoder`)."""
     now = timezone.now()
     values = HOUSEHOLD_DEFAULTS | data.fields
     region = village.full_code
@@ -156,34 +161,34 @@ def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str
         bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
         dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
     )  # fmt: skip
-    house = (region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now) if dwelling is not None else None
+    house = encode((region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now)) if dwelling is not None else None
     today = dt.date.today()  # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
-    categories = [(region, code, data.category_source, today, None) for code in codes]
+    categories = [encode((region, code, data.category_source, today, None)) for code in codes]
     members = []
     for m in data.members or []:
         ident = m.id_number
         enc, hsh = _secret(ident.value if ident else "")
-        members.append((region, m.name, enc, hsh, ident.sex if ident else "", ident.birth_date if ident else None,
-                        m.relation, bool(ident and ident.converted_from_15), 1))  # fmt: skip
+        members.append(encode((region, m.name, enc, hsh, ident.sex if ident else "", ident.birth_date if ident else None,
+                               m.relation, bool(ident and ident.converted_from_15), 1)))  # fmt: skip
     snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
                        categories=codes, dwelling=dwelling)  # fmt: skip
-    return Prepared(village, household, house, categories, members, snap)
+    return Prepared(village, encode(household), house, categories, members, snap)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
     """Insert prepared households with their ids; returns the ids and the audit events (one per
     village, see `creation_events`), whose ids are reserved here so each household names its event."""
     ids = allocate_ids(Household, len(items))
-    villages = list(dict.fromkeys(p.village for p in items))  # in order of first appearance
+    villages = list(dict.fromkeys(p.village.code for p in items))  # in order of first appearance
     event_of = dict(zip(villages, reserve_ids(len(villages)), strict=True))
     owners = list(zip(ids, items, strict=True))
-    insert_rows(Household, HOUSEHOLD_COLUMNS, ((pk, event_of[p.village], *p.household) for pk, p in owners))
+    insert_encoded(Household, HOUSEHOLD_COLUMNS, (((pk, event_of[p.village.code]), p.household) for pk, p in owners))
     for model, columns, rows in (
         (House, HOUSE_COLUMNS, [(pk, p.house) for pk, p in owners if p.house is not None]),
         (HouseholdCategory, CATEGORY_COLUMNS, [(pk, row) for pk, p in owners for row in p.categories]),
         (Member, MEMBER_COLUMNS, [(pk, row) for pk, p in owners for row in p.members]),
     ):
         new_ids = allocate_ids(model, len(rows))
-        insert_rows(model, columns, ((pk, owner, *row) for pk, (owner, row) in zip(new_ids, rows, strict=True)))
+        insert_encoded(model, columns, (((pk, owner), row) for pk, (owner, row) in zip(new_ids, rows, strict=True)))
     created = [(pk, p.village, p.snapshot) for pk, p in owners]
     return ids, creation_events(actor, created, event_of)

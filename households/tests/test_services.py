@@ -240,13 +240,13 @@ def test_a_household_changed_by_someone_else_during_a_batch_update_is_not_overwr
     from django.db.models import F
 
     household = add_household(county_user)
-    original = services._save
+    original = services.write_plan
 
-    def edited_meanwhile(*args, **kwargs):  # someone saves the household after the batch has read it
+    def edited_meanwhile(plan):  # someone saves the household after the batch has planned it
         Household.objects.filter(pk=household.pk).update(family_size=7, version=F("version") + 1)
-        return original(*args, **kwargs)
+        return original(plan)
 
-    monkeypatch.setattr(services, "_save", edited_meanwhile)
+    monkeypatch.setattr(services, "write_plan", edited_meanwhile)
     with pytest.raises(ConflictError, match="被他人修改"):
         services.save_households(actor=county_user, inputs=[household_input(family_size=5)])
     # the batch rolled back (here with the simulated edit, which shares its transaction in this test)

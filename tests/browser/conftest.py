@@ -53,15 +53,5 @@ def shot(page: Any, name: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def reference_data(transactional_db: Any) -> None:
-    """Transactional tests empty every table after each test: put the reference data back."""
-    from django.core.management import call_command
-
-    from codetables import seed
-    from codetables.models import CodeItem
-    from regions.models import Region
-
-    if not Region.objects.exists():
-        call_command("load_regions", verbosity=0)
-    if not CodeItem.objects.exists():
-        seed.apply(CodeItem)
+def _reference(reference_data: Any) -> None:
+    """Every browser test runs in real transactions, with the reference data (root conftest)."""
