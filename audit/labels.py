@@ -1,4 +1,10 @@
-"""Chinese labels for audit verbs and snapshot fields, as shown in timelines and the audit search."""
+"""Chinese labels for audit verbs, snapshot fields and coded values, as shown in timelines, the
+audit search and an event's page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -136,3 +142,36 @@ FIELDS = {
     "lines": _("行数"),
     "content": _("内容"),
 }
+
+
+# Values recorded as codes (a case's state "accepted", a category "minimum_income") are shown by
+# name. Each app registers its own codes in its AppConfig.ready, so this module knows none of them:
+# a mapping, or a function giving one when it is needed (code tables live in the database).
+Labels = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+_VALUES: dict[tuple[str, str], Labels] = {}
+
+
+def register_values(field: str, labels: Labels, *, object_type: str = "") -> None:
+    """Names for the codes `field` holds, in the events of `object_type` (e.g. "renovation.case")
+    or, left empty, of any object."""
+    _VALUES[(object_type, field)] = labels
+
+
+def value_label(field: str, value: Any, object_type: str = "") -> str:
+    """A recorded value as an official reads it: 是/否, names for codes, lists joined with 、 and a
+    nested snapshot (a dwelling) as its fields and values."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, list):
+        return "、".join(value_label(field, v, object_type) for v in value)
+    if isinstance(value, dict):
+        parts = (f"{FIELDS.get(k, k)}：{value_label(k, v, object_type)}" for k, v in value.items() if v not in (None, ""))
+        return "；".join(parts)
+    labels = _VALUES.get((object_type, field), _VALUES.get(("", field)))
+    if callable(labels):
+        labels = labels()
+    if labels is not None and str(value) in labels:
+        return str(labels[str(value)])
+    return str(value)

@@ -10,11 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.roles import Cap
+from audit.labels import value_label
 from audit.models import AuditEvent
 from audit.selectors import AuditSearchForm, search
 from audit.services import batch_items
-from codetables.models import Table
-from codetables.selectors import names
 from core.paging import paginate
 from core.views import require_cap, user_of
 
@@ -51,18 +50,18 @@ BATCH_PAGE = 100
 
 
 def _household_row(item: dict[str, Any]) -> dict[str, Any]:
-    """A household of a batch event, with code-table names for its categories and dwelling."""
-    categories, structures = names(Table.HOUSEHOLD_CATEGORY), names(Table.STRUCTURE_TYPE)
+    """A household of a batch event, its categories and dwelling by name (audit.labels)."""
     house = item.get("dwelling") or {}
-    parts = [structures.get(house.get("structure_type") or "", house.get("structure_type") or "")]
-    parts += [
+    parts = [
+        value_label("structure_type", house.get("structure_type")),
         f"{house['year_built']}年" if house.get("year_built") else "",
         f"{house['floor_area']}㎡" if house.get("floor_area") else "",
+        house.get("address") or "",
     ]
     return {
         **item,
-        "category_names": "、".join(categories.get(c, c) for c in item.get("categories") or []),
-        "house_text": " · ".join(p for p in [*parts, house.get("address") or ""] if p),
+        "category_names": value_label("categories", item.get("categories") or []),
+        "house_text": " · ".join(p for p in parts if p),
     }
 
 
@@ -77,6 +76,10 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     if listed is not None:
         page = paginate(listed, request.GET.get("page"), per_page=BATCH_PAGE)
         page.items = [_household_row(item) for item in page.items]
-    keys = list(dict.fromkeys([*(event.before or {}), *(event.after or {})])) if page is None else []
-    rows = [(k, (event.before or {}).get(k), (event.after or {}).get(k)) for k in keys]
+    before, after = event.before or {}, event.after or {}
+    keys = list(dict.fromkeys([*before, *after])) if page is None else []
+    kind = event.object_type
+    rows = [
+        (k, value_label(k, before.get(k), kind), value_label(k, after.get(k), kind), before.get(k) != after.get(k)) for k in keys
+    ]
     return render(request, "audit/detail.html", {"e": event, "rows": rows, "page": page})

@@ -277,9 +277,11 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         ser.is_valid(raise_exception=True)
         self.require_read()
         raw, region = ser.validated_data["id_number"], user_of(request).region_id or ""
+        if not region:  # a user without a region sees no household (core.scoping)
+            return Response([])
+        digest = filters.id_digest(raw)
         low, high = code_range(region)
-        heads = HEADS_BY_ID.run(low=low, high=high, digest=filters.id_digest(raw)) if region else []
-        found = heads or filters.find_by_id_number(self.get_queryset(), raw)  # else a member's number
+        found = HEADS_BY_ID.run(low=low, high=high, digest=digest) or filters.by_member_digest(self.get_queryset(), digest)
         return Response([household_payload(h) for h in found])
 
 

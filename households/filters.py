@@ -117,11 +117,13 @@ def find_by_id_number(qs: QuerySet[Household], raw: str, limit: int = 20) -> lis
     would be served by no index. ID numbers never come from a URL: callers take them from a POST.
     """
     digest = id_digest(raw)
-    found = list(qs.filter(head_id_hash=digest)[:limit])
-    if not found:
-        member_of = Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:limit]
-        found = list(qs.filter(id__in=list(member_of)))
-    return found
+    return list(qs.filter(head_id_hash=digest)[:limit]) or by_member_digest(qs, digest, limit)
+
+
+def by_member_digest(qs: QuerySet[Household], digest: str, limit: int = 20) -> list[Household]:
+    """Households with a member whose ID number has this blind index."""
+    member_of = Member.objects.filter(id_number_hash=digest).values_list("household_id", flat=True)[:limit]
+    return list(qs.filter(id__in=list(member_of)))
 
 
 def by_id_number(qs: QuerySet[Household], raw: str) -> QuerySet[Household]:

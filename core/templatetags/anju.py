@@ -76,6 +76,14 @@ def field_label(name: str) -> str:
 
 
 @register.filter
+def value_label(value: Any, field: str) -> str:
+    """A recorded value by name: {{ old|value_label:"state" }} (codes, 是/否, lists; see audit.labels)."""
+    from audit.labels import value_label as label
+
+    return label(field, value)
+
+
+@register.filter
 def region_name(code: str) -> str:
     """The name of the region a (possibly zero-padded) code stands for."""
     from regions.selectors import name_of, short_code

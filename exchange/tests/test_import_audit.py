@@ -89,3 +89,31 @@ def test_the_next_county_sees_no_batch_event(imported, db):
     client = Client()
     client.force_login(neighbour)
     assert client.get(f"/audit/{batch.pk}/").status_code == 404
+
+
+def test_an_event_page_names_coded_values(imported, county_user, auditor, tmp_path: Path):
+    """A corrected file changes a household's category and structure: its event page and timeline
+    name them (农村低保户 → 农村分散供养特困人员, 石窑洞 → 砖混), and 是/否 instead of True/False."""
+    changed = row(202, name="贺兰", **{"农户类别": "农村分散供养特困人员", "结构形式": "砖混"})
+    assert run_cli(write_xlsx(tmp_path / "改.xlsx", [changed]), "sd_county")["updated"] == 1
+    household = Household.objects.get(head_name="贺兰")
+    event = AuditEvent.objects.get(verb="household.update", archive_id=household.pk)
+    assert event.after["categories"] == ["dispersed_destitute"]  # stored as codes
+    client = Client()
+    client.force_login(auditor)
+    page = client.get(f"/audit/{event.pk}/").content.decode()
+    assert "农村低保户" in page and "农村分散供养特困人员" in page and "砖混" in page
+    assert "dispersed_destitute" not in page and "brick_concrete" not in page
+    client.force_login(county_user)
+    timeline = client.get(f"/households/{household.pk}/").content.decode()
+    assert "农村低保户 → 农村分散供养特困人员" in timeline
+
+
+def test_value_labels_by_object_type():
+    from audit.labels import value_label
+
+    assert value_label("state", "accepted", "renovation.case") == "已验收"
+    assert value_label("status", "open", "field.conflict") != "open"
+    assert value_label("only_house", True) == "是" and value_label("x", None) == ""
+    assert value_label("dwelling", {"storeys": 2, "address": ""}) == "层数：2"
+    assert value_label("unknown", "raw") == "raw"
