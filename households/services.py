@@ -27,6 +27,7 @@ from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
 from households.writer import (
     HOUSE_COLUMNS,
+    HOUSE_DEFAULTS,
     HOUSE_FIELDS,
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_FIELDS,
@@ -84,10 +85,13 @@ def dwelling_of(household: Household) -> House | None:
     return houses[0] if houses else None
 
 
-def snapshot(household: Household, *, categories: list[str] | None = None, dwelling: House | None = None) -> dict[str, Any]:
-    """What the audit trail and the change check see of a household: secrets masked, hashes kept apart."""
+def snapshot(
+    household: Household, *, categories: list[str] | None = None, dwelling: House | dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the audit trail and the change check see of a household: secrets masked, hashes kept apart.
+    The dwelling is a house or its field values."""
     values = {f: getattr(household, f) for f in HOUSEHOLD_FIELDS}
-    house = {f: getattr(dwelling, f) for f in HOUSE_FIELDS} if dwelling is not None else None
+    house = _house_values(dwelling) if isinstance(dwelling, House) else dwelling
     return snapshot_of(
         values,
         region_code=household.region_code,
@@ -252,13 +256,15 @@ def _new_member(household: Household, data: MemberInput) -> Member:
     return member
 
 
-def _preview_house(house: House | None, values: dict[str, Any] | None) -> House | None:
+def _house_values(house: House) -> dict[str, Any]:
+    return {f: getattr(house, f) for f in HOUSE_FIELDS}
+
+
+def _preview_house(house: House | None, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The dwelling's field values once `values` are applied (no model instance: this runs per row)."""
     if values is None:
-        return house
-    preview = House(**{f: getattr(house, f) for f in HOUSE_FIELDS}) if house else House()
-    for name, value in values.items():
-        setattr(preview, name, value)
-    return preview
+        return _house_values(house) if house is not None else None
+    return (_house_values(house) if house is not None else HOUSE_DEFAULTS) | values
 
 
 # the columns a creation writes, less those a change keeps (ids, the creating event, the creation time)
