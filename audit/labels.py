@@ -141,13 +141,26 @@ FIELDS = {
     "agrees": _("农户同意"),
     "lines": _("行数"),
     "content": _("内容"),
+    "latitude": _("纬度"),
+    "longitude": _("经度"),
+    "bays": _("开间数"),
+    "wall_front": _("前纵墙材料"),
+    "wall_back": _("后纵墙材料"),
+    "wall_gable": _("山墙材料"),
+    "wall_inner": _("内横墙材料"),
+    "roof_form": _("屋顶形式"),
+    "roof_covering": _("屋面材料"),
+    "seismic_intensity": _("设防烈度"),
+    "site_hazards": _("场地隐患"),
+    "use": _("用途"),
+    "is_occupied": _("有人居住"),
 }
 
 
-# Values recorded as codes (a case's state "accepted", a category "minimum_income") are shown by
-# name. Each app registers its own codes in its AppConfig.ready, so this module knows none of them:
-# a mapping, or a function giving one when it is needed (code tables live in the database).
-Labels = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+# Values recorded as codes (a case's state "accepted", a category "minimum_income", a village's
+# code) are shown by name. Each app registers its own codes in its AppConfig.ready, so this module
+# knows none of them: a mapping, or a function that names one code (None when it cannot).
+Labels = Mapping[str, Any] | Callable[[str], Any]
 _VALUES: dict[tuple[str, str], Labels] = {}
 
 
@@ -170,8 +183,6 @@ def value_label(field: str, value: Any, object_type: str = "") -> str:
         parts = (f"{FIELDS.get(k, k)}：{value_label(k, v, object_type)}" for k, v in value.items() if v not in (None, ""))
         return "；".join(parts)
     labels = _VALUES.get((object_type, field), _VALUES.get(("", field)))
-    if callable(labels):
-        labels = labels()
-    if labels is not None and str(value) in labels:
-        return str(labels[str(value)])
-    return str(value)
+    code = str(value)
+    name = (labels(code) if callable(labels) else labels.get(code)) if labels is not None else None
+    return str(name) if name else code
