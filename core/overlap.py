@@ -11,6 +11,7 @@ committed is always a prefix of what was submitted.
 from __future__ import annotations
 
 import contextvars
+import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +27,21 @@ T = TypeVar("T")
 SWITCH_INTERVAL = 0.0005
 
 
+def _pin() -> set[int] | None:
+    """Keep this thread, and the writer thread it starts, on one CPU; returns the CPUs it had.
+
+    The two threads never run Python at the same time (one interpreter lock), and when they take
+    turns across two cores each turn starts with cold caches: measured, pinning cut Python's CPU per
+    imported row from about 135 to 108 µs and raised the import from ~6,100 to ~7,600 rows/s. The
+    other CPUs are left to PostgreSQL. Processes spread over the CPUs by their pid."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) > 1:
+        os.sched_setaffinity(0, {sorted(cpus)[os.getpid() % len(cpus)]})
+    return cpus
+
+
 def can_overlap() -> bool:
     """PostgreSQL only (SQLite has one writer, and a second connection would wait on its lock), and
     not inside a transaction: the second connection could not see its uncommitted rows."""
@@ -38,9 +54,11 @@ class Overlap(Generic[T]):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anju-writer")
         self._pending: Future[T] | None = None
         self._interval = sys.getswitchinterval()
+        self._cpus: set[int] | None = None
 
     def __enter__(self) -> Overlap[T]:
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self._cpus = _pin()  # before the writer thread starts: it inherits the CPU
         return self
 
     def submit(self, write: Callable[..., T], *args: Any) -> None:
@@ -63,3 +81,5 @@ class Overlap(Generic[T]):
             self._pool.submit(connections.close_all).result()  # the thread's own connection
             self._pool.shutdown()
             sys.setswitchinterval(self._interval)
+            if self._cpus is not None:
+                os.sched_setaffinity(0, self._cpus)
