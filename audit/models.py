@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.bulk import JSONText
 from core.scoping import ScopedQuerySet
 
 
@@ -99,8 +100,20 @@ CHAINED_FIELDS = (
 )
 
 
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def chain_hash(values: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of an event's chained fields (shared by writer and verifier)."""
+    """sha256 of the canonical JSON of an event's chained fields (shared by writer and verifier).
+
+    A value given as `JSONText` is taken as its canonical JSON already (the writer encodes a large
+    `after` once, for the hash and for the row): the list's text is then put together from its
+    items' texts, which is the same text `canonical_json` gives for the whole list."""
     body = [values[f] for f in CHAINED_FIELDS]
     body[0] = values["at"].isoformat(timespec="microseconds")
-    return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    if any(isinstance(v, JSONText) for v in body):
+        text = "[" + ",".join(v if isinstance(v, JSONText) else canonical_json(v) for v in body) + "]"
+    else:
+        text = canonical_json(body)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -11,8 +11,8 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent, chain_hash
-from core.bulk import allocate_ids, insert_rows
+from audit.models import AuditEvent, canonical_json, chain_hash
+from core.bulk import JSONText, allocate_ids, insert_rows
 from core.context import current
 
 GENESIS = "0" * 64
@@ -151,6 +151,9 @@ def record_many(events: Iterable[Event]) -> list[int]:
         rows = []
         for ev in events:
             values = ev.build(at)
+            for key in ("before", "after"):  # encoded once, for the hash and for the row
+                if values[key] is not None:
+                    values[key] = JSONText(canonical_json(values[key]))
             values["prev_hash"] = prev
             values["hash"] = prev = chain_hash(values)
             values["id"] = ev.id

@@ -17,6 +17,15 @@ from django.db import connection, models
 from psycopg import adapt
 from psycopg._copy_base import format_row_text  # psycopg's C formatter behind Copy.write_row (pinned version)
 
+
+class JSONText(str):
+    """A JSON column's value already written as JSON text: stored as it is, not encoded again."""
+
+
+def _json(value: Any) -> Any:
+    return value if value is None or isinstance(value, JSONText) else json.dumps(value, ensure_ascii=False)
+
+
 _NEEDS_PREP = (models.DateTimeField, models.DateField, models.DecimalField, models.JSONField, models.UUIDField)
 
 
@@ -57,7 +66,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
                 if json_idx:
                     row = list(row)
                     for i in json_idx:
-                        row[i] = None if row[i] is None else json.dumps(row[i], ensure_ascii=False)
+                        row[i] = _json(row[i])
                 copy.write_row(row)
                 count += 1
         return count
@@ -68,7 +77,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         for row in rows:
             values = list(row)
             for i, f in prep:
-                values[i] = f.get_db_prep_save(values[i], connection)
+                values[i] = values[i] if isinstance(values[i], JSONText) else f.get_db_prep_save(values[i], connection)
             batch.append(values)
             if len(batch) >= 2000:
                 cur.executemany(sql, batch)

@@ -24,3 +24,23 @@ def test_batch_items_give_back_each_item(items):
 def test_other_payloads_are_not_batches():
     assert batch_items({"head_name": "郝建国"}) is None
     assert batch_items(None) is None
+
+
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8
+)
+
+
+@given(before=st.none() | st.dictionaries(st.text(max_size=4), json_values, max_size=4), after=json_values)
+def test_the_hash_is_the_same_whether_after_comes_encoded_or_not(before, after):
+    """The writer encodes before/after once (JSONText) and the verifier hashes the stored values:
+    both must give the same hash."""
+    import datetime as dt
+
+    from audit.models import CHAINED_FIELDS, canonical_json, chain_hash
+    from core.bulk import JSONText
+
+    at = dt.datetime(2026, 11, 25, 8, 0, 0, 123)
+    values = dict.fromkeys(CHAINED_FIELDS, "x") | {"at": at, "before": before, "after": after}
+    encoded = values | {k: JSONText(canonical_json(values[k])) for k in ("before", "after") if values[k] is not None}
+    assert chain_hash(encoded) == chain_hash(values)

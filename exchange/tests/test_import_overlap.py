@@ -4,6 +4,7 @@ order, and a chunk that fails stops the import with the earlier chunks kept and 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,12 @@ def test_chunks_commit_in_order_with_their_audit(reference_data: Any, county_use
     path = write_xlsx(tmp_path / "a.xlsx", rows)
     assert overlap.can_overlap() == (connection.vendor == "postgresql")
     committed: list[int] = []
+    cpus = os.sched_getaffinity(0)
     with acting(ActionContext(source="import", ip="10.0.0.8")):
         parsed = household_import.parse_file(path, "a.xlsx", county_user)
         totals = household_import.run(parsed, user=county_user, on_commit=lambda delta, n: committed.append(delta.created))
     assert totals.as_dict() == {"rows": 11, "created": 10, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert os.sched_getaffinity(0) == cpus  # the import's thread is free to run on every CPU again
     assert committed == [3, 3, 3, 1]
     assert [r.line for r in totals.rejected_rows] == [8] and "重复" in totals.rejected_rows[0].errors[0]
     # ids follow the file: each chunk committed after the one before it
