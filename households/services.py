@@ -31,6 +31,7 @@ from households.writer import (
     HOUSE_FIELDS,
     HOUSEHOLD_COLUMNS,
     HOUSEHOLD_FIELDS,
+    Batch,
     Prepared,
     prepare,
     snapshot_of,
@@ -182,7 +183,7 @@ def plan_households(
     found = Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
     existing = {h.head_id_hash: h for h in found}
     key_codes = key_category_codes()
-    encode = row_encoder()
+    batch = Batch(key_codes, row_encoder())
     plan = Plan(actor, [], [], [], key_codes)
     outcomes = plan.outcomes
     seen: set[str] = set()
@@ -200,7 +201,7 @@ def plan_households(
         seen.add(hsh)
         current = existing.get(hsh)
         if current is None:
-            plan.to_create.append(prepare(data, village, hsh, key_codes, encode))
+            plan.to_create.append(prepare(data, village, hsh, batch))
             outcomes.append(Outcome("created"))
             continue
         if actor is not None and not actor.covers(current.region_code):

@@ -8,7 +8,7 @@ saved household, so a later update's "before" matches this "after".
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -143,10 +143,21 @@ class Prepared:
     snapshot: dict[str, Any]
 
 
-def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str], encode: Encoder = tuple) -> Prepared:
-    """The rows of one new household (its dwelling, categories, members) from a HouseholdInput,
-    each passed through `encode` (a `core.bulk.row_encoder`)."""
-    now = timezone.now()
+@dataclass(frozen=True)
+class Batch:
+    """What households prepared together share: the key-group category codes, how rows are encoded
+    (`core.bulk.row_encoder`) and the time they are created at."""
+
+    key_codes: frozenset[str]
+    encode: Encoder = tuple
+    now: dt.datetime = field(default_factory=timezone.now)
+    # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepared:
+    """The rows of one new household (its dwelling, categories, members) from a HouseholdInput."""
+    now, encode = batch.now, batch.encode
     values = HOUSEHOLD_DEFAULTS | data.fields
     region = village.full_code
     head = data.head_id
@@ -158,12 +169,11 @@ def prepare(data: Any, village: Region, head_hash: str, key_codes: frozenset[str
         region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
         encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
         values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
-        bool(set(codes) & key_codes), dwelling["structure_type"] if dwelling else "",
+        bool(set(codes) & batch.key_codes), dwelling["structure_type"] if dwelling else "",
         dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
     )  # fmt: skip
     house = encode((region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now)) if dwelling is not None else None
-    today = dt.date.today()  # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
-    categories = [encode((region, code, data.category_source, today, None)) for code in codes]
+    categories = [encode((region, code, data.category_source, batch.today, None)) for code in codes]
     members = []
     for m in data.members or []:
         ident = m.id_number
