@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,21 @@ def save_households(
         return write_plan(plan)
 
 
+def archived(hashes: list[str]) -> list[Household]:
+    """The archived households among these head ID blind indexes, with categories and houses.
+
+    On PostgreSQL the hashes are first looked up as one array parameter (a 2,000-value IN list built
+    by the ORM costs twice as much, and an import's rows are mostly new); only those found are read
+    whole."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT "head_id_hash" FROM "{Household._meta.db_table}" WHERE "head_id_hash" = ANY(%s)', [hashes])
+            hashes = [row[0] for row in cur.fetchall()]
+        if not hashes:
+            return []
+    return list(Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses"))
+
+
 def plan_households(
     *,
     actor: User | None,
@@ -180,8 +195,7 @@ def plan_households(
     if missing:
         villages.update(villages_by_code(missing))
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
-    found = Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses")
-    existing = {h.head_id_hash: h for h in found}
+    existing = {h.head_id_hash: h for h in archived(hashes)}
     key_codes = key_category_codes()
     batch = Batch(key_codes, row_encoder())
     plan = Plan(actor, [], [], [], key_codes)
