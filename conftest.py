@@ -62,6 +62,15 @@ def reference_data(transactional_db: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _reference_for_transactional_tests(request: Any) -> None:
+    """A test in real transactions (django_db(transaction=True)) finds the region codes and code
+    tables whatever transactional test ran before it and emptied the tables."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("reference_data")
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # uploads and photos of a test never reach var/
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

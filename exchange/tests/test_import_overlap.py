@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NAMES = "甲乙丙丁戊己庚辛壬癸"
 
 
-def test_chunks_commit_in_order_with_their_audit(reference_data: Any, county_user: Any, tmp_path: Path, monkeypatch: Any) -> None:
+def test_chunks_commit_in_order_with_their_audit(county_user: Any, tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(household_import, "CHUNK", 3)
     rows = [row(600 + n, name="田" + NAMES[n]) for n in range(10)]
     rows.insert(4, row(600, name="田重"))  # the ID number of the first row again: rejected while reading
@@ -49,7 +49,7 @@ def test_chunks_commit_in_order_with_their_audit(reference_data: Any, county_use
 
 
 def test_a_failing_chunk_keeps_the_earlier_ones_and_writes_nothing_after(
-    reference_data: Any, county_user: Any, tmp_path: Path, monkeypatch: Any
+    county_user: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(household_import, "CHUNK", 2)
     path = write_xlsx(tmp_path / "a.xlsx", [row(700 + n, name="田" + NAMES[n]) for n in range(7)])

@@ -52,6 +52,3 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture(autouse=True)
-def _reference(reference_data: Any) -> None:
-    """Every browser test runs in real transactions, with the reference data (root conftest)."""
