@@ -290,7 +290,7 @@ def run(
         # rows of the same ID number never fall in two chunks (RowParser rejects repeats), so a chunk
         # is planned correctly before the previous one, still being written, has committed
         inputs = [r.data for r in chunk if r.data is not None]
-        plan = plan_households(actor=user, inputs=inputs, village_cache=totals.villages)
+        plan = plan_households(actor=user, inputs=inputs, village_cache=totals.villages, households_needed=False)
         if writer is not None:
             writer.submit(_write_chunk, chunk, plan, dry_run, on_commit)
         else:

@@ -33,6 +33,7 @@ from households.writer import (
     HOUSEHOLD_FIELDS,
     Batch,
     Prepared,
+    plain_house,
     prepare,
     snapshot_of,
     write_prepared,
@@ -164,19 +165,68 @@ def save_households(
         return write_plan(plan)
 
 
-def archived(hashes: list[str]) -> list[Household]:
-    """The archived households among these head ID blind indexes, with categories and houses.
+def archived_hashes(hashes: list[str]) -> set[str]:
+    """Which of these head ID blind indexes are archived. On PostgreSQL as one array parameter: a
+    2,000-value IN list built by the ORM costs twice as much."""
+    if connection.vendor != "postgresql":
+        return set(Household.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True))
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT "head_id_hash" FROM "{Household._meta.db_table}" WHERE "head_id_hash" = ANY(%s)', [hashes])
+        return {row[0] for row in cur.fetchall()}
 
-    On PostgreSQL the hashes are first looked up as one array parameter (a 2,000-value IN list built
-    by the ORM costs twice as much, and an import's rows are mostly new); only those found are read
-    whole."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(f'SELECT "head_id_hash" FROM "{Household._meta.db_table}" WHERE "head_id_hash" = ANY(%s)', [hashes])
-            hashes = [row[0] for row in cur.fetchall()]
-        if not hashes:
-            return []
-    return list(Household.objects.filter(head_id_hash__in=hashes).prefetch_related("categories", "houses"))
+
+SECRET_FIELDS = ("phone", "bank_account")
+PLAIN_FIELDS = [f for f in HOUSEHOLD_FIELDS if f not in SECRET_FIELDS]
+
+
+@dataclass
+class Facts:
+    """An archived household as the unchanged check sees it, read as plain values: no model
+    instances, nothing decrypted (secret numbers are compared by their blind index)."""
+
+    region_code: str
+    head_name: str
+    values: dict[str, Any]  # PLAIN_FIELDS, and phone_hash and bank_account_hash
+    categories: list[str]  # the active ones
+    dwelling: dict[str, Any] | None
+
+    def unchanged_by(self, data: HouseholdInput, village: Region) -> bool:
+        """True only if saving `data` would change nothing the audit snapshot or the secret numbers
+        hold (the same answer as the full check in `_plan_existing`, which decides when in doubt)."""
+        if self.region_code != village.full_code or self.head_name != data.head_name:
+            return False
+        for name, value in data.fields.items():
+            if name in SECRET_FIELDS:
+                if (blind_index(value) if value else "") != self.values[f"{name}_hash"]:
+                    return False
+            elif self.values[name] != value:
+                return False
+        if data.categories is not None and sorted(data.categories) != sorted(self.categories):
+            return False
+        if data.dwelling is not None:
+            if self.dwelling is None or plain_house(self.dwelling | data.dwelling) != plain_house(self.dwelling):
+                return False
+        return True
+
+
+def archived_facts(hashes: set[str]) -> dict[str, Facts]:
+    """`Facts` of the archived households with these head ID blind indexes, in three queries."""
+    rows = Household.objects.filter(head_id_hash__in=hashes).values(
+        "id", "head_id_hash", "region_code", "head_name", "phone_hash", "bank_account_hash", *PLAIN_FIELDS
+    )
+    by_id = {r["id"]: r for r in rows}
+    categories: dict[int, list[str]] = {}
+    active = HouseholdCategory.objects.filter(household_id__in=by_id, end_date__isnull=True)
+    for owner, code in active.values_list("household_id", "code"):
+        categories.setdefault(owner, []).append(code)
+    dwellings: dict[int, dict[str, Any]] = {}
+    houses = House.objects.filter(household_id__in=by_id).order_by("household_id", "-is_dwelling", "id")
+    for house in houses.values("household_id", *HOUSE_FIELDS):  # the first of each is its dwelling (houses_in_order)
+        dwellings.setdefault(house.pop("household_id"), house)
+    return {
+        r["head_id_hash"]: Facts(r["region_code"], r["head_name"], r, categories.get(pk, []), dwellings.get(pk))
+        for pk, r in by_id.items()
+    }
 
 
 def plan_households(
@@ -185,21 +235,28 @@ def plan_households(
     inputs: list[HouseholdInput],
     allow_update: bool = True,
     village_cache: dict[str, Region] | None = None,
+    households_needed: bool = True,
 ) -> Plan:
     """The reading half of `save_households`: finds the archived households, decides each row's
     outcome and builds the rows to write. Writes nothing, so an import can plan one chunk while the
     previous one is written (the households read are not locked: `write_plan` writes a changed one
-    only if it is still at the version read)."""
+    only if it is still at the version read).
+
+    A caller that does not need the unchanged households (an import only counts them) passes
+    `households_needed=False`: rows that change nothing are then recognised from plain values
+    (`Facts`), and only the others are read whole with their categories and houses."""
     villages = village_cache if village_cache is not None else {}
     missing = {i.village_code for i in inputs} - villages.keys()
     if missing:
         villages.update(villages_by_code(missing))
     hashes = [i.head_hash or blind_index(i.head_id.value) for i in inputs]
-    existing = {h.head_id_hash: h for h in archived(hashes)}
+    found = archived_hashes(hashes)
+    facts = archived_facts(found) if found and not households_needed else {}
     key_codes = key_category_codes()
     batch = Batch(key_codes, row_encoder())
     plan = Plan(actor, [], [], [], key_codes)
-    outcomes = plan.outcomes
+    outcomes: list[Outcome | None] = []
+    pending: list[tuple[int, HouseholdInput, str, Region]] = []
     seen: set[str] = set()
     for data, hsh in zip(inputs, hashes, strict=False):
         village = villages.get(data.village_code)
@@ -213,34 +270,53 @@ def plan_households(
             outcomes.append(Outcome("rejected", reason=_("与本批前面的行身份证号重复")))
             continue
         seen.add(hsh)
-        current = existing.get(hsh)
-        if current is None:
+        if hsh not in found:
             plan.to_create.append(prepare(data, village, hsh, batch))
             outcomes.append(Outcome("created"))
             continue
-        if actor is not None and not actor.covers(current.region_code):
-            outcomes.append(Outcome("rejected", reason=_("该身份证号已在您管辖范围以外建档，请联系上级部门核实")))
+        fact = facts.get(hsh)
+        covered = fact is not None and (actor is None or actor.covers(fact.region_code))
+        if fact is not None and covered and allow_update and fact.unchanged_by(data, village):
+            outcomes.append(Outcome("unchanged"))
             continue
-        if not allow_update:
-            outcomes.append(Outcome("rejected", current, _("该身份证号已建档（户主 %(n)s）") % {"n": current.head_name}))
-            continue
-        cats_before = [c.code for c in active_categories(current)]
-        house_before = dwelling_of(current)
-        before = snapshot(current, categories=cats_before, dwelling=house_before)
-        hashes_before = _secret_hashes(current)
-        moved = current.region_code != village.full_code
-        _apply(current, data, village)
-        after = snapshot(
-            current,
-            categories=data.categories if data.categories is not None else cats_before,
-            dwelling=_preview_house(house_before, data.dwelling),
-        )
-        if before == after and hashes_before == _secret_hashes(current):
-            outcomes.append(Outcome("unchanged", current))
-            continue
-        plan.to_update.append((current, data, moved, before))
-        outcomes.append(Outcome("updated", current))
+        pending.append((len(outcomes), data, hsh, village))
+        outcomes.append(None)
+    if pending:
+        whole = Household.objects.filter(head_id_hash__in=[p[2] for p in pending]).prefetch_related("categories", "houses")
+        existing = {h.head_id_hash: h for h in whole}
+        for index, data, hsh, village in pending:
+            current = existing.get(hsh)
+            if current is None:  # deleted since it was found a moment ago
+                plan.to_create.append(prepare(data, village, hsh, batch))
+                outcomes[index] = Outcome("created")
+                continue
+            outcomes[index] = _plan_existing(plan, current, data, village, allow_update)
+    plan.outcomes = [o for o in outcomes if o is not None]
     return plan
+
+
+def _plan_existing(plan: Plan, current: Household, data: HouseholdInput, village: Region, allow_update: bool) -> Outcome:
+    """The outcome of a row whose head is archived, read whole; a change joins `plan.to_update`."""
+    actor = plan.actor
+    if actor is not None and not actor.covers(current.region_code):
+        return Outcome("rejected", reason=_("该身份证号已在您管辖范围以外建档，请联系上级部门核实"))
+    if not allow_update:
+        return Outcome("rejected", current, _("该身份证号已建档（户主 %(n)s）") % {"n": current.head_name})
+    cats_before = [c.code for c in active_categories(current)]
+    house_before = dwelling_of(current)
+    before = snapshot(current, categories=cats_before, dwelling=house_before)
+    hashes_before = _secret_hashes(current)
+    moved = current.region_code != village.full_code
+    _apply(current, data, village)
+    after = snapshot(
+        current,
+        categories=data.categories if data.categories is not None else cats_before,
+        dwelling=_preview_house(house_before, data.dwelling),
+    )
+    if before == after and hashes_before == _secret_hashes(current):
+        return Outcome("unchanged", current)
+    plan.to_update.append((current, data, moved, before))
+    return Outcome("updated", current)
 
 
 def write_plan(plan: Plan) -> list[Outcome]:

@@ -58,7 +58,7 @@ _DECIMAL_STEP = {f: Decimal(1).scaleb(-House._meta.get_field(f).decimal_places) 
                  if isinstance(House._meta.get_field(f), DecimalField)}  # fmt: skip
 
 
-def _plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
+def plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
     """The house fields as JSON values: decimals as text at their stored precision."""
     data = {f: dwelling[f] for f in HOUSE_FIELDS}
     for f, step in _DECIMAL_STEP.items():
@@ -93,7 +93,7 @@ def snapshot_of(
     if categories is not None:
         data["categories"] = sorted(categories)
     if dwelling is not None:
-        data["dwelling"] = _plain_house(dwelling)
+        data["dwelling"] = plain_house(dwelling)
     return data
 
 

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -251,3 +253,53 @@ def test_a_household_changed_by_someone_else_during_a_batch_update_is_not_overwr
         services.save_households(actor=county_user, inputs=[household_input(family_size=5)])
     # the batch rolled back (here with the simulated edit, which shares its transaction in this test)
     assert Household.objects.get(pk=household.pk).family_size != 5
+
+
+def _variant(name: str) -> services.HouseholdInput:
+    data = household_input()
+    if name == "phone":
+        data.fields["phone"] = "13912345679"
+    elif name == "phone_cleared":
+        data.fields["phone"] = ""
+    elif name == "bank_added":
+        data.fields["bank_account"] = "6228480012345678901"
+    elif name == "family_size":
+        data.fields["family_size"] = 4
+    elif name == "head_name":
+        data.head_name = "郝建军"
+    elif name == "moved":
+        data.village_code = SUIDE_VILLAGE_2
+    elif name == "categories_same":
+        data.categories = ["minimum_income"]
+    elif name == "categories":
+        data.categories = ["minimum_income", "risk_poverty"]
+    elif name == "categories_absent":
+        data.categories = None
+    elif name == "area_same_value":
+        data.dwelling = {**(data.dwelling or {}), "floor_area": Decimal("62.00")}
+    elif name == "year_built":
+        data.dwelling = {**(data.dwelling or {}), "year_built": 1986}
+    elif name == "dwelling_absent":
+        data.dwelling = None
+    elif name == "fewer_fields":
+        data.fields = {"family_size": 3}
+    return data
+
+
+VARIANTS = ["same", "phone", "phone_cleared", "bank_added", "family_size", "head_name", "moved", "categories_same",
+            "categories", "categories_absent", "area_same_value", "year_built", "dwelling_absent", "fewer_fields"]  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_quick_unchanged_check_agrees_with_the_full_one(county_user, variant):
+    """An import recognises unchanged rows from plain values (Facts) and reads the others whole: for
+    every kind of change both checks give the same outcome."""
+    add_household(county_user)
+    data = _variant(variant)
+    full = services.plan_households(actor=county_user, inputs=[data])
+    quick = services.plan_households(actor=county_user, inputs=[_variant(variant)], households_needed=False)
+    assert [o.status for o in quick.outcomes] == [o.status for o in full.outcomes]
+    expected = "unchanged" if variant in ("same", "categories_same", "categories_absent", "area_same_value",
+                                          "dwelling_absent", "fewer_fields") else "updated"  # fmt: skip
+    assert full.outcomes[0].status == expected
+    assert len(quick.to_update) == len(full.to_update)
