@@ -50,7 +50,7 @@ class Event:
     object_label: str = ""
     region_code: str = ""
     before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    after: dict[str, Any] | JSONText | None = None  # JSONText: already canonical JSON (batch_text)
     success: bool = True
     archive_id: int | None = None  # defaults to the object's `audit_archive_id`, when it has one
     extra: dict[str, Any] = field(default_factory=dict)
@@ -108,6 +108,25 @@ def batch_payload(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"count": len(items), "columns": columns, "nested": {k: list(v) for k, v in nested.items()}, "rows": rows}
 
 
+def batch_row(item: dict[str, Any], columns: list[str], nested: dict[str, list[str]]) -> str:
+    """One object's values as `batch_payload` lists them under `columns` (those after "id"), as
+    canonical JSON without the brackets: encoded while the rows are built, before the object has its
+    id (see `batch_text`)."""
+    row = [
+        [value.get(n) for n in nested[k]] if k in nested and isinstance(value := item.get(k), dict) else item.get(k)
+        for k in columns
+    ]
+    return canonical_json(row)[1:-1]
+
+
+def batch_text(columns: list[str], nested: dict[str, list[str]], rows: list[tuple[int, str]]) -> JSONText:
+    """`canonical_json(batch_payload(items))`, put together from each item's id and its `batch_row`
+    (`columns` start with "id"): the writer of a batch then encodes no JSON itself."""
+    body = ",".join(f"[{pk},{row}]" for pk, row in rows)
+    head = f'{{"columns":{canonical_json(columns)},"count":{len(rows)},"nested":{canonical_json(nested)}'
+    return JSONText(f'{head},"rows":[{body}]}}')
+
+
 def batch_items(after: Any) -> list[dict[str, Any]] | None:
     """The objects of a `batch_payload`, each as a dict again; None when `after` is not one."""
     if not isinstance(after, dict) or not isinstance(after.get("rows"), list):
@@ -152,7 +171,7 @@ def record_many(events: Iterable[Event]) -> list[int]:
         for ev in events:
             values = ev.build(at)
             for key in ("before", "after"):  # encoded once, for the hash and for the row
-                if values[key] is not None:
+                if values[key] is not None and not isinstance(values[key], JSONText):
                     values[key] = JSONText(canonical_json(values[key]))
             values["prev_hash"] = prev
             values["hash"] = prev = chain_hash(values)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import DecimalField
 from django.utils import timezone
 
-from audit.services import Event, batch_payload, reserve_ids
+from audit.services import Event, batch_payload, batch_row, batch_text, reserve_ids
 from core.bulk import Encoder, allocate_ids, insert_encoded
 from core.crypto import blind_index, encrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
@@ -101,20 +101,27 @@ def _secret(value: str) -> tuple[bytes, str]:
     return (encrypt(value), blind_index(value)) if value else (b"", "")
 
 
-def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]], event_of: dict[str, int]) -> list[Event]:
+def _nested(shape: tuple[str, ...]) -> dict[str, list[str]]:
+    """The nested columns of a batch of snapshots with these keys (see audit.services.batch_payload)."""
+    return {"dwelling": list(HOUSE_FIELDS)} if "dwelling" in shape else {}
+
+
+def creation_events(actor: Any, created: list[tuple[int, Prepared]], event_of: dict[str, int]) -> list[Event]:
     """The audit events of newly created households, one per village (in the order villages first
     appear): a lone household gets its own `household.create` event; several households of one
     village share one `household.create_batch` event listing each with its snapshot
-    (`audit.services.batch_payload`; read back with `batch_items`). `event_of` gives each village
-    code its event's id (villages go by code: hashing a model instance is slow)."""
+    (`audit.services.batch_payload`; read back with `batch_items`), its JSON put together from the
+    rows `prepare` encoded. `event_of` gives each village code its event's id (villages go by code:
+    hashing a model instance is slow)."""
     events = []
-    groups: dict[str, list[tuple[int, Region, dict[str, Any]]]] = {}
+    groups: dict[str, list[tuple[int, Prepared]]] = {}
     for item in created:
-        groups.setdefault(item[1].code, []).append(item)
+        groups.setdefault(item[1].village.code, []).append(item)
     for code, group in groups.items():
-        village, event_id = group[0][1], event_of[code]
+        village, event_id = group[0][1].village, event_of[code]
         if len(group) == 1:
-            pk, _, snap = group[0]
+            pk, only = group[0]
+            snap = only.snapshot
             events.append(Event(
                 "household.create", actor=actor, object_type="households.household", object_id=str(pk),
                 object_label=f"{snap['head_name']}户", archive_id=pk, region_code=village.full_code, after=snap,
@@ -124,9 +131,16 @@ def creation_events(actor: Any, created: list[tuple[int, Region, dict[str, Any]]
         events.append(Event(
             BATCH_CREATE, actor=actor, object_type="households.household",
             object_label=f"{village.name} {len(group)} 户", region_code=village.full_code, plain=True, id=event_id,
-            after=batch_payload([{"id": pk, **snap} for pk, _, snap in group]),
+            after=_batch_after(group),
         ))  # fmt: skip
     return events
+
+
+def _batch_after(group: list[tuple[int, Prepared]]) -> Any:
+    shape = group[0][1].shape
+    if all(p.shape == shape for _, p in group):
+        return batch_text(["id", *shape], _nested(shape), [(pk, p.batch_row) for pk, p in group])
+    return batch_payload([{"id": pk, **p.snapshot} for pk, p in group])  # snapshots of differing kinds
 
 
 @dataclass
@@ -141,6 +155,8 @@ class Prepared:
     categories: list[Any]
     members: list[Any]
     snapshot: dict[str, Any]
+    shape: tuple[str, ...]  # the snapshot's keys
+    batch_row: str  # the snapshot as a row of a batch event (audit.services.batch_row)
 
 
 @dataclass(frozen=True)
@@ -182,7 +198,9 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
                                m.relation, bool(ident and ident.converted_from_15), 1)))  # fmt: skip
     snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
                        categories=codes, dwelling=dwelling)  # fmt: skip
-    return Prepared(village, encode(household), house, categories, members, snap)
+    shape = tuple(snap)
+    row = batch_row(snap, list(shape), _nested(shape))
+    return Prepared(village, encode(household), house, categories, members, snap, shape, row)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
@@ -200,5 +218,4 @@ def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], lis
     ):
         new_ids = allocate_ids(model, len(rows))
         insert_encoded(model, columns, (((pk, owner), row) for pk, (owner, row) in zip(new_ids, rows, strict=True)))
-    created = [(pk, p.village, p.snapshot) for pk, p in owners]
-    return ids, creation_events(actor, created, event_of)
+    return ids, creation_events(actor, owners, event_of)
