@@ -70,3 +70,29 @@ def test_a_failing_chunk_keeps_the_earlier_ones_and_writes_nothing_after(
     assert sorted(Household.objects.values_list("head_name", flat=True)) == ["田乙", "田甲"]
     assert all(h.houses.count() == 1 and h.categories.count() == 1 for h in Household.objects.all())
     assert verify_chain().ok
+
+
+def test_an_error_while_checking_lets_the_chunk_in_flight_finish(county_user: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The main thread fails planning the third chunk while the second is being written: the second
+    still commits whole (it is a prefix of the file), nothing after it is written, and the import
+    resumes from there."""
+    monkeypatch.setattr(household_import, "CHUNK", 2)
+    path = write_xlsx(tmp_path / "a.xlsx", [row(800 + n, name="田" + NAMES[n]) for n in range(7)])
+    original = household_import.plan_households
+    calls = {"n": 0}
+
+    def failing_third(**kwargs: Any) -> services.Plan:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise MemoryError("内存不足")
+        return original(**kwargs)
+
+    monkeypatch.setattr(household_import, "plan_households", failing_third)
+    parsed = household_import.parse_file(path, "a.xlsx", county_user)
+    with pytest.raises(MemoryError):
+        household_import.run(parsed, user=county_user)
+    assert sorted(Household.objects.values_list("head_name", flat=True)) == ["田丁", "田丙", "田乙", "田甲"]
+    monkeypatch.setattr(household_import, "plan_households", original)
+    totals = household_import.run(household_import.parse_file(path, "a.xlsx", county_user), user=county_user, skip_valid=4)
+    assert totals.created == 3 and Household.objects.count() == 7
+    assert verify_chain().ok
