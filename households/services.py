@@ -145,6 +145,12 @@ class Plan:
     to_create: list[Prepared]
     to_update: list[tuple[Household, HouseholdInput, bool, dict[str, Any]]]  # household, input, moved, snapshot before
     key_codes: frozenset[str]
+    created: list[Outcome] = field(default_factory=list)  # the outcomes of `to_create`, in its order
+
+    def create(self, prepared: Prepared) -> Outcome:
+        self.to_create.append(prepared)
+        self.created.append(Outcome("created"))
+        return self.created[-1]
 
 
 def save_households(
@@ -271,14 +277,13 @@ def plan_households(
             continue
         seen.add(hsh)
         if hsh not in found:
-            plan.to_create.append(prepare(data, village, hsh, batch))
-            outcomes.append(Outcome("created"))
+            outcomes.append(plan.create(prepare(data, village, hsh, batch)))
             continue
-        fact = facts.get(hsh)
-        covered = fact is not None and (actor is None or actor.covers(fact.region_code))
-        if fact is not None and covered and allow_update and fact.unchanged_by(data, village):
-            outcomes.append(Outcome("unchanged"))
-            continue
+        fact = facts.get(hsh)  # rejections and changes are decided below, on the household read whole
+        if fact is not None and allow_update and (actor is None or actor.covers(fact.region_code)):
+            if fact.unchanged_by(data, village):
+                outcomes.append(Outcome("unchanged"))
+                continue
         pending.append((len(outcomes), data, hsh, village))
         outcomes.append(None)
     if pending:
@@ -287,8 +292,7 @@ def plan_households(
         for index, data, hsh, village in pending:
             current = existing.get(hsh)
             if current is None:  # deleted since it was found a moment ago
-                plan.to_create.append(prepare(data, village, hsh, batch))
-                outcomes[index] = Outcome("created")
+                outcomes[index] = plan.create(prepare(data, village, hsh, batch))
                 continue
             outcomes[index] = _plan_existing(plan, current, data, village, allow_update)
     plan.outcomes = [o for o in outcomes if o is not None]
@@ -327,7 +331,7 @@ def write_plan(plan: Plan) -> list[Outcome]:
     if plan.to_create:
         ids, created_events = write_prepared(actor=plan.actor, items=plan.to_create)
         events += created_events
-        for outcome, pk in zip((o for o in plan.outcomes if o.status == "created"), ids, strict=True):
+        for outcome, pk in zip(plan.created, ids, strict=True):
             outcome.household_id = pk
     afters = update_many([item[:3] for item in plan.to_update], plan.key_codes)
     for item, after in zip(plan.to_update, afters, strict=True):
