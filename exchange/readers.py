@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,30 @@ def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
     raise UnreadableFile("只支持 Excel（.xlsx、.xls）和 .csv 文件")
 
 
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
+
+
+def _xlsx_height(path: Path) -> int | None:
+    """The first sheet's height as its <dimension> element states it, at the top of the sheet's XML:
+    reading the whole sheet only to count it took as long as reading it for the import."""
+    with zipfile.ZipFile(path) as book:
+        sheets = [n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+        if not sheets:
+            return None
+        with book.open(min(sheets, key=lambda n: int(re.sub(r"\D", "", n)))) as fh:  # sheet1.xml, as Excel names the first
+            found = _DIMENSION.search(fh.read(4096))
+    return int(found.group(2) or found.group(1)) if found else None
+
+
 def estimate_rows(path: Path, original_name: str = "") -> int:
     """Roughly how many rows a file has (lines of a CSV, the sheet's height), for progress bars."""
+    name = (original_name or path.name).lower()
     try:
-        if (original_name or path.name).lower().endswith(".csv"):
+        if name.endswith(".csv"):
             with path.open("rb") as fh:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+        if name.endswith((".xlsx", ".xlsm")) and (height := _xlsx_height(path)) is not None:
+            return height
         return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)
     except Exception:  # an unreadable file is reported by the real read
         return 0

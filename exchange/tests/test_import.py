@@ -278,3 +278,22 @@ def create_import_job_from_upload(user, upload):
     from exchange.services import start_import
 
     return start_import(user=user, upload=upload)
+
+
+def test_the_progress_estimate_reads_an_xlsx_height_without_reading_its_rows(tmp_path):
+    import re
+    import zipfile
+
+    from exchange.readers import estimate_rows
+
+    path = write_xlsx(tmp_path / "a.xlsx", [row(900 + n) for n in range(7)])
+    height = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height
+    assert estimate_rows(path) == height == 10  # two title rows, the header, seven households
+    bare = tmp_path / "bare.xlsx"  # a writer that leaves out <dimension>: the sheet is read and counted
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bare, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            dst.writestr(item, data)
+    assert estimate_rows(bare) == height
