@@ -242,7 +242,7 @@ class Totals:
 Written = tuple[list[ParsedRow], list[Outcome]]
 
 
-def _write_chunk(chunk: list[ParsedRow], plan: Plan, dry_run: bool, on_commit: Callable[[Totals, int], None] | None) -> Written:
+def _write_chunk(chunk: list[ParsedRow], plan: Plan, on_commit: Callable[[Totals, int], None] | None) -> Written:
     """Write a planned chunk in one transaction with the job's progress (on the writer thread when
     the import overlaps)."""
     with transaction.atomic():
@@ -253,8 +253,6 @@ def _write_chunk(chunk: list[ParsedRow], plan: Plan, dry_run: bool, on_commit: C
                 if outcome.status != "rejected":
                     setattr(delta, outcome.status, getattr(delta, outcome.status) + 1)
             on_commit(delta, len(chunk))
-        if dry_run:
-            transaction.set_rollback(True)
     return chunk, outcomes
 
 
@@ -267,7 +265,8 @@ def run(
     on_commit: Callable[[Totals, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> Totals:
-    """Validate every row and write the valid ones (or roll each chunk back when dry_run).
+    """Validate every row and write the valid ones; with dry_run, only work out what writing them
+    would do (each row's outcome, for the preview) and write nothing.
 
     On PostgreSQL each chunk is written on a second thread while the next one is checked and
     planned (core.overlap); chunks still commit one after another, in file order."""
@@ -284,17 +283,19 @@ def run(
         if on_progress:
             on_progress(totals.rows)
 
-    writer = Overlap(count) if can_overlap() else None
+    writer = Overlap(count) if can_overlap() and not dry_run else None
 
     def flush(chunk: list[ParsedRow]) -> None:
         # rows of the same ID number never fall in two chunks (RowParser rejects repeats), so a chunk
         # is planned correctly before the previous one, still being written, has committed
         inputs = [r.data for r in chunk if r.data is not None]
-        plan = plan_households(actor=user, inputs=inputs, village_cache=totals.villages, households_needed=False)
-        if writer is not None:
-            writer.submit(_write_chunk, chunk, plan, dry_run, on_commit)
+        plan = plan_households(actor=user, inputs=inputs, village_cache=totals.villages, households_needed=False, preview=dry_run)
+        if dry_run:  # the plan's outcomes are the preview: nothing is written and rolled back
+            count((chunk, plan.outcomes))
+        elif writer is not None:
+            writer.submit(_write_chunk, chunk, plan, on_commit)
         else:
-            count(_write_chunk(chunk, plan, dry_run, on_commit))
+            count(_write_chunk(chunk, plan, on_commit))
 
     chunk: list[ParsedRow] = []
     valid_seen = 0

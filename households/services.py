@@ -146,9 +146,12 @@ class Plan:
     to_update: list[tuple[Household, HouseholdInput, bool, dict[str, Any]]]  # household, input, moved, snapshot before
     key_codes: frozenset[str]
     created: list[Outcome] = field(default_factory=list)  # the outcomes of `to_create`, in its order
+    batch: Batch | None = None  # None: outcomes only (a preview); the plan cannot be written
 
-    def create(self, prepared: Prepared) -> Outcome:
-        self.to_create.append(prepared)
+    def create(self, data: HouseholdInput, village: Region, head_hash: str) -> Outcome:
+        if self.batch is None:
+            return Outcome("created")
+        self.to_create.append(prepare(data, village, head_hash, self.batch))
         self.created.append(Outcome("created"))
         return self.created[-1]
 
@@ -242,6 +245,7 @@ def plan_households(
     allow_update: bool = True,
     village_cache: dict[str, Region] | None = None,
     households_needed: bool = True,
+    preview: bool = False,
 ) -> Plan:
     """The reading half of `save_households`: finds the archived households, decides each row's
     outcome and builds the rows to write. Writes nothing, so an import can plan one chunk while the
@@ -250,7 +254,9 @@ def plan_households(
 
     A caller that does not need the unchanged households (an import only counts them) passes
     `households_needed=False`: rows that change nothing are then recognised from plain values
-    (`Facts`), and only the others are read whole with their categories and houses."""
+    (`Facts`), and only the others are read whole with their categories and houses. With
+    `preview=True` only the outcomes are worked out (an import's preview): no rows are built, and
+    the plan cannot be written."""
     villages = village_cache if village_cache is not None else {}
     missing = {i.village_code for i in inputs} - villages.keys()
     if missing:
@@ -259,8 +265,7 @@ def plan_households(
     found = archived_hashes(hashes)
     facts = archived_facts(found) if found and not households_needed else {}
     key_codes = key_category_codes()
-    batch = Batch(key_codes, row_encoder())
-    plan = Plan(actor, [], [], [], key_codes)
+    plan = Plan(actor, [], [], [], key_codes, batch=None if preview else Batch(key_codes, row_encoder()))
     outcomes: list[Outcome | None] = []
     pending: list[tuple[int, HouseholdInput, str, Region]] = []
     seen: set[str] = set()
@@ -277,7 +282,7 @@ def plan_households(
             continue
         seen.add(hsh)
         if hsh not in found:
-            outcomes.append(plan.create(prepare(data, village, hsh, batch)))
+            outcomes.append(plan.create(data, village, hsh))
             continue
         fact = facts.get(hsh)  # rejections and changes are decided below, on the household read whole
         if fact is not None and allow_update and (actor is None or actor.covers(fact.region_code)):
@@ -292,7 +297,7 @@ def plan_households(
         for index, data, hsh, village in pending:
             current = existing.get(hsh)
             if current is None:  # deleted since it was found a moment ago
-                outcomes[index] = plan.create(prepare(data, village, hsh, batch))
+                outcomes[index] = plan.create(data, village, hsh)
                 continue
             outcomes[index] = _plan_existing(plan, current, data, village, allow_update)
     plan.outcomes = [o for o in outcomes if o is not None]
@@ -327,6 +332,8 @@ def write_plan(plan: Plan) -> list[Outcome]:
     """The writing half of `save_households`, inside the caller's transaction: the new households,
     the changed ones (ConflictError if one changed since it was planned) and their audit events.
     Returns the plan's outcomes, the created ones now with their household ids."""
+    if plan.batch is None:
+        raise ValueError("a preview plan has no rows to write")
     events: list[Event] = []
     if plan.to_create:
         ids, created_events = write_prepared(actor=plan.actor, items=plan.to_create)

@@ -102,6 +102,23 @@ def test_dry_run_writes_nothing(county_user, tmp_path):
     assert not Household.objects.exists()
 
 
+def test_the_preview_counts_what_the_import_then_does(county_user, neighbour_user, tmp_path):
+    """A dry run works each row's outcome out without writing: the same counts as the import that follows."""
+    assert run_cli(write_xlsx(tmp_path / "a.xlsx", [row(111), row(112, name="贺兰")]), "sd_county")["created"] == 2
+    from conftest import MIZHI_VILLAGE, household_input, make_id
+    from households.services import save_households
+
+    elsewhere = household_input(make_id(seq=113), village=MIZHI_VILLAGE)  # archived by the next county
+    assert save_households(actor=neighbour_user, inputs=[elsewhere])[0].status == "created"
+    rows = [row(111), row(112, name="贺兰", **{"家庭人口": 6}), row(114, name="白永旺"), row(113, name="崔海"), row(115, name="")]
+    path = write_xlsx(tmp_path / "b.xlsx", rows)
+    households, events = Household.objects.count(), AuditEvent.objects.count()
+    preview = run_cli(path, "sd_county", "--dry-run")
+    assert preview == {"rows": 5, "created": 1, "updated": 1, "unchanged": 1, "rejected": 2}
+    assert (Household.objects.count(), AuditEvent.objects.count()) == (households, events)
+    assert run_cli(path, "sd_county") == preview
+
+
 def test_gbk_csv_with_title_row(county_user, tmp_path):
     lines = ["绥德县农户名单", ",".join(HEADER)] + [
         ",".join(str(c) for c in row(201 + n, name="白" + "甲乙丙"[n])) for n in range(3)
