@@ -96,27 +96,24 @@ def batch_payload(items: list[dict[str, Any]]) -> dict[str, Any]:
         for k, value in item.items():
             if isinstance(value, dict) and value.keys() != nested.get(k, {}).keys():
                 nested.setdefault(k, {}).update(dict.fromkeys(value))
-    columns = list(keys)
-    nested_at = [(columns.index(k), list(names)) for k, names in nested.items()]
-    rows = []
-    for item in items:
-        row = [item.get(k) for k in columns]
-        for i, names in nested_at:
-            if isinstance(value := row[i], dict):
-                row[i] = [value.get(n) for n in names]
-        rows.append(row)
-    return {"count": len(items), "columns": columns, "nested": {k: list(v) for k, v in nested.items()}, "rows": rows}
+    columns, names = list(keys), {k: list(v) for k, v in nested.items()}
+    rows = [_row(item, columns, names) for item in items]
+    return {"count": len(items), "columns": columns, "nested": names, "rows": rows}
+
+
+def _row(item: dict[str, Any], columns: list[str], nested: dict[str, list[str]]) -> list[Any]:
+    """An object's values under `columns`, a nested dict as its values under its `nested` keys."""
+    return [
+        [value.get(n) for n in nested[k]] if k in nested and isinstance(value := item.get(k), dict) else item.get(k)
+        for k in columns
+    ]
 
 
 def batch_row(item: dict[str, Any], columns: list[str], nested: dict[str, list[str]]) -> str:
     """One object's values as `batch_payload` lists them under `columns` (those after "id"), as
     canonical JSON without the brackets: encoded while the rows are built, before the object has its
     id (see `batch_text`)."""
-    row = [
-        [value.get(n) for n in nested[k]] if k in nested and isinstance(value := item.get(k), dict) else item.get(k)
-        for k in columns
-    ]
-    return canonical_json(row)[1:-1]
+    return canonical_json(_row(item, columns, nested))[1:-1]
 
 
 def batch_text(columns: list[str], nested: dict[str, list[str]], rows: list[tuple[int, str]]) -> JSONText:
