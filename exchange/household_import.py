@@ -102,6 +102,36 @@ HOUSEHOLD_KEYS = ("group_name", "archive_no", "phone", "family_size", "bank_name
 AREA_RANGE = (v.Decimal("1"), v.Decimal("5000"))
 
 
+MEMO_LIMIT = 4096  # distinct cells remembered per column (the memory stays small on any file)
+
+
+def memoized(check: Callable[..., Any], limit: int = MEMO_LIMIT) -> Callable[..., Any]:
+    """A column check that remembers its answer for each cell it has seen, by the cell's type and
+    value (1, 1.0 and True are different cells). A ledger's columns mostly repeat a few values
+    (villages, categories, structures, 是/否, years, areas, common names), so each is checked once
+    per file. Only for checks whose answer depends on the cells alone; a rejection is remembered as
+    its message and raised anew."""
+    cache: dict[tuple[Any, ...], tuple[bool, Any]] = {}
+
+    def run(*cells: Any) -> Any:
+        key = (*map(type, cells), *cells)
+        try:
+            ok, answer = cache[key]
+        except KeyError:
+            try:
+                ok, answer = True, check(*cells)
+            except v.FieldError as exc:
+                ok, answer = False, (exc.field, exc.message)
+            if len(cache) >= limit:
+                cache.clear()
+            cache[key] = (ok, answer)
+        if not ok:
+            raise v.FieldError(*answer)
+        return list(answer) if type(answer) is list else answer  # the caller may change a list
+
+    return run
+
+
 class RowParser:
     def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
         self.mapping = mapping
@@ -117,19 +147,22 @@ class RowParser:
         self.household_keys = [k for k in HOUSEHOLD_KEYS if k in present or k == "family_size"]
         has_dwelling = bool(present & {"structure_type", "year_built", "storeys", "floor_area", "address"})
         self.dwelling_keys = [k for k in DWELLING_KEYS if k in present] if has_dwelling else None
-        # every check runs, so a row's reasons are reported together
+        self.resolve = memoized(villages.resolve)
+        self.text = memoized(v.text)  # for the columns that repeat (组, bank names, category sources)
+        # every check runs, so a row's reasons are reported together; numbers that identify one
+        # person (ID, phone, bank account) are not worth remembering
         self.checks: list[tuple[str, Callable[[Any], Any]]] = [
-            ("head_name", lambda r: v.name(r, "head_name", "户主姓名")),
+            ("head_name", memoized(lambda r: v.name(r, "head_name", "户主姓名"))),
             ("head_id", v.id_number),
             ("phone", v.phone),
-            ("family_size", v.family_size),
+            ("family_size", memoized(v.family_size)),
             ("bank_account", v.bank_account),
-            ("only_house", lambda r: v.boolean(r, "only_house", "是否一户一宅", True)),
-            ("categories", lambda r: v.choices(r, "categories", "农户类别", categories)),
-            ("structure_type", lambda r: v.choice(r, "structure_type", "结构形式", structures)),
-            ("year_built", v.year_built),
-            ("storeys", lambda r: v.integer(r, "storeys", "层数", 1, 10, units=("层",))),
-            ("floor_area", lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE, units=v.AREA_UNITS)),
+            ("only_house", memoized(lambda r: v.boolean(r, "only_house", "是否一户一宅", True))),
+            ("categories", memoized(lambda r: v.choices(r, "categories", "农户类别", categories))),
+            ("structure_type", memoized(lambda r: v.choice(r, "structure_type", "结构形式", structures))),
+            ("year_built", memoized(v.year_built)),
+            ("storeys", memoized(lambda r: v.integer(r, "storeys", "层数", 1, 10, units=("层",)))),
+            ("floor_area", memoized(lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE, units=v.AREA_UNITS))),
         ]
 
     def parse(self, line: int, cells: list[object]) -> ParsedRow:
@@ -140,7 +173,7 @@ class RowParser:
         errors = row.errors
         values: dict[str, Any] = {}
         try:
-            values["village_code"] = self.villages.resolve(get("village_code"), get("town"), get("village"))
+            values["village_code"] = self.resolve(get("village_code"), get("town"), get("village"))
         except v.FieldError as exc:
             errors.append(exc.message)
         for key, check in self.checks:
@@ -156,9 +189,9 @@ class RowParser:
             errors.append(f"与第 {self.seen[digest]} 行的身份证号重复")
             return row
         self.seen[digest] = line
-        values["group_name"] = v.text(get("group_name"))[:50]
+        values["group_name"] = self.text(get("group_name"))[:50]
         values["archive_no"] = v.compact(get("archive_no"))[:40]
-        values["bank_name"] = v.text(get("bank_name"))[:60]
+        values["bank_name"] = self.text(get("bank_name"))[:60]
         values["note"] = v.text(get("note"))[:1000]
         values["address"] = v.text(get("address"))[:200]
         row.data = HouseholdInput(
@@ -167,7 +200,7 @@ class RowParser:
             head_id=head_id,
             fields={k: values[k] for k in self.household_keys},
             categories=values["categories"] if "categories" in self.present else None,
-            category_source=v.text(get("category_source"))[:60],
+            category_source=self.text(get("category_source"))[:60],
             dwelling={k: values[k] for k in self.dwelling_keys} if self.dwelling_keys is not None else None,
             head_hash=digest,
         )

@@ -16,6 +16,7 @@ from households import idnumber
 _SPACE = re.compile(r"\s")
 _DIGIT = re.compile(r"\d")
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+", flags=re.IGNORECASE)  # 6.10826E+17
 
 
 class FieldError(ValueError):
@@ -62,7 +63,7 @@ def id_number(raw: object, field: str = "head_id") -> idnumber.IdNumber:
             )
         raw = digits
     value = compact(raw)
-    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", value, flags=re.IGNORECASE):
+    if not value.isdigit() and _SCIENTIFIC.fullmatch(value):
         raise FieldError(field, f"身份证号被 Excel 显示为科学计数法（{value}），后几位已丢失，请把该列设为“文本”后重新填写")
     try:
         return idnumber.parse(value)

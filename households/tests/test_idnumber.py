@@ -72,3 +72,19 @@ def test_impossible_numbers_are_rejected_in_chinese(raw, message):
 
 def test_clean_leaves_nothing_but_the_characters():
     assert clean(" ６１０８２６ x ") == "610826X"
+
+
+@given(st.from_regex(r"[0-9]{17}", fullmatch=True))
+def test_check_character_follows_the_standard_digit_by_digit(first17):
+    # GB 11643-1999: weight of the i-th digit from the right (check character i = 1) is 2^(i-1) mod 11
+    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    assert check_char(first17) == "10X98765432"[total % 11]
+
+
+@pytest.mark.parametrize("digit", ["\u0663", "\u09ea"])  # Arabic-Indic 3, Bengali 4 (NFKC keeps them)
+def test_digits_of_other_scripts_are_refused_not_misread(digit):
+    good = build("610826", dt.date(1968, 5, 12), 123)
+    with pytest.raises(IdNumberError, match=r"须为数字|只能由数字"):
+        parse(good[:10] + digit + good[11:], today=TODAY)
+    with pytest.raises(IdNumberError, match="只能由数字"):
+        parse("610826680512" + digit + "23", today=TODAY)
