@@ -185,7 +185,17 @@ def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, requ
         return by_name[value]
     if value in by_name.values():
         return value
+    near = closest(value, list(by_name))
+    if near:  # “低保户” for 农村低保户: name the few it may mean rather than the whole table
+        raise FieldError(field, f"{label}“{value}”不在代码表中，是否指：{'、'.join(near)}？")
     raise FieldError(field, f"{label}“{value}”不在代码表中（可选：{'、'.join(list(by_name)[:12])}）")
+
+
+def closest(value: str, names: list[str], limit: int = 3) -> list[str]:
+    """The names a value may stand for: those containing it (“低保户” in 农村低保户) or contained in it
+    (砖混 in “砖混结构”). Merely similar names are not offered: “五保户” looks like 农村低保户 but means
+    a destitute person supported by the state."""
+    return [n for n in names if value in n or n in value][:limit]
 
 
 def choices(raw: object, field: str, label: str, by_name: dict[str, str]) -> list[str]:

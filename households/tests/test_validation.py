@@ -93,3 +93,13 @@ def test_mobile_numbers_written_with_dashes_or_spaces():
     assert v.phone("0912-5621234") == "0912-5621234"
     with pytest.raises(v.FieldError, match="格式不正确"):
         v.phone("138-1234-567")
+
+
+def test_an_unknown_choice_names_the_entries_it_may_stand_for():
+    options = {"农村低保户": "minimum_income", "低保户（2021年前）": "minimum_income_old", "一般农户": "general"}
+    with pytest.raises(v.FieldError, match="是否指：农村低保户、低保户（2021年前）？"):
+        v.choice("低保户", "c", "农户类别", options)
+    with pytest.raises(v.FieldError, match="是否指：一般农户？"):
+        v.choice("一般农户家庭", "c", "农户类别", options)
+    with pytest.raises(v.FieldError, match="可选：农村低保户、低保户（2021年前）、一般农户"):
+        v.choice("五保户", "c", "农户类别", options)  # similar-looking, but another thing: the whole list
