@@ -59,20 +59,21 @@ def _guarded(
     known = User.objects.filter(username=username).first()
     who: dict[str, Any] = {"actor": known, "obj": known, "region_code": _region_of(known)} if known else {}
     who["object_label"] = "" if known else username[:150]
-    extra = {"username": username[:150], "address": address, **({"step": what} if what else {})}
+    extra = {"username": username[:150]}  # names the actor of an unknown name
+    step = {"step": what or "login", "address": address}
     attempt = throttle.claim(username, address)
     if attempt.refused_until is not None:
-        record("auth.login_refused_locked", success=False, extra=extra, **who)
+        record("auth.login_refused_locked", success=False, after=step, extra=extra, **who)
         return LoginResult(None, _refused_message(attempt), locked=True)
     user = check()
     if user is not None:
         throttle.succeeded(attempt)
         return LoginResult(user)
     with transaction.atomic():
-        record("auth.login_failed", success=False, extra=extra, **who)
+        record("auth.login_failed", success=False, after=step, extra=extra, **who)
         scope, until = throttle.failed(attempt)
         if until is not None:
-            record("auth.lockout", success=False, after={"locked_until": until, "scope": scope}, extra=extra, **who)
+            record("auth.lockout", success=False, after={**step, "locked_until": until, "scope": scope}, extra=extra, **who)
     if scope == throttle.ACCOUNT:
         return LoginResult(
             None,
