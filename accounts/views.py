@@ -57,7 +57,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def second_factor_view(request: HttpRequest) -> HttpResponse:
     """After the password: the code from the authenticator, or its enrolment the first time."""
     pending = request.session.get(PENDING) or {}
-    user = User.objects.filter(pk=pending.get("uid"), is_active=True).first()
+    user = User.objects.filter(pk=int(pending.get("uid") or 0), is_active=True).first()
     if user is None or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         messages.info(request, _("请重新输入用户名和密码。"))

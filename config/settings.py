@@ -129,11 +129,9 @@ LOCKOUT_SECONDS = 30 * 60
 LOCKOUT_WINDOW_SECONDS = 24 * 3600
 
 # The second factor (TOTP, accounts.second_factor) is required for the roles holding these capabilities.
-SECOND_FACTOR_CAPS = [
-    c for c in os.environ.get("ANJU_SECOND_FACTOR_CAPS", "unmask,pay_check").split(",") if c.strip()
-]
+SECOND_FACTOR_CAPS = [c.strip() for c in os.environ.get("ANJU_SECOND_FACTOR_CAPS", "unmask,pay_check").split(",") if c.strip()]
 OTP_TOTP_ISSUER = "安居"
-OTP_TOTP_THROTTLE_FACTOR = 0  # attempts are counted by accounts.throttle, with the password's
+OTP_TOTP_THROTTLE_FACTOR = 0  # wrong codes count on the sign-in counters of accounts.throttle instead
 
 # API tokens (accounts.tokens): an app's login token lives API_TOKEN_LOGIN_DAYS, a named token for
 # another system API_TOKEN_NAMED_DAYS unless chosen otherwise; a revoked token may still pass in
