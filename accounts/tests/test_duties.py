@@ -149,3 +149,18 @@ def test_demo_users_keep_the_rules(db):
         held = user.role_set
         assert not ({"admin", "auditor"} & held) or len(held) == 1, user.username
         assert not user.must_change_password, user.username
+
+
+def test_operator_command_manages_the_province_accounts(db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "Prov#2026audit")
+    call_command("account", "create", "sx_auditor", "--region", "61", "--role", "auditor", stdout=open("/dev/null", "w"))
+    auditor = User.objects.get(username="sx_auditor")
+    assert auditor.must_change_password and auditor.roles == "auditor"
+    call_command("account", "reset-password", "sx_auditor", stdout=open("/dev/null", "w"))
+    assert AuditEvent.objects.filter(verb="user.reset_password", object_id=str(auditor.pk), actor_id=None).exists()
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="三权分立"):
+        call_command("account", "create", "sx_both", "--region", "61", "--role", "auditor", "--role", "admin")
