@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import duties, throttle, tokens
+from accounts import duties, second_factor, throttle, tokens
 from accounts.models import TokenKind, User
 from accounts.roles import Role
 from audit.services import record
@@ -60,14 +60,15 @@ def _guarded(
     who: dict[str, Any] = {"actor": known, "obj": known, "region_code": _region_of(known)} if known else {}
     who["object_label"] = "" if known else username[:150]
     extra = {"username": username[:150]}  # names the actor of an unknown name
-    step = {"step": what or "login", "address": address}
+    what = what or "login"
+    step = {"step": what, "address": address}
     attempt = throttle.claim(username, address)
     if attempt.refused_until is not None:
         record("auth.login_refused_locked", success=False, after=step, extra=extra, **who)
         return LoginResult(None, _refused_message(attempt), locked=True)
     user = check()
     if user is not None:
-        throttle.succeeded(attempt)
+        throttle.succeeded(attempt, complete=not (what == "login" and second_factor.required(user)))
         return LoginResult(user)
     with transaction.atomic():
         record("auth.login_failed", success=False, after=step, extra=extra, **who)

@@ -114,10 +114,13 @@ def failed(attempt: Claim) -> tuple[str, dt.datetime | None]:
     return locked, (until if locked else None)
 
 
-def succeeded(attempt: Claim) -> None:
+def succeeded(attempt: Claim, *, complete: bool = True) -> None:
+    """The check passed: give this attempt's slot back. A complete sign-in also clears the account's
+    counter; a step before the second factor does not, or signing in with the password again and
+    again would give unlimited guesses at the one-time code."""
     for slot in attempt.slots:
         rows = LoginThrottle.objects.filter(scope=slot.scope, key=slot.key)
-        if slot.scope == ACCOUNT:
+        if slot.scope == ACCOUNT and complete:
             rows.update(failures=0, locked_until=None)
         else:
             rows.update(failures=Greatest(F("failures") - 1, Value(0)))

@@ -163,3 +163,18 @@ def test_demo_otp_refuses_outside_debug(db, settings):
         call_command("demo_otp", "sd_county")
     with pytest.raises(RuntimeError):
         second_factor.enrol_demo(User.objects.get(username="sd_county"))
+
+
+def test_signing_in_again_with_the_password_gives_no_more_guesses_at_the_code(county_user, settings):
+    """The password step does not clear the counter: only a complete sign-in does."""
+    settings.DEBUG = True
+    device = second_factor.enrol_demo(county_user)
+    client = Client()
+    for _n in range(5):
+        assert sign_in(client).url == reverse("accounts:second_factor")
+        client.post(reverse("accounts:second_factor"), {"code": "000000"})
+    assert "账号已被锁定" in sign_in(client).content.decode()
+    response = Client().post(
+        "/api/auth/token/", {"username": "sd_county", "password": PASSWORD, "otp": second_factor.current_code(device)}
+    )
+    assert response.status_code == 401
