@@ -209,13 +209,7 @@ def update_user(
 
 
 @transaction.atomic
-def set_password(*, actor: User | None, user: User, password: str) -> None:
-    """The owner changes their password (actor is the user), or an administrator (or the operator's
-    command, actor None) sets a one-time password that the owner must change at the next sign-in.
-    Either way every API token of the account is revoked."""
-    own = actor is not None and actor.pk == user.pk
-    if not own:
-        duties.check_manage_credentials(actor, user)
+def _store_password(*, actor: User | None, user: User, password: str, own: bool) -> None:
     validate_password(password, user)
     if own and user.check_password(password):
         raise ValidationError(_("新密码不能与原密码相同。"), code="same_password")
@@ -233,6 +227,23 @@ def set_password(*, actor: User | None, user: User, password: str) -> None:
         after={"one_time_password": not own},
     )
     tokens.revoke_all(user=user, actor=actor, reason=_("修改密码") if own else _("管理员重置密码"))
+
+
+def set_password(*, actor: User | None, user: User, password: str) -> None:
+    """An administrator (or the operator's command, actor None) sets a one-time password that the
+    owner must change at the next sign-in; never one's own (that is `change_own_password`). Every
+    API token of the account is revoked."""
+    duties.check_manage_credentials(actor, user)
+    _store_password(actor=actor, user=user, password=password, own=False)
+
+
+def change_own_password(*, user: User, old_password: str, new_password: str) -> LoginResult:
+    """The owner's change: the old password is checked on the sign-in counters first (a wrong one
+    counts as a failed sign-in). Raises ValidationError for a new password the policy refuses."""
+    checked = check_old_password(user=user, password=old_password)
+    if checked.user is not None:
+        _store_password(actor=user, user=user, password=new_password, own=True)
+    return checked
 
 
 @transaction.atomic

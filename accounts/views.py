@@ -99,18 +99,18 @@ def password_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        checked = services.check_old_password(user=user, password=form.cleaned_data["old_password"])
-        if checked.locked:
-            logout(request)
-            messages.error(request, checked.error)
-            return redirect("accounts:login")
-        if checked.user is None:
-            form.add_error("old_password", checked.error)
+        d = form.cleaned_data
+        try:
+            checked = services.change_own_password(user=user, old_password=d["old_password"], new_password=d["new_password"])
+        except ValidationError as exc:
+            form.add_error("new_password", exc)
         else:
-            try:
-                services.set_password(actor=user, user=user, password=form.cleaned_data["new_password"])
-            except ValidationError as exc:
-                form.add_error("new_password", exc)
+            if checked.locked:
+                logout(request)
+                messages.error(request, checked.error)
+                return redirect("accounts:login")
+            if checked.user is None:
+                form.add_error("old_password", checked.error)
             else:
                 update_session_auth_hash(request, user)
                 messages.success(request, _("密码已修改。"))

@@ -164,3 +164,12 @@ def test_operator_command_manages_the_province_accounts(db, monkeypatch):
 
     with pytest.raises(CommandError, match="三权分立"):
         call_command("account", "create", "sx_both", "--region", "61", "--role", "auditor", "--role", "admin")
+
+
+def test_own_password_only_through_the_change_form(client, county_admin):
+    """The user edit page would otherwise change one's own password without the old one."""
+    client.force_login(county_admin)
+    response = edit(client, county_admin, password=NEW_PASSWORD)
+    assert "修改密码" in response.content.decode()
+    county_admin.refresh_from_db()
+    assert county_admin.check_password(PASSWORD)
