@@ -10,13 +10,14 @@ administrator of a higher level only (accounts.duties), never by the one who can
 from __future__ import annotations
 
 import hashlib
+import time
 from base64 import b32encode
 
 import segno
 from django.conf import settings
 from django.db import transaction
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accounts import duties
 from accounts.models import User
@@ -35,10 +36,10 @@ def device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def pending_device(user: User) -> TOTPDevice:
-    """The unconfirmed device being enrolled (made on first call, kept until confirmed)."""
-    found = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    return found or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+def new_device(user: User, key: str = "") -> TOTPDevice:
+    """The device being enrolled, not saved: its key lives in the pending sign-in's session until a
+    code from it is accepted (so showing the enrolment page writes nothing)."""
+    return TOTPDevice(user=user, name=DEVICE_NAME, key=key or default_key(), confirmed=False)
 
 
 def secret(dev: TOTPDevice) -> str:
@@ -49,16 +50,36 @@ def qr_svg(dev: TOTPDevice) -> str:
     return str(segno.make(dev.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff"))
 
 
-def verify(dev: TOTPDevice, code: str) -> bool:
+def _clean(code: str, digits: int) -> int | None:
     code = (code or "").strip().replace(" ", "")
-    return code.isdigit() and len(code) == dev.digits and bool(dev.verify_token(code))
+    return int(code) if code.isdigit() and len(code) == digits else None
+
+
+def verify(dev: TOTPDevice, code: str) -> bool:
+    """A code of an enrolled device; each code is accepted once (django-otp keeps `last_t`)."""
+    token = _clean(code, dev.digits)
+    return token is not None and bool(dev.verify_token(token))
+
+
+def verify_new(dev: TOTPDevice, code: str) -> bool:
+    """A code of the device being enrolled; on success `dev.last_t` is the code's time step."""
+    token = _clean(code, dev.digits)
+    if token is None:
+        return False
+    totp = TOTP(dev.bin_key, dev.step, dev.t0, dev.digits, dev.drift)
+    totp.time = time.time()
+    if not totp.verify(token, dev.tolerance):
+        return False
+    dev.last_t = totp.t()
+    return True
 
 
 @transaction.atomic
 def confirm(user: User, dev: TOTPDevice) -> None:
-    TOTPDevice.objects.filter(user=user).exclude(pk=dev.pk).delete()
+    """Keep the newly enrolled device (a code from it was accepted) in place of any other."""
+    TOTPDevice.objects.filter(user=user).delete()
     dev.confirmed = True
-    dev.save(update_fields=["confirmed"])
+    dev.save()
     record("auth.otp_enrol", actor=user, obj=user, region_code=user.region_id or "")
 
 

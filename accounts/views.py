@@ -65,13 +65,14 @@ def second_factor_view(request: HttpRequest) -> HttpResponse:
     device = second_factor.device(user)
     enrolling = device is None
     if device is None:
-        device = second_factor.pending_device(user)
+        device = second_factor.new_device(user, pending.get("key", ""))
+        if pending.get("key") != device.key:
+            request.session[PENDING] = {**pending, "key": device.key}
+    check = second_factor.verify_new if enrolling else second_factor.verify
     form = SecondFactorForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        result = services.check_second_factor(
-            user=user, code=form.cleaned_data["code"], verify=lambda code: second_factor.verify(device, code)
-        )
+        result = services.check_second_factor(user=user, code=form.cleaned_data["code"], verify=lambda code: check(device, code))
         if result.user is not None:
             if enrolling:
                 second_factor.confirm(user, device)

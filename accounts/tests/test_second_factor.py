@@ -42,7 +42,12 @@ def test_first_sign_in_enrols_with_a_qr_code(client, county_user):
     sign_in(client)
     page = client.get(reverse("accounts:second_factor")).content.decode()
     assert "<svg" in page and 'id="otp-secret"' in page
-    device = TOTPDevice.objects.get(user=county_user, confirmed=False)
+    assert not TOTPDevice.objects.exists()  # showing the page writes nothing
+    secret = page.split('id="otp-secret">')[1].split("<")[0]
+    assert secret in client.get(reverse("accounts:second_factor")).content.decode()  # the same key again
+    device = second_factor.new_device(county_user, client.session["anju_second_factor_pending"]["key"])
+    assert second_factor.secret(device) == secret
+    assert client.post(reverse("accounts:second_factor"), {"code": "000000"}).status_code == 200
     response = client.post(reverse("accounts:second_factor"), {"code": second_factor.current_code(device)})
     assert response.status_code == 302 and response.url == reverse("home")
     assert client.get(reverse("households:list")).status_code == 200
