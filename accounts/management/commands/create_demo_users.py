@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if any(row.endswith(" *") for row in rows):
             if settings.DEBUG:
                 self.stdout.write(
-                    "* 这些账号登录时还须输入动态口令（第二因素）：运行 python manage.py demo_otp 用户名"
+                    "* 这些账号登录时还须输入动态口令（第二因素）：运行 .venv/bin/python manage.py demo_otp 用户名"
                     " 打印当前口令，或把它打印的密钥加入手机身份验证器。"
                 )
             else:
