@@ -71,7 +71,7 @@ class Claim:
 
 def _keys(username: str, address: str) -> list[tuple[str, str]]:
     keys = [(ACCOUNT, username[:150])]
-    if address:
+    if address and settings.ADDRESS_LOCKOUT_FAILURES:  # 0: no counter per address
         keys.append((ADDRESS, address[:150]))
     return keys
 

@@ -117,3 +117,9 @@ def test_admin_unlock_clears_the_counter(client, county_user):
     assert "解锁" in client.get(reverse("accounts:users")).content.decode()
     client.post(reverse("accounts:user_unlock", args=[county_user.pk]))
     assert attempt_login(username="sd_county", password=PASSWORD).user == county_user
+
+
+def test_address_counter_can_be_turned_off(db, settings):
+    settings.ADDRESS_LOCKOUT_FAILURES = 0
+    answers = [attempt_login(username=f"name{n}", password="x", address="10.9.9.9") for n in range(40)]
+    assert not any(a.locked for a in answers)
