@@ -27,6 +27,8 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    policy_public = True  # anyone may try to sign in (throttled like the login page)
+    policy_public = True  # anyone may try to sign in (throttled like the login page)
 
     @extend_schema(request=TokenRequestSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:
@@ -58,6 +60,7 @@ class LogoutView(APIView):
     """Revoke the token this request is made with."""
 
     permission_classes = [IsAuthenticated]
+    policy_public = True  # any signed-in caller, about its own token only
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:

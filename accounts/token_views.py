@@ -4,7 +4,6 @@ of an account it manages (its tokens, and the reset of a lost authenticator)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,9 +15,10 @@ from accounts import second_factor, tokens
 from accounts.forms import TokenForm
 from accounts.models import ApiToken, TokenKind, User
 from accounts.views import _managed_users
+from core.views import allow, obj_or_404, signed_in
 
 
-@login_required
+@signed_in
 def my_tokens(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TokenForm(request.POST or None)
@@ -31,9 +31,9 @@ def my_tokens(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/tokens.html", context)
 
 
-@login_required
+@allow(User)
 def user_security(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(_managed_users(request), pk=pk)
+    target = obj_or_404(request, _managed_users(request), pk=pk)
     context = {
         "title": _("%(u)s 的 API 令牌与动态口令") % {"u": target.username},
         "tokens": tokens.live(target),
@@ -43,13 +43,13 @@ def user_security(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/tokens.html", context)
 
 
-@login_required
 @require_POST
+@signed_in
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     token = get_object_or_404(ApiToken.objects.select_related("user"), pk=pk)
     if token.user_id != actor.pk:
-        get_object_or_404(_managed_users(request), pk=token.user_id)  # 404 outside the administrator's accounts
+        obj_or_404(request, _managed_users(request), "change", pk=token.user_id)  # outside one's accounts: 404
     tokens.revoke(actor=actor, token=token, reason=_("本人吊销") if token.user_id == actor.pk else _("管理员吊销"))
     messages.success(request, _("令牌 %(p)s… 已吊销。") % {"p": token.prefix})
     back = request.META.get("HTTP_REFERER", "")
@@ -58,10 +58,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(back or "accounts:tokens")
 
 
-@login_required
+@allow(User, "change")
 @require_POST
 def user_reset_otp(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(_managed_users(request), pk=pk)
+    target = obj_or_404(request, _managed_users(request), "change", pk=pk)
     try:
         second_factor.reset(actor=request.user, user=target)  # type: ignore[arg-type]
     except PermissionDenied as exc:

@@ -124,7 +124,7 @@ def test_another_users_token_cannot_be_revoked_by_a_colleague(client, county_use
     colleague = make_user("sd_county2", "610826", Role.COUNTY_STAFF)
     issued = tokens.issue(user=county_user, name="a")
     client.force_login(colleague)
-    assert client.post(reverse("accounts:token_revoke", args=[issued.token.pk])).status_code == 403
+    assert client.post(reverse("accounts:token_revoke", args=[issued.token.pk])).status_code in (403, 404)
     assert api(issued.key).get("/api/households/").status_code == 200
 
 
