@@ -56,7 +56,7 @@ def test_a_resent_appraisal_uid_tells_another_county_nothing(
     made = appraise(appraiser_user, trained_appraiser, household, "C", TODAY)
     stranger = make_user("mz_appraiser", "610827", Role.APPRAISER)
     body = {"uid": str(made.uid), "house": household.houses.get().pk, "appraised_on": TODAY.isoformat(),
-            "prevention": "partly", "components": {"foundation": "a", "walls": "c", "roof": "a"}, "organisation": "米脂"}  # fmt: skip
+            "prevention": "partly", "components": {"foundation": "a", "walls": "c"}, "organisation": "米脂"}  # fmt: skip
     response = signed_in(stranger).post("/api/appraisals/", body, content_type="application/json")
     assert response.status_code == 400 and "已被使用" in response.content.decode()
     assert str(household.head_name) not in response.content.decode() and "grade" not in response.json()
