@@ -225,16 +225,15 @@ CONTENT_SECURITY_POLICY = {
 }
 
 if not DEBUG:
-    _missing = []
+    _missing = {}  # variable -> how to give it, in Chinese
     if not os.environ.get("SECRET_KEY") or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-        _missing.append("SECRET_KEY")
+        _missing["SECRET_KEY"] = "SECRET_KEY"
     if not ANJU_FIELD_KEY and not ANJU_FIELD_KEY_FILE.exists():
-        _missing.append(f"ANJU_FIELD_KEY（或密钥文件 {ANJU_FIELD_KEY_FILE}）")
+        _missing["ANJU_FIELD_KEY"] = f"ANJU_FIELD_KEY（或密钥文件 {ANJU_FIELD_KEY_FILE}）"
     if _missing:
         raise ImproperlyConfigured(
-            "生产模式（ANJU_DEBUG=0）拒绝启动：缺少 " + "、".join(_missing) + "，请在环境中设置（见 docs/operations.md）。"
-            " Production mode (ANJU_DEBUG=0) refuses to start: missing " + ", ".join(m.split("（")[0] for m in _missing)
-            + " (see docs/operations.md)."
+            f"生产模式（ANJU_DEBUG=0）拒绝启动：缺少 {'、'.join(_missing.values())}，请在环境中设置（见 docs/operations.md）。"
+            f" Production mode (ANJU_DEBUG=0) refuses to start: missing {', '.join(_missing)} (see docs/operations.md)."
         )
     SECURE_SSL_REDIRECT = _flag("ANJU_SSL_REDIRECT", True)
     if _flag("ANJU_BEHIND_PROXY", False):
