@@ -224,6 +224,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# No browsable API: its pages carry inline styles the policy refuses, and people read the API in
+# Swagger UI (/api/docs/, behind login). Clients get JSON.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+
 if not DEBUG:
     _missing = {}  # variable -> how to give it, in Chinese
     if not os.environ.get("SECRET_KEY") or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
