@@ -89,6 +89,7 @@ def test_violation_reports_are_logged(client: Client, caplog: pytest.LogCaptureF
         (b"\xff\xfe", 400),
         (json.dumps({"csp-report": {"blocked-uri": "x" * 20000}}).encode(), 413),
     ],
+    ids=["not-json", "no-report-object", "list-of-numbers", "not-utf8", "too-large"],
 )
 def test_the_report_endpoint_refuses_junk_without_a_server_error(client: Client, body: bytes, status: int) -> None:
     """Anyone may post here, an attacker too: junk gets a 4xx, never a 500 nor a row in the database."""
