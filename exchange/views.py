@@ -18,6 +18,7 @@ from core.paging import paginate
 from core.views import require_cap
 from exchange import household_export, services
 from exchange.models import ExportJob, ImportJob
+from exchange.recovery import is_stale
 from households.filters import HouseholdFilterForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,7 +66,8 @@ def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
     job = get_object_or_404(_own_imports(request), pk=pk)
-    actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import}
+    actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import,
+               "restart": services.restart_import}  # fmt: skip
     if action not in actions:
         raise Http404
     try:
@@ -130,7 +132,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
 def export_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(_own_exports(request), pk=pk)
     template = "exchange/_export_status.html" if request.headers.get("HX-Request") else "exchange/export_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "stale": is_stale(job)})
 
 
 @login_required
