@@ -194,7 +194,7 @@ def run_export(job_id: str) -> None:
                 count = kind.write(path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
         with transaction.atomic(), acting(ActionContext(source="export")):
             if not move(ExportJob, job_id, E.DONE, only_from=[E.RUNNING], where_attempts=job.attempts,
-                        processed_rows=count, file_path=str(path)):  # fmt: skip
+                        processed_rows=count, file_path=str(path), message=""):  # fmt: skip
                 raise JobLost
             record(kind.verb, actor=user, obj=job, region_code=user.region_id or "",
                    after={"rows": count, "filters": job.params, "unmasked": job.unmasked, "reason": job.reason})  # fmt: skip
