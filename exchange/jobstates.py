@@ -17,33 +17,33 @@ from django.utils.translation import gettext as _
 
 from exchange.models import ExportJob, ImportJob
 
-I = ImportJob.Status
-E = ExportJob.Status
+IS = ImportJob.Status
+ES = ExportJob.Status
 
 # status -> the statuses it may move to
 IMPORT_STEPS: dict[str, frozenset[str]] = {
-    I.QUEUED: frozenset({I.VALIDATING, I.FAILED, I.CANCELLED, I.QUEUED}),
+    IS.QUEUED: frozenset({IS.VALIDATING, IS.FAILED, IS.CANCELLED, IS.QUEUED}),
     # back to QUEUED: the worker died while validating (validation writes nothing, so it starts over)
-    I.VALIDATING: frozenset({I.VALIDATED, I.FAILED, I.CANCELLED, I.QUEUED}),
-    I.VALIDATED: frozenset({I.IMPORTING, I.CANCELLED}),
+    IS.VALIDATING: frozenset({IS.VALIDATED, IS.FAILED, IS.CANCELLED, IS.QUEUED}),
+    IS.VALIDATED: frozenset({IS.IMPORTING, IS.CANCELLED}),
     # IMPORTING -> IMPORTING: resumed after the last committed chunk by a new run
-    I.IMPORTING: frozenset({I.DONE, I.FAILED, I.IMPORTING}),
+    IS.IMPORTING: frozenset({IS.DONE, IS.FAILED, IS.IMPORTING}),
     # a failed validation is checked again from the start; a failed import resumes where it stopped
-    I.FAILED: frozenset({I.QUEUED, I.IMPORTING}),
-    I.CANCELLED: frozenset({I.QUEUED}),
-    I.DONE: frozenset(),
+    IS.FAILED: frozenset({IS.QUEUED, IS.IMPORTING}),
+    IS.CANCELLED: frozenset({IS.QUEUED}),
+    IS.DONE: frozenset(),
 }
 
 EXPORT_STEPS: dict[str, frozenset[str]] = {
-    E.QUEUED: frozenset({E.RUNNING, E.FAILED, E.QUEUED}),
-    E.RUNNING: frozenset({E.DONE, E.FAILED, E.QUEUED}),  # QUEUED: its worker died, written again from the start
-    E.FAILED: frozenset({E.QUEUED}),
-    E.DONE: frozenset(),
+    ES.QUEUED: frozenset({ES.RUNNING, ES.FAILED, ES.QUEUED}),
+    ES.RUNNING: frozenset({ES.DONE, ES.FAILED, ES.QUEUED}),  # QUEUED: its worker died, written again from the start
+    ES.FAILED: frozenset({ES.QUEUED}),
+    ES.DONE: frozenset(),
 }
 
 FINAL = frozenset({"done", "failed", "cancelled"})
 # the statuses in which a worker is (or should be) busy with the job and keeps its heartbeat
-WORKING = {ImportJob: frozenset({I.VALIDATING, I.IMPORTING}), ExportJob: frozenset({E.RUNNING})}
+WORKING = {ImportJob: frozenset({IS.VALIDATING, IS.IMPORTING}), ExportJob: frozenset({ES.RUNNING})}
 
 Job = ImportJob | ExportJob
 
@@ -79,7 +79,5 @@ def move_or_refuse(job: Job, to: str, **fields: Any) -> None:
     """A user's step: refused with the job's current status in Chinese when it is not allowed now."""
     if not move(type(job), job.pk, to, only_from=[job.status], **fields):
         job.refresh_from_db(fields=["status"])
-        raise ValidationError(
-            _("该任务当前状态为“%(s)s”，不能执行此操作。") % {"s": job.get_status_display()}
-        )
+        raise ValidationError(_("该任务当前状态为“%(s)s”，不能执行此操作。") % {"s": job.get_status_display()})
     job.refresh_from_db()

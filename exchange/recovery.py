@@ -34,7 +34,7 @@ from exchange.models import ExportJob, ImportJob
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 SWEEP_SECONDS = 30
-I, E = ImportJob.Status, ExportJob.Status
+IS, ES = ImportJob.Status, ExportJob.Status
 
 
 def stale_after() -> dt.timedelta:
@@ -79,18 +79,18 @@ def _give_up(job: Job, reason: str) -> str | None:
 def _recover_import(job: ImportJob) -> str | None:
     from exchange.tasks import run_import, validate_import
 
-    validating = job.status == I.VALIDATING
+    validating = job.status == IS.VALIDATING
     if job.attempts >= MAX_ATTEMPTS:
         if validating:
-            return _give_up(job, _("后台任务进程在校验时中断了 %(n)s 次，已停止。可以点击“重新校验”再试；如仍中断，请拆分文件后分别导入。")
-                            % {"n": job.attempts})  # fmt: skip
-        return _give_up(job, _("后台任务进程在导入时中断了 %(n)s 次，已停止。已导入的部分完整保留，可以点击“从中断处继续导入”。")
-                        % {"n": job.attempts})  # fmt: skip
+            reason = _("后台任务进程在校验时中断了 %(n)s 次，已停止。可以点击“重新校验”再试；如仍中断，请拆分文件后分别导入。")
+        else:
+            reason = _("后台任务进程在导入时中断了 %(n)s 次，已停止。已导入的部分完整保留，可以点击“从中断处继续导入”。")
+        return _give_up(job, reason % {"n": job.attempts})
     if validating:
-        moved = move(ImportJob, job.pk, I.QUEUED, only_from=[I.VALIDATING], heartbeat_at=None, processed_rows=0,
+        moved = move(ImportJob, job.pk, IS.QUEUED, only_from=[IS.VALIDATING], heartbeat_at=None, processed_rows=0,
                      message=_("后台任务进程中断，已重新排队校验。"), **_seen(job))  # fmt: skip
     else:  # stays 导入中, waiting (no heartbeat) for the run that carries on
-        moved = move(ImportJob, job.pk, I.IMPORTING, only_from=[I.IMPORTING], heartbeat_at=None,
+        moved = move(ImportJob, job.pk, IS.IMPORTING, only_from=[IS.IMPORTING], heartbeat_at=None,
                      message=_("后台任务进程中断，将从中断处继续导入。"), **_seen(job))  # fmt: skip
     if not moved:
         return None
@@ -106,7 +106,7 @@ def _recover_export(job: ExportJob) -> str | None:
 
     if job.attempts >= MAX_ATTEMPTS:
         return _give_up(job, _("后台任务进程在导出时中断了 %(n)s 次，已停止。请缩小筛选范围后重新导出。") % {"n": job.attempts})
-    if not move(ExportJob, job.pk, E.QUEUED, only_from=[E.RUNNING], heartbeat_at=None, processed_rows=0,
+    if not move(ExportJob, job.pk, ES.QUEUED, only_from=[ES.RUNNING], heartbeat_at=None, processed_rows=0,
                 message=_("后台任务进程中断，已重新排队导出。"), **_seen(job)):  # fmt: skip
         return None
     _fail_task_rows(job)

@@ -126,8 +126,8 @@ def restart_import(*, user: User, job: ImportJob) -> ImportJob:
                               heartbeat_at=None, finished_at=None, message="", **reset):  # fmt: skip
             job.refresh_from_db(fields=["status"])
             raise ValidationError(_("该导入当前状态为“%(s)s”，不能重新开始。") % {"s": job.get_status_display()})
-        record("import.resume", actor=user, obj=job, region_code=user.region_id or "",
-               after={"step": "import" if confirmed else "validate", "from": job.status, "processed": job.processed_rows})  # fmt: skip
+        step = {"step": "import" if confirmed else "validate", "from": job.status, "processed": job.processed_rows}
+        record("import.resume", actor=user, obj=job, region_code=user.region_id or "", after=step)
         task = run_import if confirmed else validate_import
         transaction.on_commit(lambda: task.enqueue(str(job.pk)))
     job.refresh_from_db()

@@ -33,7 +33,7 @@ from exchange.services import storage_dir
 
 log = logging.getLogger(__name__)
 ERROR_SAMPLE = 50  # rejected rows shown on the preview page; all of them are in the error file
-I, E = ImportJob.Status, ExportJob.Status
+IS, ES = ImportJob.Status, ExportJob.Status
 
 
 class JobFailed(Exception):
@@ -66,7 +66,7 @@ def _release_connection() -> None:
 
 def _fail(model: type[Job], job: Job, reason: str) -> None:
     try:
-        move(model, job.pk, "failed", only_from=list(WORKING[model]) + ["queued"], where_attempts=job.attempts,
+        move(model, job.pk, "failed", only_from=[*WORKING[model], "queued"], where_attempts=job.attempts,
              message=reason[:2000])  # fmt: skip
     except DatabaseError:  # the recovery finds the job by its silent heartbeat and fails it then
         log.exception("could not mark %s %s failed", model.__name__, job.pk)
@@ -107,11 +107,11 @@ def _claim(model: type[Job], job_id: str, to: str, only_from: list[str]) -> Any:
 
 @task()
 def validate_import(job_id: str) -> None:
-    job = _claim(ImportJob, job_id, I.VALIDATING, [I.QUEUED])
+    job = _claim(ImportJob, job_id, IS.VALIDATING, [IS.QUEUED])
     if job is None:
         return
     with _boundary(ImportJob, job, _("校验时出错")):
-        with Pulse(ImportJob, job.pk, status=I.VALIDATING, attempt=job.attempts) as pulse:
+        with Pulse(ImportJob, job.pk, status=IS.VALIDATING, attempt=job.attempts) as pulse:
             estimate = estimate_rows(Path(job.file_path), job.original_name)  # for the progress bar only
             pulse.set(total_rows=estimate, processed_rows=0)
 
@@ -126,7 +126,7 @@ def validate_import(job_id: str) -> None:
                 errors_path = str(storage_dir("imports") / f"{job_id}-errors.xlsx")
                 household_import.write_errors(Path(errors_path), parsed.header, totals.rejected_rows)
         moved = move(
-            ImportJob, job_id, I.VALIDATED, only_from=[I.VALIDATING], where_attempts=job.attempts,
+            ImportJob, job_id, IS.VALIDATED, only_from=[IS.VALIDATING], where_attempts=job.attempts,
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
             processed_rows=totals.rows, errors_path=errors_path, message="",
@@ -138,7 +138,7 @@ def validate_import(job_id: str) -> None:
 
 @task()
 def run_import(job_id: str) -> None:
-    job = _claim(ImportJob, job_id, I.IMPORTING, [I.IMPORTING])
+    job = _claim(ImportJob, job_id, IS.IMPORTING, [IS.IMPORTING])
     if job is None:
         return
     attempt = job.attempts
@@ -146,19 +146,19 @@ def run_import(job_id: str) -> None:
 
     def on_commit(delta: household_import.Totals, n: int) -> None:
         """Inside each chunk's transaction: a run that no longer owns the job writes nothing."""
-        owned = ImportJob.objects.select_for_update().filter(pk=job_id, status=I.IMPORTING, attempts=attempt)
+        owned = ImportJob.objects.select_for_update().filter(pk=job_id, status=IS.IMPORTING, attempts=attempt)
         if not owned.exists():
             raise JobLost
         commit_progress(delta, n)
 
     with _boundary(ImportJob, job, _("导入中断（已导入的部分保留，可从中断处继续，已导入的行不会重复）")):
-        with Pulse(ImportJob, job.pk, status=I.IMPORTING, attempt=attempt) as pulse:
+        with Pulse(ImportJob, job.pk, status=IS.IMPORTING, attempt=attempt) as pulse:
             with acting(ActionContext(source="import")):
                 parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by)
                 totals = household_import.run(parsed, user=job.created_by, skip_valid=job.processed_rows,
                                               on_commit=on_commit, on_progress=lambda rows: pulse.set())  # fmt: skip
         with transaction.atomic(), acting(ActionContext(source="import")):
-            if not move(ImportJob, job_id, I.DONE, only_from=[I.IMPORTING], where_attempts=attempt,
+            if not move(ImportJob, job_id, IS.DONE, only_from=[IS.IMPORTING], where_attempts=attempt,
                         rejected_rows=totals.rejected, message=""):  # fmt: skip
                 raise JobLost
             job.refresh_from_db()
@@ -180,20 +180,20 @@ def run_import(job_id: str) -> None:
 
 @task()
 def run_export(job_id: str) -> None:
-    job = _claim(ExportJob, job_id, E.RUNNING, [E.QUEUED])
+    job = _claim(ExportJob, job_id, ES.RUNNING, [ES.QUEUED])
     if job is None:
         return
     user = job.created_by
     with _boundary(ExportJob, job, _("导出失败")):
         kind = KINDS[job.kind]
         path = storage_dir("exports") / f"{job_id}{kind.suffix}"
-        with Pulse(ExportJob, job.pk, status=E.RUNNING, attempt=job.attempts) as pulse:
+        with Pulse(ExportJob, job.pk, status=ES.RUNNING, attempt=job.attempts) as pulse:
             qs = kind.queryset(user, job.params)
             pulse.set(total_rows=qs.count(), processed_rows=0)
             with acting(ActionContext(source="export")):
                 count = kind.write(path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
         with transaction.atomic(), acting(ActionContext(source="export")):
-            if not move(ExportJob, job_id, E.DONE, only_from=[E.RUNNING], where_attempts=job.attempts,
+            if not move(ExportJob, job_id, ES.DONE, only_from=[ES.RUNNING], where_attempts=job.attempts,
                         processed_rows=count, file_path=str(path), message=""):  # fmt: skip
                 raise JobLost
             record(kind.verb, actor=user, obj=job, region_code=user.region_id or "",

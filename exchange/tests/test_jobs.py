@@ -24,14 +24,30 @@ from exchange.services import cancel_import, create_import_job, restart_import, 
 from exchange.tests.test_import import row, write_xlsx
 from households.models import Household
 
-I, E = ImportJob.Status, ExportJob.Status
+IS, ES = ImportJob.Status, ExportJob.Status
 LATER = dt.timedelta(minutes=5)
 
 
 def queued_job(user: Any, tmp_path: Path, rows: int = 3) -> ImportJob:
     """An uploaded file whose validation task has not run yet (its enqueue callback is dropped)."""
     path = write_xlsx(tmp_path / "a.xlsx", [row(600 + n, name="田" + "甲乙丙丁戊己庚辛"[n]) for n in range(rows)])
-    return create_import_job(user=user, path=path, original_name="a.xlsx")
+    return ImportJob.objects.create(created_by=user, region_code="610826000000", file_path=str(path), original_name="a.xlsx")
+
+
+def audit_log_with_a_big_batch(small: int = 600, households: int = 10500) -> int:
+    """An audit log like the demo's, kept small: `small` ordinary events, then (newest, so read
+    first) one village's batch creation event listing `households` households: more lines than
+    events, more than 10,000 lines (the export reports progress every 10,000) and more than one
+    cursor chunk (500) of events still to read when it does. Returns the number of events."""
+    from audit.services import Event, batch_payload, record_many
+    from households.writer import BATCH_CREATE
+
+    village = "610826100201"
+    record_many(Event("household.update", object_type="households.household", object_id=str(n), region_code=village,
+                      after={"n": n}) for n in range(small))  # fmt: skip
+    items = [{"id": n, "head_name": "田" + str(n), "village": village} for n in range(households)]
+    record_many([Event(BATCH_CREATE, object_type="households.household", region_code=village, after=batch_payload(items))])
+    return small + 1
 
 
 def dies_while_validating(job: ImportJob, monkeypatch: Any) -> None:
@@ -46,27 +62,27 @@ def dies_while_validating(job: ImportJob, monkeypatch: Any) -> None:
         with pytest.raises(KeyboardInterrupt):
             tasks.validate_import.call(str(job.pk))
     job.refresh_from_db()
-    assert job.status == I.VALIDATING and job.attempts == 1
+    assert job.status == IS.VALIDATING and job.attempts == 1
 
 
 # -- the state table --------------------------------------------------------------------------------
 
 
 def test_every_status_has_declared_steps_and_finished_ones_lead_nowhere_but_a_restart() -> None:
-    assert set(jobstates.IMPORT_STEPS) == set(I.values)
-    assert set(jobstates.EXPORT_STEPS) == set(E.values)
-    assert jobstates.IMPORT_STEPS[I.DONE] == frozenset() == jobstates.EXPORT_STEPS[E.DONE]
+    assert set(jobstates.IMPORT_STEPS) == set(IS.values)
+    assert set(jobstates.EXPORT_STEPS) == set(ES.values)
+    assert jobstates.IMPORT_STEPS[IS.DONE] == frozenset() == jobstates.EXPORT_STEPS[ES.DONE]
     for targets in [*jobstates.IMPORT_STEPS.values(), *jobstates.EXPORT_STEPS.values()]:
-        assert targets <= set(I.values) | set(E.values)
+        assert targets <= set(IS.values) | set(ES.values)
 
 
 def test_a_step_the_table_does_not_allow_is_not_taken(county_user: Any, tmp_path: Path) -> None:
     job = queued_job(county_user, tmp_path)
-    ImportJob.objects.filter(pk=job.pk).update(status=I.DONE)
-    assert not jobstates.move(ImportJob, job.pk, I.QUEUED)
-    assert not jobstates.move(ImportJob, job.pk, I.IMPORTING)
+    ImportJob.objects.filter(pk=job.pk).update(status=IS.DONE)
+    assert not jobstates.move(ImportJob, job.pk, IS.QUEUED)
+    assert not jobstates.move(ImportJob, job.pk, IS.IMPORTING)
     job.refresh_from_db()
-    assert job.status == I.DONE
+    assert job.status == IS.DONE
 
 
 # -- progress ----------------------------------------------------------------------------------------
@@ -75,11 +91,11 @@ def test_a_step_the_table_does_not_allow_is_not_taken(county_user: Any, tmp_path
 def test_percent_never_exceeds_100(county_user: Any) -> None:
     assert clamped_percent(7541, 5545) == 99  # the counters of the job that showed 136 %
     assert clamped_percent(5, 0) == 0 and clamped_percent(-3, 10) == 0
-    job = ExportJob(created_by=county_user, status=E.RUNNING, total_rows=5545, processed_rows=7541)
+    job = ExportJob(created_by=county_user, status=ES.RUNNING, total_rows=5545, processed_rows=7541)
     assert job.percent == 99
-    job.status = E.DONE
+    job.status = ES.DONE
     assert job.percent == 100
-    imp = ImportJob(created_by=county_user, status=I.VALIDATING, total_rows=10, processed_rows=30)
+    imp = ImportJob(created_by=county_user, status=IS.VALIDATING, total_rows=10, processed_rows=30)
     assert imp.percent == 99
 
 
@@ -87,9 +103,7 @@ def test_percent_never_exceeds_100(county_user: Any) -> None:
 def test_audit_export_progress_counts_events_not_lines(monkeypatch: Any) -> None:
     """The cause of 136 %: the total counts audit events, but a village's batch creation event is
     written as one line per household, and the progress counted lines."""
-    from households.demo import generate
-
-    generate(county="610826", count=10200, seed=3)  # batch events: more than 10,000 lines, progress reported
+    events = audit_log_with_a_big_batch()
     auditor = make_user("sd_auditor_p", "610826", Role.AUDITOR)
     seen: list[tuple[int, int]] = []
     original = tasks.Pulse.set
@@ -104,8 +118,7 @@ def test_audit_export_progress_counts_events_not_lines(monkeypatch: Any) -> None
     job = start_export(user=auditor, params={}, kind="audit")  # the immediate backend runs it on commit
     tasks.run_export.call(str(job.pk))
     job.refresh_from_db()
-    events = AuditEvent.objects.filter(region_code__startswith="610826").count()
-    assert job.status == E.DONE and job.processed_rows > 10000 > events  # lines written, shown when done
+    assert job.status == ES.DONE and job.processed_rows > 10000 > events  # lines written, shown when done
     assert any(done > 0 for done, _ in seen)
     assert all(done <= total for done, total in seen), seen
 
@@ -137,10 +150,10 @@ def test_a_failing_task_marks_the_job_failed_in_chinese_and_the_next_job_runs(se
            max_tasks=None, worker_id="test", excluded_queue_names=[]).run()  # fmt: skip
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.status == E.FAILED
+    assert first.status == ES.FAILED
     assert first.message.startswith("导出失败：程序出错（RuntimeError）")
     assert "disk on fire" not in first.message  # the details stay in the worker's log
-    assert second.status == E.DONE
+    assert second.status == ES.DONE
     results = {r.args_kwargs["args"][0]: r for r in DBTaskResult.objects.all()}
     assert results[str(first.pk)].status == "FAILED"
     assert results[str(first.pk)].exception_class_path == "exchange.tasks.JobFailed"
@@ -160,11 +173,11 @@ def test_a_validation_that_breaks_says_why_and_can_be_checked_again(
         with pytest.raises(tasks.JobFailed):
             tasks.validate_import.call(str(job.pk))
     job.refresh_from_db()
-    assert job.status == I.FAILED and job.message == "校验时出错：服务器内存不足，请拆分文件或稍后重试。"
+    assert job.status == IS.FAILED and job.message == "校验时出错：服务器内存不足，请拆分文件或稍后重试。"
     with django_capture_on_commit_callbacks(execute=True):
         restart_import(user=county_user, job=job)
     job.refresh_from_db()
-    assert job.status == I.VALIDATED and job.valid_rows == 3 and job.message == ""
+    assert job.status == IS.VALIDATED and job.valid_rows == 3 and job.message == ""
 
 
 # -- worker death ------------------------------------------------------------------------------------
@@ -181,7 +194,7 @@ def test_worker_death_mid_validation_is_detected_and_the_validation_runs_again(
     lines = recovery.recover(timezone.now() + LATER)  # the immediate backend runs the new validation at once
     assert len(lines) == 1
     job.refresh_from_db()
-    assert job.status == I.VALIDATED and job.attempts == 2
+    assert job.status == IS.VALIDATED and job.attempts == 2
     assert (job.total_rows, job.valid_rows, job.planned_create) == (3, 3, 3)
     event = AuditEvent.objects.filter(verb="import.resume").get()
     assert event.actor_id is None and event.after["by"] == "recovery"
@@ -194,7 +207,7 @@ def test_a_job_that_keeps_killing_its_worker_is_failed_with_a_reason(county_user
     ImportJob.objects.filter(pk=job.pk).update(attempts=recovery.MAX_ATTEMPTS)
     recovery.recover(timezone.now() + LATER)
     job.refresh_from_db()
-    assert job.status == I.FAILED and "中断了 3 次" in job.message
+    assert job.status == IS.FAILED and "中断了 3 次" in job.message
 
 
 def test_two_sweeps_recover_a_dead_job_once(county_user: Any, tmp_path: Path, monkeypatch: Any) -> None:
@@ -226,7 +239,7 @@ def test_a_run_that_lost_the_job_commits_nothing(county_user: Any, tmp_path: Pat
     path = write_xlsx(tmp_path / "a.xlsx", [row(700 + n, name="田" + "甲乙丙丁戊"[n]) for n in range(5)])
     job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
     tasks.validate_import.call(str(job.pk))
-    jobstates.move(ImportJob, job.pk, I.IMPORTING, only_from=[I.VALIDATED], confirmed_at=timezone.now(), processed_rows=0)
+    jobstates.move(ImportJob, job.pk, IS.IMPORTING, only_from=[IS.VALIDATED], confirmed_at=timezone.now(), processed_rows=0)
     original = household_import.job_progress_callbacks
 
     def taken_over_after_first_chunk(job_id: Any) -> Any:
@@ -241,7 +254,7 @@ def test_a_run_that_lost_the_job_commits_nothing(county_user: Any, tmp_path: Pat
     monkeypatch.setattr(household_import, "job_progress_callbacks", taken_over_after_first_chunk)
     tasks.run_import.call(str(job.pk))  # stops quietly: the job is someone else's
     job.refresh_from_db()
-    assert job.status == I.IMPORTING and job.processed_rows == 2
+    assert job.status == IS.IMPORTING and job.processed_rows == 2
     assert Household.objects.count() == 2
 
 
@@ -267,7 +280,7 @@ def test_a_stuck_validation_is_cancelled_from_the_import_page_and_checked_again(
     assert client.get(cancel).status_code == 405  # no GET changes state
     client.post(cancel)
     job.refresh_from_db()
-    assert job.status == I.CANCELLED
+    assert job.status == IS.CANCELLED
     assert AuditEvent.objects.filter(verb="import.cancel", object_id=str(job.pk)).exists()
     assert recovery.recover(timezone.now() + LATER) == []  # a cancelled job is nobody's to recover
     page = client.get(reverse("exchange:import_detail", args=[job.pk])).content.decode()
@@ -275,7 +288,7 @@ def test_a_stuck_validation_is_cancelled_from_the_import_page_and_checked_again(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("exchange:import_action", args=[job.pk, "restart"]))
     job.refresh_from_db()
-    assert job.status == I.VALIDATED and job.valid_rows == 3
+    assert job.status == IS.VALIDATED and job.valid_rows == 3
 
 
 def test_a_validation_cancelled_while_it_runs_stops_and_stays_cancelled(
@@ -296,7 +309,7 @@ def test_a_validation_cancelled_while_it_runs_stops_and_stays_cancelled(
     monkeypatch.setattr(household_import, "run", cancelled_midway)
     tasks.validate_import.call(str(job.pk))
     job.refresh_from_db()
-    assert job.status == I.CANCELLED and job.valid_rows == 0  # the run did not write its preview over it
+    assert job.status == IS.CANCELLED and job.valid_rows == 0  # the run did not write its preview over it
 
 
 def test_another_user_cannot_cancel_or_restart_an_import(
@@ -310,18 +323,18 @@ def test_another_user_cannot_cancel_or_restart_an_import(
         for action in ("cancel", "restart", "resume"):
             assert client.post(reverse("exchange:import_action", args=[job.pk, action])).status_code == 404
     job.refresh_from_db()
-    assert job.status == I.VALIDATING
+    assert job.status == IS.VALIDATING
 
 
 def test_finished_imports_cannot_be_restarted_or_cancelled(county_user: Any, tmp_path: Path) -> None:
     job = queued_job(county_user, tmp_path)
-    ImportJob.objects.filter(pk=job.pk).update(status=I.DONE)
+    ImportJob.objects.filter(pk=job.pk).update(status=IS.DONE)
     client = _client(county_user)
     for action in ("cancel", "restart"):
         response = client.post(reverse("exchange:import_action", args=[job.pk, action]), follow=True)
         assert "不能" in response.content.decode()
     job.refresh_from_db()
-    assert job.status == I.DONE
+    assert job.status == IS.DONE
 
 
 def test_a_failed_import_resumes_where_it_stopped(
@@ -346,12 +359,12 @@ def test_a_failed_import_resumes_where_it_stopped(
     with django_capture_on_commit_callbacks(execute=True):  # the immediate backend keeps the task's exception
         confirm_import(user=county_user, job=ImportJob.objects.get(pk=job.pk))
     job.refresh_from_db()
-    assert job.status == I.FAILED and job.processed_rows == 2 and "No space left on device" in job.message
+    assert job.status == IS.FAILED and job.processed_rows == 2 and "No space left on device" in job.message
     monkeypatch.setattr(household_import, "write_plan", original)
     with django_capture_on_commit_callbacks(execute=True):
         restart_import(user=county_user, job=job)
     job.refresh_from_db()
-    assert job.status == I.DONE and job.created == 5 and Household.objects.count() == 5
+    assert job.status == IS.DONE and job.created == 5 and Household.objects.count() == 5
 
 
 # -- SQLite: the worker exports while the web is polled ----------------------------------------------
@@ -362,9 +375,7 @@ def test_export_while_its_progress_page_is_polled_never_meets_a_locked_database(
     """Finding 13 as reported: the audit log exported while its page is polled (each poll writes
     the session). The export reads through an open cursor; its progress used to be written on that
     connection, which SQLite refuses with "database is locked" once the web has written since."""
-    from households.demo import generate
-
-    generate(county="610826", count=10200, seed=4)
+    audit_log_with_a_big_batch()
     auditor = make_user("sd_auditor_q", "610826", Role.AUDITOR)
     job = ExportJob.objects.create(created_by=auditor, kind="audit", region_code="610826000000", params={})
     client = _client(auditor)
@@ -377,7 +388,7 @@ def test_export_while_its_progress_page_is_polled_never_meets_a_locked_database(
         try:
             while not stop.is_set():
                 polls.append(client.get(url, headers={"HX-Request": "true"}).status_code)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # reported by the test
             errors.append(exc)
         finally:
             connection.close()
@@ -391,7 +402,7 @@ def test_export_while_its_progress_page_is_polled_never_meets_a_locked_database(
         poller.join()
     job.refresh_from_db()
     assert not errors, errors
-    assert job.status == E.DONE, job.message
+    assert job.status == ES.DONE, job.message
     assert len(polls) > 5 and set(polls) == {200}
 
 
@@ -401,3 +412,21 @@ def test_export_while_its_progress_page_is_polled_never_meets_a_locked_database(
 def test_the_documented_systemd_unit_restarts_the_worker() -> None:
     unit = (Path(__file__).resolve().parents[2] / "deploy" / "systemd" / "anju-worker.service").read_text()
     assert "Restart=always" in unit and "manage.py run_worker" in unit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_sweep_recovers_a_job_left_by_a_dead_worker(tmp_path: Path, monkeypatch: Any) -> None:
+    """run_worker's sweep thread (its own connection) finds the job its dead predecessor left 校验中."""
+    from exchange.management.commands.run_worker import sweep_forever
+
+    user = make_user("sd_county_s", "610826")
+    job = queued_job(user, tmp_path)
+    dies_while_validating(job, monkeypatch)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - LATER)
+    stop = threading.Event()
+    stop.set()  # one sweep, then the thread ends
+    sweeper = threading.Thread(target=sweep_forever, args=(stop, 0))
+    sweeper.start()
+    sweeper.join(60)
+    job.refresh_from_db()
+    assert job.status == IS.VALIDATED and job.attempts == 2
