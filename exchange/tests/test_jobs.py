@@ -4,6 +4,7 @@ validation, and no "database is locked" between the worker and the web on SQLite
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from pathlib import Path
@@ -134,7 +135,7 @@ def test_a_failing_task_marks_the_job_failed_in_chinese_and_the_next_job_runs(se
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
-    from exchange.exports import KINDS, ExportKind
+    from exchange.exports import KINDS
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     broken = KINDS["households"]
@@ -142,7 +143,7 @@ def test_a_failing_task_marks_the_job_failed_in_chinese_and_the_next_job_runs(se
     def explode(path: Path, qs: Any, unmasked: bool, progress: Any) -> int:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(KINDS, "broken", ExportKind(broken.cap, "坏", broken.verb, broken.queryset, explode, "坏"))
+    monkeypatch.setitem(KINDS, "broken", dataclasses.replace(broken, write=explode, title="坏", filename="坏"))
     county_user = make_user("sd_county_w", "610826")
     first = start_export(user=county_user, params={}, kind="broken")
     second = start_export(user=county_user, params={})
