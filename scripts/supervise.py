@@ -77,7 +77,10 @@ class Supervisor:
 
     def run_once(self) -> int:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # a Python command's lines reach the log as they are written
-        self.child = child = subprocess.Popen(self.args.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        # its own session: a Ctrl-C in the terminal reaches the supervisor only, which stops the command once
+        self.child = child = subprocess.Popen(
+            self.args.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
         self.log.info("[supervise] 已启动（pid %s）：%s", child.pid, " ".join(self.args.command))
         reader = threading.Thread(target=self.copy_output, args=(child,), daemon=True)
         reader.start()
