@@ -65,6 +65,8 @@ class Supervisor:
 
     def stop(self, signum: int, frame: FrameType | None) -> None:
         self.log.info("[supervise] 收到 %s，停止进程", signal.Signals(signum).name)
+        if self.stopping.is_set():  # asked once is enough: a second SIGTERM would cut the running task short
+            return
         self.stopping.set()
         child = self.child
         if child is not None and child.poll() is None:
