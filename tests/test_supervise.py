@@ -60,3 +60,22 @@ def test_the_log_is_rotated_by_size(tmp_path: Path) -> None:
         sup.wait(20)
     assert not (tmp_path / "worker.log.3").exists()
     assert all(p.stat().st_size <= 4000 + 200 for p in tmp_path.glob("worker.log*"))
+
+
+def test_a_second_stop_signal_does_not_cut_the_running_task_short(tmp_path: Path) -> None:
+    """serve.sh's trap and the terminal can both signal the supervisor: the worker is asked once."""
+    log = tmp_path / "worker.log"
+    child = (
+        "import signal, time\n"
+        "def got(*a): print('SIGTERM received', flush=True)\n"
+        "signal.signal(signal.SIGTERM, got)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(2)\n"
+    )
+    sup = start(log, sys.executable, "-c", child)
+    wait_for(lambda: log.exists() and "ready" in log.read_text(encoding="utf-8"))
+    sup.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    sup.send_signal(signal.SIGTERM)
+    assert sup.wait(20) == 0
+    assert log.read_text(encoding="utf-8").count("SIGTERM received") == 1
