@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AccessLog
@@ -78,5 +79,14 @@ def record_access(*, actor: Any, object_type: str, object_ids: Sequence[Any], fi
         json.dumps([str(f) for f in fields], ensure_ascii=False),
         path[:300],
     ]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and not settings.ANJU_AUDIT_READS_DURABLE:
+        # A read's own little transaction: its commit need not wait for the disk (the WAL is written
+        # within a fraction of a second; an operating-system crash may lose that fraction's reads).
+        # Waiting cost more than the lookup itself (ADR 0017). Never done inside a caller's
+        # transaction, whose writes keep their full durability.
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET LOCAL synchronous_commit TO off")
+            cur.execute(_access_sql(), values)
+        return
     with connection.cursor() as cur:
         cur.execute(_access_sql(), values)

@@ -70,7 +70,8 @@ def _sqlite_more(up: bool) -> list[str]:
     for t in MORE_TABLES:
         sql.append(f"DROP TRIGGER IF EXISTS {t}_no_update;")
         if up:
-            sql.append(f"CREATE TRIGGER {t}_no_update BEFORE UPDATE ON {t} BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;")
+            guard = "BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;"
+            sql.append(f"CREATE TRIGGER {t}_no_update BEFORE UPDATE ON {t} {guard}")
     return sql
 
 

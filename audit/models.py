@@ -14,7 +14,6 @@ from audit import keys
 from core.bulk import JSONText
 from core.scoping import ScopedQuerySet
 
-
 GENESIS = "0" * 64  # the prev_hash of the first event
 
 

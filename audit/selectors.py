@@ -15,7 +15,6 @@ from audit.models import AccessLog, AuditEvent
 from core.scoping import prefix_filter
 from core.widgets import DateInput
 
-
 KINDS = [("", _("审计事件")), ("reads", _("个人信息读取记录"))]
 
 
@@ -86,7 +85,8 @@ def search_reads(user: Any, params: Mapping[str, Any]) -> QuerySet[AccessLog]:
         # one object read names it; a list read names its objects in object_ids
         object_id = d["object_id"].strip()
         ids_text = Cast("object_ids", TextField())  # JSON "contains" is not there on SQLite: the list's text
-        qs = qs.alias(ids_text=ids_text).filter(Q(object_id=object_id) | Q(ids_text__contains=f'"{object_id}"'))
+        listed = Q(ids_text__contains=f'"{object_id}"')
+        qs = qs.alias(ids_text=ids_text).filter(Q(object_id=object_id) | listed)  # type: ignore[assignment]
     if d["region"] and d["region"].strip().isdigit():
         qs = qs.filter(prefix_filter(d["region"].strip()))
     tz = timezone.get_current_timezone()

@@ -16,7 +16,6 @@ from audit.models import GENESIS, AuditEvent, canonical_json, chain_hash
 from core.bulk import JSONText, allocate_ids, insert_rows
 from core.context import current
 
-
 if TYPE_CHECKING:
     from audit.verify import ChainReport
 

@@ -32,7 +32,14 @@ def test_a_read_is_one_access_row_not_a_chained_event(county_user):
         _read(county_user, *range(1, 701), path="/api/households/")
     assert AuditEvent.objects.count() == events  # no chain lock taken on the hot path
     one, many = AccessLog.objects.order_by("id")
-    assert (one.actor_name, one.ip, one.source, one.request_id, one.object_id, one.count) == ("sd_county", "10.1.2.3", "api", "r1", "7", 1)
+    assert (one.actor_name, one.ip, one.source, one.request_id, one.object_id, one.count) == (
+        "sd_county",
+        "10.1.2.3",
+        "api",
+        "r1",
+        "7",
+        1,
+    )
     assert one.region_code == "610826000000" and one.fields == ["head_id", "phone"]
     assert many.object_id == "" and many.count == 700 and len(many.object_ids) == 500
     record_access(actor=county_user, object_type="x", object_ids=[], fields=["phone"])  # nothing read, nothing written
@@ -55,7 +62,9 @@ def test_access_rows_refuse_change_through_orm_and_database(county_user):
 
 
 def test_refusals_stay_chained_events(county_user):
-    record_denied(actor=county_user, action="view", object_type="households.household", object_id="9", reason="scope", path="/h/9/")
+    record_denied(
+        actor=county_user, action="view", object_type="households.household", object_id="9", reason="scope", path="/h/9/"
+    )
     event = AuditEvent.objects.get(verb=DENIED)
     assert not event.success and event.after["reason"] == "scope"
     assert verify_chain().ok
@@ -107,3 +116,14 @@ def test_the_audit_page_lists_reads(client, county_user):
     assert client.get(url, {"kind": "reads", "since": "不是日期"}).status_code == 200  # bad input: the unfiltered list
     assert 'id="audit-table"' in client.get(url).content.decode()
     assert READ_PERSONAL  # the name kept for callers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_any_transaction_is_committed_at_once(county_user):
+    """The API path: no transaction around the view; the row is there for any other connection."""
+    from django.db import connection
+
+    assert not connection.in_atomic_block
+    _read(county_user, 5)
+    assert AccessLog.objects.filter(object_id="5").count() == 1
+    assert not connection.in_atomic_block

@@ -36,9 +36,7 @@ def _refused(app: psycopg.Connection, sql: str) -> str:
 @pytest.fixture
 def app_role(transactional_db):
     with connection.cursor() as cur:
-        cur.execute(
-            f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-        )
+        cur.execute(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
     call_command("harden_audit_pg", app_role=APP_ROLE)
     app = _app_connection()
     yield app
@@ -68,7 +66,9 @@ def test_the_application_role_can_read_and_append_but_not_rewrite(app_role):
     assert "permission denied" in _refused(app, f"UPDATE audit_auditevent SET verb = 'x' WHERE id = {event.id}")
     assert "must be owner" in _refused(app, "DROP TRIGGER audit_no_update ON audit_auditevent")
     assert "must be owner" in _refused(app, "ALTER FUNCTION audit_append_only() RENAME TO x")
-    assert "permission denied" in _refused(app, "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS 'BEGIN RETURN NEW; END' LANGUAGE plpgsql")
+    assert "permission denied" in _refused(
+        app, "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS 'BEGIN RETURN NEW; END' LANGUAGE plpgsql"
+    )
     assert "must be owner" in _refused(app, f"ALTER TABLE audit_auditevent OWNER TO {APP_ROLE}")
     assert "permission denied" in _refused(app, f"SET ROLE {OWNER}")
     assert app.execute("SELECT verb FROM audit_auditevent WHERE id = %s", [event.id]).fetchone()[0] == "test.event"

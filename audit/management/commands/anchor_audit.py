@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from audit.anchoring import anchor_audit
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
         if not report.ok:
             raise CommandError(report.message())
         if anchor is None:
-            self.stdout.write(f"{report.message()}；没有新事件，未写新锚点")
+            done = _("没有新事件，未写新锚点")
         else:
-            self.stdout.write(f"{report.message()}；已写第 {anchor.seq} 号锚点（第 {anchor.head_id} 号事件，共 {anchor.count} 条）")
+            done = _("已写第 %(seq)s 号锚点（第 %(head)s 号事件，共 %(count)s 条）") % {
+                "seq": anchor.seq, "head": anchor.head_id, "count": anchor.count}  # fmt: skip
+        self.stdout.write(f"{report.message()}；{done}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from audit.anchoring import anchor_audit
 from audit.legacy import LegacyError, seal_legacy
@@ -25,5 +26,5 @@ class Command(BaseCommand):
         report, _anchor = anchor_audit(full=True)
         if not report.ok:
             raise CommandError(report.message())
-        done = f"旧版审计链已核对并以第 {sealed} 号事件封存" if sealed else "没有需要封存的旧版审计链"
+        done = _("旧版审计链已核对并以第 %(id)s 号事件封存") % {"id": sealed} if sealed else _("没有需要封存的旧版审计链")
         self.stdout.write(f"{done}；{report.message()}")
