@@ -32,6 +32,8 @@ VERBS = {
     "house.update": _("修改房屋"),
     "house.delete": _("删除房屋"),
     "pii.reveal": _("查看完整号码"),
+    "audit.seal_access": _("封存个人信息读取记录"),
+    "audit.seal_legacy": _("封存旧版审计链"),
     "import.upload": _("上传导入文件"),
     "import.finish": _("完成导入"),
     "import.resume": _("继续导入"),
