@@ -39,13 +39,16 @@ class Anchor:
     head_id: int
     head_hash: str
     count: int
+    epoch: int
     key_id: str
     prev_sig: str
     sig: str = ""
 
     def body(self) -> str:
         """What the signature covers: every field but the signature, in a fixed order."""
-        return canonical_json([self.seq, self.at, self.head_id, self.head_hash, self.count, self.key_id, self.prev_sig])
+        return canonical_json(
+            [self.seq, self.at, self.head_id, self.head_hash, self.count, self.epoch, self.key_id, self.prev_sig]
+        )
 
     def line(self) -> str:
         return canonical_json(asdict(self))
@@ -72,7 +75,9 @@ def _read_file() -> list[Anchor]:
 
 def _read_table() -> list[Anchor]:
     return [
-        Anchor(a.seq, a.at.isoformat(timespec="microseconds"), a.head_id, a.head_hash, a.count, a.key_id, a.prev_sig, a.sig)
+        Anchor(
+            a.seq, a.at.isoformat(timespec="microseconds"), a.head_id, a.head_hash, a.count, a.epoch, a.key_id, a.prev_sig, a.sig
+        )
         for a in AuditAnchor.objects.order_by("seq")
     ]
 
@@ -86,7 +91,7 @@ def load() -> list[Anchor]:
             if a.seq in merged and merged[a.seq] != a:
                 raise AnchorError(_("第 %(seq)s 号锚点在锚点文件和锚点表中不一致：锚点被改动") % {"seq": a.seq})
             merged[a.seq] = a
-    prev_sig = ""
+    prev_sig, epoch = "", 0
     for number, seq in enumerate(sorted(merged), start=1):
         a = merged[seq]
         key = keys.by_id(a.key_id)
@@ -99,12 +104,21 @@ def load() -> list[Anchor]:
             raise AnchorError(_("第 %(seq)s 号锚点签名不符：锚点被改动或伪造") % {"seq": seq})
         if seq != number or a.prev_sig != prev_sig:
             raise AnchorError(_("第 %(seq)s 号锚点之前的锚点缺失：锚点被删除") % {"seq": seq})
-        prev_sig = a.sig
+        if a.epoch not in (epoch, epoch + 1):
+            raise AnchorError(_("第 %(seq)s 号锚点的起算轮次不连续：锚点被伪造") % {"seq": seq})
+        prev_sig, epoch = a.sig, a.epoch
     return [merged[seq] for seq in sorted(merged)]
 
 
-def write(head_id: int, head_hash: str, count: int) -> Anchor:
-    """Append an anchor for the given head (verified by the caller) to the table, then the file."""
+def current_epoch(anchors: list[Anchor]) -> list[Anchor]:
+    """The anchors the table must match: those since the last restart."""
+    epoch = anchors[-1].epoch if anchors else 0
+    return [a for a in anchors if a.epoch == epoch]
+
+
+def write(head_id: int, head_hash: str, count: int, restart: bool = False) -> Anchor:
+    """Append an anchor for the given head (verified by the caller) to the table, then the file;
+    `restart`: the first anchor of a new epoch (audit.anchoring.restart)."""
     from audit.services import lock_chain  # the chain's lock also serialises anchors
 
     key = keys.current()
@@ -112,7 +126,8 @@ def write(head_id: int, head_hash: str, count: int) -> Anchor:
         lock_chain()
         existing = load()
         last = existing[-1] if existing else None
-        if last is not None and (head_id < last.head_id or count < last.count):
+        epoch = (last.epoch if last else 0) + (1 if restart else 0)
+        if last is not None and not restart and (head_id < last.head_id or count < last.count):
             raise AnchorError(
                 _("新锚点（第 %(head)s 号事件，共 %(count)s 条）落后于第 %(seq)s 号锚点：审计日志被删减")
                 % {"head": head_id, "count": count, "seq": last.seq}
@@ -123,13 +138,14 @@ def write(head_id: int, head_hash: str, count: int) -> Anchor:
             head_id=head_id,
             head_hash=head_hash,
             count=count,
+            epoch=epoch,
             key_id=key.id,
             prev_sig=last.sig if last else "",
         )
         anchor = Anchor(**{**asdict(anchor), "sig": keys.sign(key, anchor.body())})
         AuditAnchor.objects.create(
             seq=anchor.seq, at=dt.datetime.fromisoformat(anchor.at), head_id=head_id, head_hash=head_hash,
-            count=count, key_id=key.id, prev_sig=anchor.prev_sig, sig=anchor.sig,
+            count=count, epoch=epoch, key_id=key.id, prev_sig=anchor.prev_sig, sig=anchor.sig,
         )  # fmt: skip
     _append(existing, anchor)
     return anchor

@@ -34,6 +34,7 @@ VERBS = {
     "pii.reveal": _("查看完整号码"),
     "audit.seal_access": _("封存个人信息读取记录"),
     "audit.seal_legacy": _("封存旧版审计链"),
+    "audit.anchor_restart": _("锚点重新起算"),
     "import.upload": _("上传导入文件"),
     "import.finish": _("完成导入"),
     "import.resume": _("继续导入"),

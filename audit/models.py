@@ -203,6 +203,9 @@ class AuditAnchor(models.Model):
     head_id = models.BigIntegerField()
     head_hash = models.CharField(max_length=64)
     count = models.BigIntegerField()
+    # Raised by a restart after a restore (anchor_audit --restart): only the newest epoch's anchors
+    # must match the table; older ones stay signed and linked, and the restart is a chained event.
+    epoch = models.IntegerField(default=0)
     key_id = models.CharField(max_length=16)
     prev_sig = models.CharField(max_length=64, blank=True)
     sig = models.CharField(max_length=64)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from audit.models import AccessLog, AuditEvent, canonical_json
 
 SEAL_ACCESS = "audit.seal_access"
+RESTART = "audit.anchor_restart"  # anchors start a new epoch after a restore (audit.anchoring.restart)
 SEAL_LEGACY = "audit.seal_legacy"  # the legacy SHA-256 chain, checked and pinned under the key (audit.legacy)
 # Rows younger than this are left to the next seal: a read's row gets its id when inserted and may
 # commit a moment later than a row with a higher id; a settled range no longer changes.

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from audit import keys
-from audit.anchors import Anchor, AnchorError, load
+from audit.anchors import Anchor, AnchorError, current_epoch, load
 from audit.models import GENESIS, AuditEvent
-from audit.sealing import SEAL_ACCESS, SEAL_LEGACY, digest
+from audit.sealing import RESTART, SEAL_ACCESS, SEAL_LEGACY, digest
 
 
 @dataclass
@@ -31,6 +31,7 @@ class ChainReport:
     head_hash: str = GENESIS
     anchors: int = 0  # anchors checked
     sealed_reads: int = 0  # access-log rows whose seal was checked
+    restarts: int = 0  # anchors restarted after a restore (each a chained event)
 
     @property
     def ok(self) -> bool:
@@ -38,8 +39,11 @@ class ChainReport:
 
     def message(self) -> str:
         if self.ok:
-            return _("审计链完整：共 %(n)s 条事件，%(a)s 个锚点相符，%(r)s 条个人信息读取记录已封存并相符") % {
+            text = _("审计链完整：共 %(n)s 条事件，%(a)s 个锚点相符，%(r)s 条个人信息读取记录已封存并相符") % {
                 "n": self.checked, "a": self.anchors, "r": self.sealed_reads}  # fmt: skip
+            if self.restarts:
+                text += _("（锚点曾在恢复后重新起算 %(k)s 次，见审计事件“锚点重新起算”）") % {"k": self.restarts}
+            return text
         where = _("第 %(id)s 号事件，") % {"id": self.first_bad_id} if self.first_bad_id is not None else ""
         return _("审计链校验失败：%(where)s%(reason)s（已校验 %(n)s 条）") % {
             "where": where, "reason": self.reason, "n": self.checked}  # fmt: skip
@@ -58,6 +62,7 @@ class _Walk:
         self.keyed_seen = False
         self.sealed_to: int | None = None  # the access row the last checked seal ended at
         self.from_start = start is None
+        self.restarts: set[int | None] = set()
         self.legacy = (0, GENESIS, 0)  # the last event of the legacy (unkeyed) chain: id, hash, count
         if start is not None:
             self.report.checked, self.report.head_id, self.report.head_hash = start.count, start.head_id, start.head_hash
@@ -88,6 +93,8 @@ class _Walk:
             return ""
         if row.verb == SEAL_ACCESS:
             return self.check_seal(row)
+        if row.verb == RESTART:
+            self.restarts.add((row.after or {}).get("epoch"))
         if row.verb == SEAL_LEGACY and self.from_start:
             after = row.after or {}
             if (after.get("head_id"), after.get("head_hash"), after.get("count")) != self.legacy:
@@ -114,7 +121,8 @@ class _Walk:
             self.matched.add(a.seq)
         return ""
 
-    def finish(self, anchors: list[Anchor]) -> ChainReport:
+    def finish(self, anchors: list[Anchor], every: list[Anchor]) -> ChainReport:
+        """`anchors`: those the table must match; `every`: all of them, older epochs too."""
         report = self.report
         for a in anchors:
             if a.seq not in self.matched:
@@ -124,30 +132,36 @@ class _Walk:
                       "最新的记录被删除或表被清空") % {
                         "seq": a.seq, "head": a.head_id, "count": a.count, "n": report.checked, "last": report.head_id},
                 )  # fmt: skip
+        epoch = every[-1].epoch if every else 0
+        if self.from_start and epoch and set(range(1, epoch + 1)) - self.restarts:
+            return self.fail(None, _("锚点被重新起算，审计链中却没有相应的“锚点重新起算”事件：锚点被伪造或事件被删除"))
+        report.restarts = len(self.restarts)
         if report.checked and not self.keyed_seen:
             return self.fail(None, _("旧版（无密钥）审计链尚未封存：请运行 manage.py rechain_audit --from-legacy"))
         report.anchors = len(self.matched)
         return report
 
 
-def verify(batch: int = 5000, since: Anchor | None = None) -> ChainReport:
-    """Check the whole chain against every anchor; with `since` (the latest anchor, already
-    checked by `load`), only the events after it, after checking its head is still in place."""
+def verify(batch: int = 5000, since: Anchor | None = None, anchored: bool = True) -> ChainReport:
+    """Check the whole chain against every anchor of the current epoch; with `since` (the latest
+    anchor, already checked by `load`), only the events after it, after checking its head is still
+    in place. `anchored=False`: the chain alone, anchors neither read nor checked."""
     try:
-        anchors = load()
+        anchors = load() if anchored else []
     except AnchorError as exc:
         return ChainReport(checked=0, first_bad_id=None, reason=str(exc))
-    walk = _Walk(anchors, since)
+    epoch_anchors = current_epoch(anchors)
+    walk = _Walk(epoch_anchors, since)
     if since is not None:
         head = AuditEvent.objects.filter(pk=since.head_id).values_list("hash", flat=True).first()
         if head != since.head_hash:
             return walk.fail(since.head_id, _("第 %(seq)s 号锚点所记的事件不存在或被改动") % {"seq": since.seq})
-        anchors = [a for a in anchors if a.head_id > since.head_id]
+        epoch_anchors = [a for a in epoch_anchors if a.head_id > since.head_id]
     last_id = walk.report.head_id
     while True:
         rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
         if not rows:
-            return walk.finish(anchors)
+            return walk.finish(epoch_anchors, anchors)
         for row in rows:
             reason = walk.check(row)
             if reason:

@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
                 ('head_id', models.BigIntegerField()),
                 ('head_hash', models.CharField(max_length=64)),
                 ('count', models.BigIntegerField()),
+                ('epoch', models.IntegerField(default=0)),
                 ('key_id', models.CharField(max_length=16)),
                 ('prev_sig', models.CharField(blank=True, max_length=64)),
                 ('sig', models.CharField(max_length=64)),

@@ -158,3 +158,32 @@ def test_verify_audit_command_anchors_when_intact(db):
     assert [a.count for a in load()] == [AuditEvent.objects.count()]
     out = call_command("anchor_audit")
     assert out is None and len(load()) == 1
+
+
+def test_after_restoring_an_older_backup_anchoring_restarts_only_on_the_record(db):
+    """A restore loses the newest events: verify_audit says so until an operator records why and
+    restarts the anchors; the restart is a chained event and the old anchors keep their counts."""
+    events = _anchored(4)
+    tampering.raw("DELETE FROM audit_auditevent WHERE id >= %s", [events[2].id])  # the restored backup lacks them
+    assert "最新的记录被删除" in verify_chain().reason
+    with pytest.raises(CommandError, match="原因"):
+        call_command("anchor_audit", "--restart", " ")
+    call_command("anchor_audit", "--restart", "12月1日从11月30日备份恢复")
+    report = verify_chain()
+    assert report.ok and report.restarts == 1 and "重新起算 1 次" in report.message()
+    restart = AuditEvent.objects.get(verb="audit.anchor_restart")
+    assert restart.after["last_anchor"]["count"] == report.checked + 1  # 4 events + setup, 2 lost, 1 restart
+    assert [a.epoch for a in load()] == [0, 1]
+    _events(1)
+    assert anchor_audit()[0].ok
+    # the restart event removed (with its successors): the new epoch is not on the record
+    tampering.raw("DELETE FROM audit_auditevent WHERE id >= %s", [restart.id])
+    assert not verify_chain().ok
+
+
+def test_a_restart_does_not_bless_a_broken_chain(db):
+    events = _anchored(3)
+    tampering.raw("UPDATE audit_auditevent SET verb = 'x' WHERE id = %s", [events[1].id])
+    with pytest.raises(CommandError, match="审计链校验失败"):
+        call_command("anchor_audit", "--restart", "恢复")
+    assert [a.epoch for a in load()] == [0]

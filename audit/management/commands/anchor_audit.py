@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from audit.anchoring import anchor_audit
+from audit.anchoring import anchor_audit, restart
 
 
 class Command(BaseCommand):
@@ -16,9 +16,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--full", action="store_true", help="check the whole chain, not only since the last anchor")
+        parser.add_argument(
+            "--restart", metavar="REASON", help="after restoring an older backup: record why, and start anchoring afresh"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        report, anchor = anchor_audit(full=opts["full"])
+        if opts["restart"] is not None:
+            report, anchor = restart(opts["restart"])
+        else:
+            report, anchor = anchor_audit(full=opts["full"])
         if not report.ok:
             raise CommandError(report.message())
         if anchor is None:
