@@ -60,7 +60,8 @@ class _Walk:
         self.matched: set[int] = set()
         self.prev = GENESIS
         self.keyed_seen = False
-        self.sealed_to: int | None = None  # the access row the last checked seal ended at
+        # the access row the last checked seal ended at: from the start, the first seal begins at 0
+        self.sealed_to: int | None = 0 if start is None else None
         self.from_start = start is None
         self.restarts: set[int | None] = set()
         self.legacy = (0, GENESIS, 0)  # the last event of the legacy (unkeyed) chain: id, hash, count
