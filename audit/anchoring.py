@@ -62,3 +62,15 @@ def restart(reason: str) -> tuple[ChainReport, Anchor | None]:
     if not report.ok:
         return report, None
     return report, write(report.head_id, report.head_hash, report.checked, restart=True)
+
+
+def describe(report: ChainReport, anchor: Anchor | None) -> str:
+    """A command's answer: the check, and the anchor written or why none was."""
+    if not report.ok:
+        return report.message()
+    if anchor is None:
+        done = _("没有新事件，未写新锚点")
+    else:
+        done = _("已写第 %(seq)s 号锚点（第 %(head)s 号事件，共 %(count)s 条）") % {
+            "seq": anchor.seq, "head": anchor.head_id, "count": anchor.count}  # fmt: skip
+    return f"{report.message()}；{done}"

@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext as _
 
-from audit.anchoring import anchor_audit, restart
+from audit.anchoring import anchor_audit, describe, restart
 
 
 class Command(BaseCommand):
@@ -27,9 +26,4 @@ class Command(BaseCommand):
             report, anchor = anchor_audit(full=opts["full"])
         if not report.ok:
             raise CommandError(report.message())
-        if anchor is None:
-            done = _("没有新事件，未写新锚点")
-        else:
-            done = _("已写第 %(seq)s 号锚点（第 %(head)s 号事件，共 %(count)s 条）") % {
-                "seq": anchor.seq, "head": anchor.head_id, "count": anchor.count}  # fmt: skip
-        self.stdout.write(f"{report.message()}；{done}")
+        self.stdout.write(describe(report, anchor))

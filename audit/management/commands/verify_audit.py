@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit.anchoring import anchor_audit
+from audit.anchoring import anchor_audit, describe
 from audit.verify import verify
 
 
@@ -18,7 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-anchor", action="store_true", help="only check: seal and anchor nothing")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        report = verify() if opts["no_anchor"] else anchor_audit(full=True)[0]
+        if opts["no_anchor"]:
+            report, text = verify(), None
+        else:
+            report, anchor = anchor_audit(full=True)
+            text = describe(report, anchor)
         if not report.ok:
             raise CommandError(report.message())
-        self.stdout.write(report.message())
+        self.stdout.write(text or report.message())
