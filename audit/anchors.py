@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from django.conf import settings
@@ -54,6 +54,11 @@ class Anchor:
         return canonical_json(asdict(self))
 
 
+_TYPES = {"seq": int, "head_id": int, "count": int, "epoch": int} | dict.fromkeys(
+    ("at", "head_hash", "key_id", "prev_sig", "sig"), str
+)
+
+
 def anchor_file() -> Path:
     return Path(settings.ANJU_AUDIT_ANCHOR_DIR) / FILE_NAME
 
@@ -67,9 +72,12 @@ def _read_file() -> list[Anchor]:
         if not text.strip():
             continue
         try:
-            found.append(Anchor(**json.loads(text)))
+            anchor = Anchor(**json.loads(text))
         except (ValueError, TypeError) as exc:
             raise AnchorError(_("锚点文件第 %(line)s 行无法读取：文件被改动") % {"line": number}) from exc
+        if any(not isinstance(getattr(anchor, f.name), _TYPES[f.name]) for f in fields(Anchor)):
+            raise AnchorError(_("锚点文件第 %(line)s 行无法读取：文件被改动") % {"line": number})
+        found.append(anchor)
     return found
 
 

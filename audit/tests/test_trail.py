@@ -125,6 +125,9 @@ def test_anchors_cannot_be_forged_edited_or_dropped(db):
     path.write_text(lines[0] + "\n" + json.dumps(forged) + "\n")
     report = verify_chain()
     assert not report.ok and "锚点" in report.reason
+    for junk in ("not json", json.dumps({"seq": "1"}), json.dumps(json.loads(lines[0]) | {"seq": "1"})):
+        path.write_text(junk + "\n")
+        assert "无法读取" in verify_chain().reason
     # the file's lines removed: the table still holds the anchors, and they still catch a cut
     path.write_text("")
     assert verify_chain().ok
