@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AccessLog, AuditEvent
+from core.policy import scope_q
 from core.scoping import prefix_filter
 from core.widgets import DateInput
 
@@ -44,7 +45,7 @@ def _object_condition(object_type: str, object_id: str) -> Q:
 
 def search(user: Any, params: Mapping[str, Any]) -> QuerySet[AuditEvent]:
     """Events in the user's region matching the search form's parameters (raw strings, as in a URL)."""
-    qs = AuditEvent.objects.visible_to(user)
+    qs = AuditEvent.objects.restrict(user, "view")
     form = AuditSearchForm(params or None)
     if not form.is_valid():
         return qs.order_by("-id")
@@ -72,7 +73,8 @@ def search(user: Any, params: Mapping[str, Any]) -> QuerySet[AuditEvent]:
 def search_reads(user: Any, params: Mapping[str, Any]) -> QuerySet[AccessLog]:
     """Reads of personal data (audit.access.record_access) in the user's region matching the form:
     by reader, kind and id of object read, the reader's region, dates."""
-    qs = AccessLog.objects.visible_to(user)
+    scope = scope_q(user, AuditEvent, "view")  # reads are part of the audit log: its readers, its scope
+    qs = AccessLog.objects.none() if scope is None else AccessLog.objects.filter(scope)
     form = AuditSearchForm(params or None)
     if not form.is_valid():
         return qs.order_by("-id")
