@@ -31,15 +31,20 @@ settings.register_profile("anju", suppress_health_check=[HealthCheck.too_slow], 
 settings.load_profile("anju")
 
 TEST_FIELD_KEY = "dGVzdC1vbmx5LWFuanUtZmllbGQta2V5LTMyLWJ5dGU="  # 32 bytes, tests only
+TEST_AUDIT_KEY = "dGVzdC1vbmx5LWFuanUtYXVkaXQta2V5LTMyLWJ5dGU="  # 32 bytes, tests only
 
 
 def pytest_configure(config: Any) -> None:
     from django.conf import settings
 
+    from audit import keys
     from core import crypto
 
     settings.ANJU_FIELD_KEY = TEST_FIELD_KEY
     crypto._keys.cache_clear()
+    settings.ANJU_AUDIT_KEY = TEST_AUDIT_KEY
+    settings.ANJU_AUDIT_OLD_KEYS = ""
+    keys.keyring.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +73,13 @@ def _reference_for_transactional_tests(request: Any) -> None:
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         request.getfixturevalue("reference_data")
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchors(settings: Any, tmp_path: Any) -> None:
+    """Each test's audit anchors go to its own folder, never var/anchors (a test's anchors would
+    name events that the next test's database does not have)."""
+    settings.ANJU_AUDIT_ANCHOR_DIR = tmp_path / "anchors"
 
 
 @pytest.fixture(autouse=True)

@@ -6,16 +6,19 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from audit.models import AuditEvent, canonical_json, chain_hash
+from audit import keys
+from audit.models import GENESIS, AuditEvent, canonical_json, chain_hash
 from core.bulk import JSONText, allocate_ids, insert_rows
 from core.context import current
 
-GENESIS = "0" * 64
+if TYPE_CHECKING:
+    from audit.verify import ChainReport
+
 COLUMNS = [f.attname for f in AuditEvent._meta.concrete_fields]
 _PG_LOCK_KEY = 0x616E6A75  # "anju": serialises chain appends across PostgreSQL connections
 
@@ -139,7 +142,7 @@ def batch_items(after: Any) -> list[dict[str, Any]] | None:
     return items
 
 
-def _lock_chain() -> str:
+def lock_chain() -> str:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
@@ -153,7 +156,7 @@ def reserve_ids(count: int) -> list[int]:
     The chain is locked first, so no other transaction can append events with later ids before
     these are written (the chain runs in id order). Call inside `transaction.atomic()`.
     """
-    _lock_chain()
+    lock_chain()
     return allocate_ids(AuditEvent, count)
 
 
@@ -161,17 +164,19 @@ def record_many(events: Iterable[Event]) -> list[int]:
     """Append events to the chain inside the caller's transaction (or a new one); returns their ids.
 
     Events with an id from `reserve_ids` must come first, in the order of their ids."""
+    key = keys.current()  # before the lock: a missing key refuses the write before anything is taken
     with transaction.atomic():
-        prev = _lock_chain()
+        prev = lock_chain()
         at = timezone.now()
         rows = []
         for ev in events:
             values = ev.build(at)
-            for key in ("before", "after"):  # encoded once, for the hash and for the row
-                if values[key] is not None and not isinstance(values[key], JSONText):
-                    values[key] = JSONText(canonical_json(values[key]))
+            for name in ("before", "after"):  # encoded once, for the hash and for the row
+                if values[name] is not None and not isinstance(values[name], JSONText):
+                    values[name] = JSONText(canonical_json(values[name]))
             values["prev_hash"] = prev
-            values["hash"] = prev = chain_hash(values)
+            values["key_id"] = key.id
+            values["hash"] = prev = chain_hash(values, key)
             values["id"] = ev.id
             rows.append(values)
         fresh = allocate_ids(AuditEvent, sum(1 for v in rows if v["id"] is None))
@@ -193,30 +198,8 @@ def record(verb: str, *, actor: Any = None, obj: models.Model | None = None, **k
     return AuditEvent.objects.get(pk=pk)
 
 
-@dataclass
-class ChainReport:
-    checked: int
-    first_bad_id: int | None
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.first_bad_id is None
-
-
 def verify_chain(batch: int = 5000) -> ChainReport:
-    prev = GENESIS
-    checked = 0
-    last_id = 0
-    while True:
-        rows = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:batch])
-        if not rows:
-            return ChainReport(checked=checked, first_bad_id=None)
-        for row in rows:
-            if row.prev_hash != prev:
-                return ChainReport(checked, row.id, "链接断开：上一条记录被删除或篡改")
-            if row.compute_hash() != row.hash:
-                return ChainReport(checked, row.id, "内容与哈希不符：记录被篡改")
-            prev = row.hash
-            checked += 1
-            last_id = row.id
+    """The whole trail checked: chain, keys, anchors and sealed reads (audit.verify)."""
+    from audit.verify import verify
+
+    return verify(batch=batch)

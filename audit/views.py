@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from audit.labels import value_label
 from audit.models import AuditEvent
-from audit.selectors import AuditSearchForm, search
+from audit.selectors import AuditSearchForm, search, search_reads
 from audit.services import batch_items
 from core.paging import paginate
 from core.views import allow, obj_or_404, user_of
@@ -25,6 +25,8 @@ def _unescape(text: str | None) -> str | None:
 
 @allow(AuditEvent)
 def search_view(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("kind") == "reads":
+        return _reads_view(request)
     # the list shows the start of before/after; the event's page shows them whole (a batch event's can be large)
     events = (
         search(user_of(request), request.GET)
@@ -41,6 +43,15 @@ def search_view(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     return render(request, "audit/search.html", {
         "form": AuditSearchForm(request.GET or None), "page": page, "query": params.urlencode()})  # fmt: skip
+
+
+def _reads_view(request: HttpRequest) -> HttpResponse:
+    """The same page listing reads of personal data (audit.AccessLog) instead of events."""
+    page = paginate(search_reads(user_of(request), request.GET), request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "audit/search.html", {
+        "form": AuditSearchForm(request.GET or None), "page": page, "query": params.urlencode(), "reads": True})  # fmt: skip
 
 
 BATCH_PAGE = 100

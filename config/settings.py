@@ -161,6 +161,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 ANJU_FIELD_KEY = os.environ.get("ANJU_FIELD_KEY", "")
 ANJU_FIELD_KEY_FILE = Path(os.environ.get("ANJU_FIELD_KEY_FILE", VAR_DIR / "keys" / "field.key"))
 
+# The audit key seals the audit chain (HMAC) and signs its anchors; like the field key it never lives
+# in the database. Retired keys (after a rotation) stay listed so older events still verify.
+# Anchors (the chain's head, id and count, signed) are appended to a file in ANJU_AUDIT_ANCHOR_DIR.
+ANJU_AUDIT_KEY = os.environ.get("ANJU_AUDIT_KEY", "")
+ANJU_AUDIT_KEY_FILE = Path(os.environ.get("ANJU_AUDIT_KEY_FILE", VAR_DIR / "keys" / "audit.key"))
+ANJU_AUDIT_OLD_KEYS = os.environ.get("ANJU_AUDIT_OLD_KEYS", "")
+ANJU_AUDIT_ANCHOR_DIR = Path(os.environ.get("ANJU_AUDIT_ANCHOR_DIR", VAR_DIR / "anchors"))
+# "1": every read of personal data waits for its row to reach the disk (PostgreSQL), at a cost per API read.
+ANJU_AUDIT_READS_DURABLE = os.environ.get("ANJU_AUDIT_READS_DURABLE", "0") == "1"
+
 # The address printed in house labels' QR codes: how a phone outside reaches this server.
 ANJU_PUBLIC_URL = os.environ.get("ANJU_PUBLIC_URL", "http://127.0.0.1:8000")
 # The browser that prints PDFs (labels, appraisal forms): Debian's chromium with fonts-noto-cjk.
