@@ -268,6 +268,8 @@ if not DEBUG:
         _missing["SECRET_KEY"] = "SECRET_KEY"
     if not ANJU_FIELD_KEY and not ANJU_FIELD_KEY_FILE.exists():
         _missing["ANJU_FIELD_KEY"] = f"ANJU_FIELD_KEY（或密钥文件 {ANJU_FIELD_KEY_FILE}）"
+    if not ANJU_AUDIT_KEY and not ANJU_AUDIT_KEY_FILE.exists():
+        _missing["ANJU_AUDIT_KEY"] = f"ANJU_AUDIT_KEY（或密钥文件 {ANJU_AUDIT_KEY_FILE}）"
     if _missing:
         raise ImproperlyConfigured(
             f"生产模式（ANJU_DEBUG=0）拒绝启动：缺少 {'、'.join(_missing.values())}，请在环境中设置（见 docs/operations.md）。"

@@ -25,6 +25,7 @@ def production_env(tmp_path: Path, **changes: str | None) -> dict[str, str]:
         "ANJU_DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ANJU_FIELD_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "ANJU_AUDIT_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "anju.example",
         "ANJU_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -52,6 +53,7 @@ SETUP = "import django; django.setup(); print('started')"
         # the public development key from settings.py, given on purpose, is no secret either
         ({"SECRET_KEY": "anju-development-only-secret-key-change-me-in-production"}, "SECRET_KEY"),
         ({"ANJU_FIELD_KEY": None}, "ANJU_FIELD_KEY"),
+        ({"ANJU_AUDIT_KEY": None}, "ANJU_AUDIT_KEY"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(tmp_path: Path, changes: dict[str, str | None], named: str) -> None:
