@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 
 from codetables.models import Table
 from codetables.selectors import choices, names
-from core.crypto import decrypt
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from exchange.household_columns import COLUMNS, TEXT_COLUMNS
 from exchange.xlsx import write_rows
@@ -34,10 +33,6 @@ HOUSEHOLD_VALUES = (
     "only_house",
     "note",
 )
-
-
-def _plain(blob: Any) -> str:
-    return decrypt(blob) if blob else ""
 
 
 def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]:
@@ -78,13 +73,13 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
                 group,
                 archive,
                 name,
-                show_id(_plain(id_enc)),
-                show_phone(_plain(phone_enc)),
+                show_id(Household.head_id.read(id_enc, hid)),  # "无法解密" for a value that does not open here
+                show_phone(Household.phone.read(phone_enc, hid)),
                 size,
                 "、".join(cats.get(hid, [])),
                 sources.get(hid, ""),
                 bank,
-                show_bank(_plain(bank_enc)),
+                show_bank(Household.bank_account.read(bank_enc, hid)),
                 "是" if only else "否",
                 structure_names.get(house[1], house[1]) if house else "",
                 house[2] if house else None,
