@@ -139,12 +139,13 @@ def _eligible(case: Case, stage: str) -> str | None:
     return workflow.paid_ready(case)
 
 
-def _payment(case: Case, **values: Any) -> Payment:
+def _payment(**values: Any) -> Payment:
     """A payment line with the household's numbers sealed anew to the payment's own row (a ciphertext
     is bound to its row: copying the household's would not open), when insert_instances gives it an id."""
     payment = Payment(**values)
-    payment.payee_id = case.household.head_id
-    payment.account = case.household.bank_account
+    household = values["case"].household
+    payment.payee_id = household.head_id
+    payment.account = household.bank_account
     return payment
 
 
@@ -209,7 +210,6 @@ def build_batch(
         Payment.objects.filter(pk__in=retried).update(status=PaymentStatus.REISSUED)
         payments = [
             _payment(
-                case,
                 batch=batch,
                 case=case,
                 household_id=case.household_id,
