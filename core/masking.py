@@ -26,33 +26,35 @@ def mask_id_number(value: str) -> str:
 
     An 18-character number keeps 6 + 4 (its hidden 8 are exactly the birth date, which therefore
     never appears beside it: households.privacy); a 15-character one keeps 6 + 3 (its 6-digit birth
-    date hidden); anything else keeps at most a quarter at each end."""
+    date hidden); anything else keeps less than a quarter at each end."""
     if not value:
         return ""
     if len(value) == 18:
         return _keep(value, 6, 4)
     if len(value) == 15:
         return _keep(value, 6, 3)
-    return _keep(value, len(value) // 4, len(value) // 4)
+    keep = (len(value) - 1) // 4
+    return _keep(value, keep, keep)
 
 
 def mask_phone(value: str) -> str:
-    """13812345678 -> 138****5678; a shorter number keeps at most its last 4, and never half."""
+    """13812345678 -> 138****5678; a shorter number keeps at most its last 4, never half, and one of
+    fewer than 7 digits is starred whole."""
     if not value:
         return ""
     if len(value) >= 11:
         return _keep(value, 3, 4)
-    return _keep(value, 0, min(4, (len(value) - 1) // 2))
+    return _keep(value, 0, min(4, (len(value) - 1) // 2) if len(value) >= 7 else 0)
 
 
 def mask_bank_account(value: str) -> str:
     """6230000011112222333 -> 6230***********2333 (a card of 16 or more digits); a shorter account
-    keeps at most its last 4, and never half."""
+    keeps at most its last 4, never half, and one of 8 digits or fewer is starred whole."""
     if not value:
         return ""
     if len(value) >= 16:
         return _keep(value, 4, 4)
-    return _keep(value, 0, min(4, (len(value) - 1) // 2))
+    return _keep(value, 0, min(4, (len(value) - 1) // 2) if len(value) > 8 else 0)
 
 
 def mask_name(value: str) -> str:
