@@ -19,6 +19,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.crypto import Unreadable
 from exchange.readers import read_rows
 from exchange.xlsx_stream import write_rows_fast
 from funds.models import DisbursementBatch, Payment
@@ -33,6 +37,10 @@ def lines(batch: DisbursementBatch) -> Iterator[list[Any]]:
     summary = f"{batch.year}年农村危房改造补助"
     payments = batch.payments.filter(status="pending").order_by("id")
     for n, p in enumerate(payments.iterator(chunk_size=5000), 1):
+        if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable):
+            raise ValidationError(
+                _("拨付明细 %(r)s 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案") % {"r": p.reference}
+            )
         yield [
             n,
             p.reference,
