@@ -136,6 +136,7 @@ def test_read_shows_unreadable_and_logs_once_per_row(caplog):
     warnings = [r for r in caplog.records if r.name == "anju.crypto"]
     assert len(warnings) == 1  # not once per page view
     assert (warnings[0].table, warnings[0].field, warnings[0].row_id) == ("households_household", "phone", 8)
+    assert "13912345678" not in caplog.text and blob.hex() not in caplog.text  # no value in the log
     assert crypto.unreadable_counts["households_household/phone"] >= 2
 
 

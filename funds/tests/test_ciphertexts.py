@@ -47,7 +47,7 @@ def test_a_household_whose_account_does_not_open_is_left_out(two_accepted: list[
 
 
 def test_no_bank_file_with_an_unreadable_number(
-    two_accepted: list[Case],
+    two_accepted: list[Case],  # noqa: F811
     county_user: Any,
     checker: Any,  # noqa: F811
     tmp_path: Path,
