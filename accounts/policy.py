@@ -60,8 +60,9 @@ def load() -> None:
              change=grant(Cap.APPRAISE))  # fmt: skip
     register("inspections.HouseSafety", view=grant(*ARCHIVE), change=grant(Cap.APPRAISE, Cap.INSPECT), export=grant(Cap.EXPORT))
     # Third-party sampling: the county draws and reads; the firm sees only what is handed to it.
+    # "export": the plan's results (the disagreement list, screen and Excel), which the firm does not see.
     register("inspections.SamplingPlan", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("samplers"))],
-             change=grant(Cap.MANAGE_CAMPAIGNS))  # fmt: skip
+             change=grant(Cap.MANAGE_CAMPAIGNS), export=grant(*ARCHIVE))  # fmt: skip
     register("inspections.SampleItem", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("plan__samplers"))],
              change=grant(Cap.RESAMPLE, scope=related("plan__samplers")))  # fmt: skip
 
@@ -93,8 +94,8 @@ def load() -> None:
              change=grant(Cap.PAY_MAKE, scope=in_region("batch__region_code")))  # fmt: skip
 
     # Imports are the region's; an export is its requester's alone (it may hold unmasked numbers).
-    register("exchange.ImportJob", view=grant(Cap.IMPORT), change=grant(Cap.IMPORT))
     mine = related("created_by")
+    register("exchange.ImportJob", view=grant(Cap.IMPORT, scope=mine), change=grant(Cap.IMPORT, scope=mine))
     own_export = grant(Cap.EXPORT, Cap.VIEW_AUDIT, scope=mine)
     register("exchange.ExportJob", view=own_export, change=own_export, export=own_export)
 

@@ -45,7 +45,9 @@ def allow(model: type[models.Model] | str, action: str = "view", *, post: str | 
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            policy.check(request.user, access.model or "", access.action_for(request.method or "GET"), path=request.path)
+            action = access.action_for(request.method or "GET")
+            policy.check(request.user, access.model or "", action, path=request.path)
+            request.access = (access.model, action)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         wrapper.access = access  # type: ignore[attr-defined]
@@ -68,8 +70,13 @@ def public(view: _V) -> _V:
 
 
 def obj_or_404(request: HttpRequest, source: Any, action: str | None = None, **lookup: Any) -> Any:
-    """One row for this request: the page's own action unless named; 404 (audited) out of scope."""
-    return policy.get_or_404(request.user, source, action or "view", path=request.path, **lookup)
+    """One row for this request, 404 (audited) out of scope. Unless named, the action is the page's own
+    for a row of the page's model (a POST that changes a course fetches it for "change") and "view" otherwise."""
+    if action is None:
+        model = source.model if isinstance(source, models.QuerySet) else source
+        declared, page_action = getattr(request, "access", (None, "view"))
+        action = page_action if policy.label_of(model) == declared else "view"
+    return policy.get_or_404(request.user, source, action, path=request.path, **lookup)
 
 
 def restricted(request: HttpRequest, source: Any, action: str = "view") -> Any:

@@ -114,8 +114,9 @@ def start_export(
     from exchange.exports import KINDS
     from exchange.tasks import run_export
 
-    if kind not in KINDS or not policy.allowed(user, KINDS[kind].model, "export"):
-        raise PermissionDenied(_("您的角色无权导出数据。"))
+    if kind not in KINDS:
+        raise ValidationError(_("不支持的导出类型。"))
+    policy.check(user, KINDS[kind].model, "export")
     if unmasked:
         if not policy.allowed(user, KINDS[kind].model, "unmask"):
             raise PermissionDenied(_("您的角色无权导出完整的身份证号、电话和银行账号。"))

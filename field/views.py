@@ -66,7 +66,10 @@ def flags(request: HttpRequest) -> HttpResponse:
     if kind in FlagKind.values:
         qs = qs.filter(kind=kind)
     if request.method == "POST":
-        flag = obj_or_404(request, EvidenceFlag, "change", pk=request.POST.get("flag"))
+        if not str(request.POST.get("flag", "")).isdigit():
+            messages.error(request, _("请选择要核查的疑点。"))
+            return redirect(request.get_full_path())
+        flag = obj_or_404(request, EvidenceFlag, "change", pk=request.POST["flag"])
         try:
             sync.review_flag(actor=user, flag=flag, status=request.POST.get("status", ""), note=request.POST.get("note", ""))
         except (ValidationError, PermissionDenied) as exc:
@@ -88,7 +91,10 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     if status in ConflictStatus.values:
         qs = qs.filter(status=status)
     if request.method == "POST":
-        conflict = obj_or_404(request, Conflict, "change", pk=request.POST.get("conflict"))
+        if not str(request.POST.get("conflict", "")).isdigit():
+            messages.error(request, _("请选择要处理的冲突。"))
+            return redirect(request.get_full_path())
+        conflict = obj_or_404(request, Conflict, "change", pk=request.POST["conflict"])
         try:
             keep, note = request.POST.get("keep", ""), request.POST.get("note", "")
             sync.resolve_conflict(actor=user, conflict=conflict, keep=keep, note=note)

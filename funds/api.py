@@ -83,7 +83,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
 
     @extend_schema(request=dict, responses={201: BatchSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data
+        d = request.data if isinstance(request.data, dict) else {}
+        if not str(d.get("county", "")).isdigit() or len(str(d.get("county", ""))) != 6:
+            raise ApiValidationError({"county": "请填写县级区划代码（6 位数字）。"})
         plan = services.build_batch(
             actor=user_of(request),
             county=str(d.get("county", "")),
@@ -122,13 +124,14 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     )
     @action(detail=True, methods=["post"], url_path="bank-return", parser_classes=[MultiPartParser])
     def bank_return(self, request: Request, pk: str) -> Response:
+        batch = self.get_object()
         upload = request.FILES.get("file")
         if upload is None:
             raise ApiValidationError({"file": "请上传银行回盘文件（.xlsx 或 .csv）。"})
         name = upload.name or "return.csv"
         path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
         path.write_bytes(upload.read())
-        result = services.import_return(actor=user_of(request), batch_id=self.get_object().pk, path=path, original_name=name)
+        result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
             {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}

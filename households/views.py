@@ -156,7 +156,11 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get(request, pk, "change")
-    services.delete_household(actor=_user(request), household=household)
+    try:
+        services.delete_household(actor=_user(request), household=household)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("农户档案已删除（删除前的内容保存在审计日志中）。"))
     return redirect("households:list")
 
@@ -257,7 +261,11 @@ def house_edit(request: HttpRequest, pk: int, house_pk: int | None = None) -> Ht
 def house_delete(request: HttpRequest, pk: int, house_pk: int) -> HttpResponse:
     household = _get(request, pk, "change")
     house = get_object_or_404(household.houses, pk=house_pk)
-    services.delete_house(actor=_user(request), house=house)
+    try:
+        services.delete_house(actor=_user(request), house=house)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("房屋已删除。"))
     return redirect("households:detail", pk=household.pk)
 

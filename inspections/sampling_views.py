@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -86,11 +86,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-@allow(SamplingPlan)
+@allow(SamplingPlan, "export")
 def disagreements(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
-    user, plan, items = _plan(request, pk)
-    if not user.can(Cap.VIEW_ARCHIVE):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
+    _, plan, items = _plan(request, pk)
     if request.GET.get("format") == "xlsx":
         path = Path(tempfile.mkdtemp()) / "disagreements.xlsx"
         write_rows_fast(path, title=f"{plan.name} 鉴定结论不一致清单", header=sampling.DISAGREEMENT_HEADER,
