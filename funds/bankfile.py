@@ -33,6 +33,13 @@ PAID_WORDS = ("成功", "已入账", "入账成功", "success", "paid")
 FAILED_WORDS = ("失败", "退回", "退票", "fail", "failed")
 
 
+def unreadable(batch: DisbursementBatch) -> list[str]:
+    """References of the batch's pending lines whose account or ID number does not open (core.crypto)."""
+    payments = batch.payments.filter(status="pending").only("id", "reference", "payee_id_enc", "account_enc")
+    return [p.reference for p in payments.iterator(chunk_size=5000)
+            if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable)]  # fmt: skip
+
+
 def lines(batch: DisbursementBatch) -> Iterator[list[Any]]:
     summary = f"{batch.year}年农村危房改造补助"
     payments = batch.payments.filter(status="pending").order_by("id")

@@ -274,6 +274,11 @@ def issue_bank_file(*, actor: User, batch_id: int) -> DisbursementBatch:
             raise ValidationError(_("拨付批次须先经另一人审核，才能生成银行文件。"))
         if batch.status != BatchStatus.APPROVED:
             raise ValidationError(_("该批次已生成银行代发文件，请直接下载。"))
+        bad = bankfile.unreadable(batch)
+        if bad:
+            raise ValidationError(
+                _("拨付明细 %(r)s 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案") % {"r": "、".join(bad[:5])}
+            )
         batch.status = BatchStatus.SENT
         batch.save(update_fields=["status"])
         record(

@@ -61,5 +61,10 @@ def test_no_bank_file_with_an_unreadable_number(
     other = Payment.objects.order_by("id").first()
     assert other is not None
     Payment.objects.filter(pk=payment.pk).update(account_enc=other.account_enc)  # another line's account, moved here
+    with pytest.raises(ValidationError, match=f"{payment.reference} 的账号或身份证号无法解密"):
+        services.issue_bank_file(actor=county_user, batch_id=batch.pk)  # the batch stays approved, not "sent"
+    Payment.objects.filter(pk=payment.pk).update(account_enc=b"")  # corrupted after issuing
+    services.issue_bank_file(actor=county_user, batch_id=batch.pk)
+    Payment.objects.filter(pk=payment.pk).update(account_enc=other.account_enc)
     with pytest.raises(ValidationError, match="无法解密"):
         services.bank_file(actor=county_user, batch_id=batch.pk, path=tmp_path / "pay.csv")
