@@ -75,6 +75,9 @@ def _immediate_tasks(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # uploads and photos of a test never reach var/
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Sign-ins through the login form or /api/auth/token/ ask no second factor unless a test turns it
+    # on (accounts/tests/test_second_factor.py); force_login never asks it.
+    settings.SECOND_FACTOR_CAPS = []
     from django.core.cache import cache
 
     cache.clear()

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import TokenScope
 from accounts.roles import Role
 
 
@@ -35,4 +36,24 @@ class UserForm(forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     password = forms.CharField(
         label=_("初始密码"), widget=forms.PasswordInput, required=False, help_text=password_validators_help_text_html
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("动态口令"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text=_("身份验证器（如微信小程序“腾讯身份验证器”、Google Authenticator）显示的 6 位数字。"),
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("用途"), max_length=100, help_text=_("例如：民政局低保数据比对接口"))
+    scope = forms.ChoiceField(label=_("权限"), choices=TokenScope.choices, initial=TokenScope.READ)
+    days = forms.TypedChoiceField(
+        label=_("有效期"),
+        coerce=int,
+        choices=[(7, _("7 天")), (30, _("30 天")), (90, _("90 天")), (365, _("1 年"))],
+        initial=30,
     )

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -44,3 +47,18 @@ class ComplexityValidator:
             "n": self.min_length,
             "k": self.min_kinds,
         }
+
+
+def password_expired(user: Any) -> bool:
+    days = int(settings.PASSWORD_MAX_AGE_DAYS)
+    changed = getattr(user, "password_changed_at", None)
+    return bool(days and changed and timezone.now() - changed > dt.timedelta(days=days))
+
+
+def change_required_reason(user: Any) -> str:
+    """Why the user must change the password before doing anything else, or ''."""
+    if getattr(user, "must_change_password", False):
+        return _("您的密码为一次性密码（初始密码或管理员重置的密码），请先修改密码。")
+    if password_expired(user):
+        return _("您的密码已超过 %(d)d 天未修改，请先修改密码。") % {"d": settings.PASSWORD_MAX_AGE_DAYS}
+    return ""

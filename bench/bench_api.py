@@ -95,14 +95,14 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     from django.db.models import Max, Min
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from accounts.tokens import issue
     from households.models import Household
 
     wrk = ensure_wrk()
     user = User.objects.get(username=BENCH_USER)
-    token, _ = Token.objects.get_or_create(user=user)
+    token = issue(user=user, name="bench", days=1)
     total = Household.objects.count()
     low, high = Household.objects.aggregate(low=Min("id"), high=Max("id")).values()
     ids = []

@@ -67,11 +67,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ANJU_MEDIA_ROOT"] = str(OUT / "media")  # the bench's photos stay out of var/media
     setup_django()
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
     from accounts.roles import Role
     from accounts.services import create_user
+    from accounts.tokens import issue
     from households.models import House
 
     houses = list(
@@ -82,7 +81,7 @@ def main() -> None:
     user = User.objects.filter(username="bench_field").first() or create_user(
         actor=None, username="bench_field", password="Bench#2026pw", region_code=county[:4], roles=[Role.COUNTY_STAFF]
     )
-    token, _ = Token.objects.get_or_create(user=user)
+    token = issue(user=user, name="bench", days=1)
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token.key}"
     photo = args.photo_kb * 1024

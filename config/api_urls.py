@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import TokenView
+from accounts.api import LogoutView, TokenView
 from field import api as field_api
 from funds import api as funds_api
 from households.api import HouseholdViewSet, HouseViewSet, MemberViewSet
@@ -28,6 +28,7 @@ router.register("training-records", training_api.TrainingRecordViewSet, basename
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("field/config/", field_api.ConfigView.as_view(), name="field-config"),
     path("field/villages/", field_api.VillagesView.as_view(), name="field-villages"),
     path("field/households/", field_api.HouseholdsView.as_view(), name="field-households"),

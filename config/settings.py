@@ -24,11 +24,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "regions",
     "codetables",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "core.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -97,7 +99,10 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.ComplexityValidator", "OPTIONS": {"min_length": 8, "min_kinds": 3}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A password older than this many days must be changed before anything else (0: never).
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("ANJU_PASSWORD_MAX_AGE_DAYS", "90"))
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -113,9 +118,28 @@ SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+# However active, a session ends this long after sign-in.
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("ANJU_SESSION_ABSOLUTE_HOURS", "12")) * 3600
 
+# Sign-in throttling (accounts.throttle): failures per account name, and per client address, within
+# LOCKOUT_WINDOW_SECONDS lock that name or address for LOCKOUT_SECONDS. The password-change form and
+# the second factor count on the same counters.
 LOCKOUT_FAILURES = 5
+ADDRESS_LOCKOUT_FAILURES = int(os.environ.get("ANJU_ADDRESS_LOCKOUT_FAILURES", "30"))
 LOCKOUT_SECONDS = 30 * 60
+LOCKOUT_WINDOW_SECONDS = 24 * 3600
+
+# The second factor (TOTP, accounts.second_factor) is required for the roles holding these capabilities.
+SECOND_FACTOR_CAPS = [c.strip() for c in os.environ.get("ANJU_SECOND_FACTOR_CAPS", "unmask,pay_check").split(",") if c.strip()]
+OTP_TOTP_ISSUER = "安居"
+OTP_TOTP_THROTTLE_FACTOR = 0  # wrong codes count on the sign-in counters of accounts.throttle instead
+
+# API tokens (accounts.tokens): an app's login token lives API_TOKEN_LOGIN_DAYS, a named token for
+# another system API_TOKEN_NAMED_DAYS unless chosen otherwise; a revoked token may still pass in
+# other worker processes for TOKEN_CACHE_SECONDS.
+API_TOKEN_LOGIN_DAYS = int(os.environ.get("ANJU_API_TOKEN_LOGIN_DAYS", "7"))
+API_TOKEN_NAMED_DAYS = int(os.environ.get("ANJU_API_TOKEN_NAMED_DAYS", "30"))
+TOKEN_CACHE_SECONDS = 5
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -59,9 +59,10 @@ AUDIT_HEADER = [
 ]
 
 
-def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
+def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iterator[list[Any]]:
     """One line per event; a batch creation event gives one line per household it created, so each
-    line names one object and its cells stay under Excel's 32,767 characters."""
+    line names one object and its cells stay under Excel's 32,767 characters. `read[0]` counts the
+    events read so far: the job's progress is measured in events, as its total is."""
 
     def line(e: AuditEvent, object_id: str, label: str, region: str, after: Any) -> list[Any]:
         return [
@@ -74,6 +75,8 @@ def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
         ]  # fmt: skip
 
     for e in qs.iterator(chunk_size=500):
+        if read is not None:
+            read[0] += 1
         listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
         if listed is not None:
             for h in listed:
@@ -83,8 +86,12 @@ def _audit_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[Any]]:
 
 
 def _write_audit(path: Path, qs: QuerySet[AuditEvent], unmasked: bool, progress: Callable[[int], None]) -> int:
-    return write_rows_fast(path, title="审计日志", header=AUDIT_HEADER, rows=_audit_rows(qs), text_columns=[7, 9],
-                           widths=[10, 20, 14, 15, 8, 16, 22, 10, 24, 14, 6, 50, 50], on_progress=progress)  # fmt: skip
+    """Returns the lines written; reports progress in events (lines outnumber events where a batch
+    event lists its households, which once showed the job at 136 %)."""
+    read = [0]
+    return write_rows_fast(path, title="审计日志", header=AUDIT_HEADER, rows=_audit_rows(qs, read), text_columns=[7, 9],
+                           widths=[10, 20, 14, 15, 8, 16, 22, 10, 24, 14, 6, 50, 50],
+                           on_progress=lambda _lines: progress(read[0]))  # fmt: skip
 
 
 TRAINING_HEADER = ["姓名/单位", "类别", "工作单位", "资质/证书编号", "所属区划", "身份证号", "培训班", "培训类别", "证书编号",
@@ -97,12 +104,14 @@ def _training(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
     return ledger(user, params)
 
 
-def _training_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
+def _training_rows(qs: QuerySet[Any], unmasked: bool, read: list[int] | None = None) -> Iterator[list[Any]]:
     from regions.selectors import name_of, short_code
     from training.models import TrainingRecord
 
     records_first = Prefetch("records", queryset=TrainingRecord.objects.select_related("course").order_by("-issued_on"))
     for t in qs.prefetch_related(records_first).iterator(chunk_size=2000):  # one query per chunk, not per person
+        if read is not None:
+            read[0] += 1  # progress in people, as the job's total counts them (a line per record)
         ident = (WHOLE if unmasked else MASKED).id_number(t.id_number)
         person = [t.name, t.get_kind_display(), t.organisation, t.licence_no, name_of(short_code(t.region_code)), ident]
         records = t.records.all()
@@ -113,9 +122,11 @@ def _training_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
 
 
 def _write_training(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
-    rows = _training_rows(qs, unmasked)
+    read = [0]
+    rows = _training_rows(qs, unmasked, read)
     return write_rows_fast(path, title="培训台账", header=TRAINING_HEADER, rows=rows, text_columns=[3, 5, 8],
-                           widths=[16, 10, 20, 18, 14, 20, 28, 14, 16, 12, 12, 8], on_progress=progress)  # fmt: skip
+                           widths=[16, 10, 20, 18, 14, 20, 28, 14, 16, 12, 12, 8],
+                           on_progress=lambda _lines: progress(read[0]))  # fmt: skip
 
 
 def _labels(user: Any, params: dict[str, Any]) -> QuerySet[Any]:

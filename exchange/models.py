@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from core.scoping import ScopedQuerySet
 
 
+def clamped_percent(done: int, total: int) -> int:
+    """0–99 while a job runs (100 is kept for a finished one), whatever the counters say."""
+    return max(0, min(99, done * 100 // total)) if total > 0 else 0
+
+
 class ImportJob(models.Model):
     """One spreadsheet brought in: validated first (preview), written on confirmation, resumable."""
 
@@ -42,7 +47,10 @@ class ImportJob(models.Model):
     error_sample = models.JSONField(_("错误示例"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)  # set: a failed job resumes the import
+    # written every few seconds by the worker running the job (exchange.pulse); an old one means it died
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)  # each run owns the job by its number
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -62,8 +70,7 @@ class ImportJob(models.Model):
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        total = self.progress_total
-        return int(self.processed_rows * 100 / total) if total else 0
+        return clamped_percent(self.processed_rows, self.progress_total)
 
     @property
     def is_running(self) -> bool:
@@ -92,6 +99,8 @@ class ExportJob(models.Model):
     file_path = models.CharField(max_length=300, blank=True)
     message = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -107,7 +116,7 @@ class ExportJob(models.Model):
     def percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
-        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+        return clamped_percent(self.processed_rows, self.total_rows)
 
     @property
     def is_running(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,12 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.services import record
 from core import policy
+from exchange import jobstates
 from exchange.models import ExportJob, ImportJob
+from exchange.recovery import is_stale
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # .xls: Excel 97–2003 and WPS, read by calamine
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-STALE_AFTER = dt.timedelta(minutes=2)
 
 
 def storage_dir(kind: str) -> Path:
@@ -62,50 +62,77 @@ def create_import_job(*, user: User, path: Path, original_name: str) -> ImportJo
     return job
 
 
+def _owned(user: User, job: ImportJob, refusal: str) -> None:
+    if job.created_by_id != user.pk:
+        raise PermissionDenied(refusal)
+
+
 def confirm_import(*, user: User, job: ImportJob) -> ImportJob:
     from exchange.tasks import run_import
 
-    if job.created_by_id != user.pk:
-        raise PermissionDenied(_("只有上传人可以确认导入。"))
+    _owned(user, job, _("只有上传人可以确认导入。"))
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.status != ImportJob.Status.VALIDATED:
-            raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": locked.get_status_display()})
-        locked.status = ImportJob.Status.IMPORTING
-        locked.processed_rows = 0
-        locked.heartbeat_at = timezone.now()
-        locked.save()
-        transaction.on_commit(lambda: run_import.enqueue(str(locked.pk)))
-    return locked
-
-
-def is_stale(job: ImportJob) -> bool:
-    return job.status == ImportJob.Status.IMPORTING and (
-        job.heartbeat_at is None or timezone.now() - job.heartbeat_at > STALE_AFTER
-    )
+        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.IMPORTING, only_from=[ImportJob.Status.VALIDATED],
+                              processed_rows=0, heartbeat_at=None, confirmed_at=timezone.now()):  # fmt: skip
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": job.get_status_display()})
+        transaction.on_commit(lambda: run_import.enqueue(str(job.pk)))
+    job.refresh_from_db()
+    return job
 
 
 def resume_import(*, user: User, job: ImportJob) -> ImportJob:
     """Carry on an import whose worker died: it continues after the last committed chunk."""
     from exchange.tasks import run_import
 
-    if job.created_by_id != user.pk:
-        raise PermissionDenied(_("只有上传人可以继续导入。"))
+    _owned(user, job, _("只有上传人可以继续导入。"))
     if not is_stale(job):
         raise ValidationError(_("该导入仍在进行，无需继续。"))
-    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    record("import.resume", actor=user, obj=job, region_code=user.region_id or "", after={"processed": job.processed_rows})
-    run_import.enqueue(str(job.pk))
+    with transaction.atomic():
+        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.IMPORTING, only_from=[ImportJob.Status.IMPORTING],
+                              where_heartbeat_at=job.heartbeat_at, heartbeat_at=None):  # fmt: skip
+            raise ValidationError(_("该导入已在继续，请稍候。"))
+        record("import.resume", actor=user, obj=job, region_code=user.region_id or "",
+               after={"step": "import", "processed": job.processed_rows})  # fmt: skip
+        transaction.on_commit(lambda: run_import.enqueue(str(job.pk)))
+    job.refresh_from_db()
     return job
 
 
 def cancel_import(*, user: User, job: ImportJob) -> None:
-    if job.created_by_id != user.pk:
-        raise PermissionDenied(_("只有上传人可以取消导入。"))
-    if job.status != ImportJob.Status.VALIDATED:
-        raise ValidationError(_("只有待确认的导入可以取消。"))
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CANCELLED, finished_at=timezone.now())
-    record("import.cancel", actor=user, obj=job, region_code=user.region_id or "")
+    """Before anything is written: waiting, being checked (a running check stops at its next chunk)
+    or checked and waiting for confirmation."""
+    _owned(user, job, _("只有上传人可以取消导入。"))
+    with transaction.atomic():
+        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED,
+                              only_from=[ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.VALIDATED],
+                              heartbeat_at=None):  # fmt: skip
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能取消（只有排队中、校验中和待确认的导入可以取消）。")
+                                  % {"s": job.get_status_display()})  # fmt: skip
+        record("import.cancel", actor=user, obj=job, region_code=user.region_id or "", after={"from": job.status})
+
+
+def restart_import(*, user: User, job: ImportJob) -> ImportJob:
+    """A failed or cancelled job again: checked again from the start if it was never confirmed (the
+    check writes nothing), otherwise the import carries on after its last committed chunk."""
+    from exchange.tasks import run_import, validate_import
+
+    _owned(user, job, _("只有上传人可以重新开始导入。"))
+    confirmed = job.confirmed_at is not None
+    to = ImportJob.Status.IMPORTING if confirmed else ImportJob.Status.QUEUED
+    reset: dict[str, Any] = {} if confirmed else {"processed_rows": 0, "errors_path": "", "error_sample": []}
+    with transaction.atomic():
+        if not jobstates.move(ImportJob, job.pk, to, only_from=[ImportJob.Status.FAILED, ImportJob.Status.CANCELLED],
+                              heartbeat_at=None, finished_at=None, message="", **reset):  # fmt: skip
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能重新开始。") % {"s": job.get_status_display()})
+        step = {"step": "import" if confirmed else "validate", "from": job.status, "processed": job.processed_rows}
+        record("import.resume", actor=user, obj=job, region_code=user.region_id or "", after=step)
+        task = run_import if confirmed else validate_import
+        transaction.on_commit(lambda: task.enqueue(str(job.pk)))
+    job.refresh_from_db()
+    return job
 
 
 def start_export(

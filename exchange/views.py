@@ -16,6 +16,7 @@ from core.paging import paginate
 from core.views import allow, obj_or_404, restricted
 from exchange import household_export, services
 from exchange.models import ExportJob, ImportJob
+from exchange.recovery import is_stale
 from households.filters import HouseholdFilterForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,7 +62,8 @@ def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
     job = obj_or_404(request, _own_imports(request), pk=pk)
-    actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import}
+    actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import,
+               "restart": services.restart_import}  # fmt: skip
     if action not in actions:
         raise Http404
     try:
@@ -123,7 +125,7 @@ def export_new(request: HttpRequest) -> HttpResponse:
 def export_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = obj_or_404(request, _own_exports(request), pk=pk)
     template = "exchange/_export_status.html" if request.headers.get("HX-Request") else "exchange/export_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "stale": is_stale(job)})
 
 
 @allow(ExportJob, "export")

@@ -1,14 +1,13 @@
 import datetime as dt
 
-from rest_framework.authtoken.models import Token
-
+from accounts.tokens import issue
 from conftest import PASSWORD, SUIDE_VILLAGE, make_id
 
 
 def api(user):
     from django.test import Client
 
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {issue(user=user, name='test').key}")
 
 
 def test_token_login_uses_lockout_rules(client, county_user):

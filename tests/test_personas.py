@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue
 from audit.models import AuditEvent
 from conftest import MIZHI_VILLAGE, add_household, make_id
 from exchange.models import ExportJob
@@ -39,7 +39,7 @@ def client_for(user) -> Client:
 
 
 def api_for(user) -> Client:
-    token = Token.objects.create(user=user)
+    token = issue(user=user, name="test")
     return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
 

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts import throttle
+from accounts.models import LoginThrottle, User
 from accounts.passwords import ComplexityValidator
 from accounts.services import attempt_login
 from audit.models import AuditEvent
@@ -32,14 +33,13 @@ def test_five_failures_lock_the_account_for_thirty_minutes(client, county_user):
         assert "用户名或密码错误" in response.content.decode()
     response = login(client, "sd_county", "wrong")
     assert "已锁定 30 分钟" in response.content.decode()
-    county_user.refresh_from_db()
-    assert county_user.locked_until - timezone.now() > dt.timedelta(minutes=29)
+    assert throttle.locked_until("sd_county") - timezone.now() > dt.timedelta(minutes=29)
     # even the right password is refused while locked
     assert "账号已被锁定" in login(client, "sd_county", PASSWORD).content.decode()
     assert AuditEvent.objects.filter(verb="auth.lockout", actor_id=county_user.pk).count() == 1
     assert AuditEvent.objects.filter(verb="auth.login_failed", actor_id=county_user.pk).count() == 5
     # after the lock runs out the right password works again
-    User.objects.filter(pk=county_user.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    LoginThrottle.objects.filter(key="sd_county").update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     assert attempt_login(username="sd_county", password=PASSWORD).user == county_user
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from accounts.tokens import issue
 from conftest import add_household, make_user
 from inspections import sampling
 
@@ -16,7 +16,7 @@ TODAY = dt.date.today()
 
 
 def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {issue(user=user, name='test').key}")
 
 
 def test_campaign_inspection_and_appraisal_through_the_api(

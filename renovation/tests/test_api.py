@@ -5,15 +5,15 @@ import io
 from typing import Any
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from accounts.roles import Role
+from accounts.tokens import issue
 from conftest import make_user
 from renovation.tests.fixtures import accepted_repair
 
 
 def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {issue(user=user, name='test').key}")
 
 
 def test_cases_transitions_batches_and_bank_files_through_the_api(

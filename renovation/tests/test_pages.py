@@ -181,8 +181,7 @@ def test_the_next_county_sees_none_of_it(
     appraiser_user: Any,
     trained_appraiser: Any,
 ) -> None:
-    from rest_framework.authtoken.models import Token
-
+    from accounts.tokens import issue
     from funds import services as funds
     from renovation import services
 
@@ -210,7 +209,7 @@ def test_the_next_county_sees_none_of_it(
     assert "绥德县" not in other.get(f"/funds/?year={case.year}").content.decode()
     assert other.get(f"/funds/payments/?county=610826&year={case.year}").content.decode().count(dangerous.head_name) == 0
     assert other.get(f"/renovation/cases/{case.pk}/documents/agreement.pdf").status_code == 404
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=neighbour_user).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {issue(user=neighbour_user, name='test').key}")
     assert api.get("/api/cases/").json()["count"] == 0 and api.get("/api/batches/").json()["count"] == 0
     assert api.get(f"/api/batches/{batch.pk}/").status_code == 404
     assert (

@@ -63,9 +63,10 @@
     err.textContent = "";
     if (!navigator.onLine) { err.textContent = "首次登录需要网络。"; return; }
     fetch(API + "auth/token/", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: f.username.value.trim(), password: f.password.value }) })
+      body: JSON.stringify({ username: f.username.value.trim(), password: f.password.value, otp: f.otp.value.trim(), name: "现场核查 App" }) })
       .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, d: d }; }); })
       .then(function (res) {
+        if (res.d.otp_required) f.otp.classList.remove("d-none");  // roles that need the second factor
         if (!res.ok) { err.textContent = res.d.detail || "登录失败"; return; }
         state.token = res.d.token;
         return S.meta("token", state.token).then(loadConfig).then(start);
@@ -73,6 +74,7 @@
       .catch(function () { err.textContent = "无法连接服务器，请检查网络。"; });
   }
   function logout(keepData) {
+    if (state.token && navigator.onLine) fetch(API + "auth/logout/", { method: "POST", headers: { Authorization: "Token " + state.token } }).catch(function () {});
     state.token = null;
     S.meta("token", null).then(function () { show("login", false); });
     if (keepData !== true) toast("已退出。本机未上传的记录会在下次登录后继续上传。", "info");

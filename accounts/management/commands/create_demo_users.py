@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from accounts import second_factor
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import create_user
@@ -26,7 +28,7 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create one demo user per role and level (password printed)."
+    help = "Create one demo user per role and level (password printed; in DEBUG, fixed authenticators for the second factor)."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--password", default=DEMO_PASSWORD)
@@ -50,6 +52,20 @@ class Command(BaseCommand):
                         full_name=name,
                     )
                 region = Region.objects.get(code=code)
-                rows.append(f"  {username:<14} {region.name}（{code}） {name}")
+                user = User.objects.get(username=username)
+                mark = ""
+                if second_factor.required(user):
+                    mark = " *"
+                    if settings.DEBUG and second_factor.device(user) is None:
+                        second_factor.enrol_demo(user)
+                rows.append(f"  {username:<14} {region.name}（{code}） {name}{mark}")
         self.stdout.write("演示账号（密码均为 {}）：".format(opts["password"]))
         self.stdout.write("\n".join(rows))
+        if any(row.endswith(" *") for row in rows):
+            if settings.DEBUG:
+                self.stdout.write(
+                    "* 这些账号登录时还须输入动态口令（第二因素）：运行 .venv/bin/python manage.py demo_otp 用户名"
+                    " 打印当前口令，或把它打印的密钥加入手机身份验证器。"
+                )
+            else:
+                self.stdout.write("* 这些账号首次登录时须用手机身份验证器扫码绑定动态口令。")
