@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue
 from audit.models import AuditEvent
 from conftest import SUIDE_VILLAGE, add_household, make_id
 from core import crypto
@@ -25,7 +25,7 @@ from training.models import Trainee
 def api(user):
     from django.test import Client
 
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {issue(user=user, name='test').key}")
 
 
 def _store(model, pk, **columns):

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue
 from core.crypto import UNREADABLE
 from core.masking import mask_bank_account, mask_id_number, mask_name, mask_phone
 from exchange.household_export import iter_rows
@@ -21,7 +21,7 @@ from households.privacy import MASKED, WHOLE, age_from_year, disclosure
 def api(user):
     from django.test import Client
 
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {issue(user=user, name='test').key}")
 
 
 def _all_pages(client, url):
