@@ -98,7 +98,6 @@ def main() -> None:
 
     from accounts.models import User
     from accounts.tokens import issue
-    from core.crypto import decrypt
     from households.models import Household
 
     wrk = ensure_wrk()
@@ -108,9 +107,9 @@ def main() -> None:
     low, high = Household.objects.aggregate(low=Min("id"), high=Max("id")).values()
     ids = []
     for start in random.Random(1).sample(range(low, high + 1), min(2000, total)):  # an index lookup each, not an OFFSET
-        blob = Household.objects.filter(id__gte=start).order_by("id").values_list("head_id_enc", flat=True).first()
-        if blob is not None:
-            ids.append(decrypt(blob))
+        row = Household.objects.filter(id__gte=start).order_by("id").values_list("id", "head_id_enc").first()
+        if row is not None:
+            ids.append(Household.head_id.read(row[1], row[0]))
     ids_file = OUT / "api_ids.txt"
     ids_file.write_text("\n".join(ids) + "\n")
     if args.vs_bare:

@@ -160,6 +160,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # environment variable (base64 of 32 random bytes) or a key file outside the database.
 ANJU_FIELD_KEY = os.environ.get("ANJU_FIELD_KEY", "")
 ANJU_FIELD_KEY_FILE = Path(os.environ.get("ANJU_FIELD_KEY_FILE", VAR_DIR / "keys" / "field.key"))
+# Key rotation (docs/operations.md): more keys as "id:base64" pairs (the key above is id 1), the id that
+# seals new values (0: the highest), and whether version 1 ciphertexts (no key id, not bound to their
+# row) are still read: set ANJU_FIELD_ACCEPT_V1=0 once `manage.py rotate_field_key` has run.
+ANJU_FIELD_KEYS = os.environ.get("ANJU_FIELD_KEYS", "")
+ANJU_FIELD_KEY_ID = int(os.environ.get("ANJU_FIELD_KEY_ID", "0") or 0)
+ANJU_FIELD_ACCEPT_V1 = os.environ.get("ANJU_FIELD_ACCEPT_V1", "1") != "0"
 
 # The audit key seals the audit chain (HMAC) and signs its anchors; like the field key it never lives
 # in the database. Retired keys (after a rotation) stay listed so older events still verify.

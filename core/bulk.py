@@ -17,6 +17,8 @@ from django.db import connection, models
 from psycopg import adapt
 from psycopg._copy_base import format_row_text  # psycopg's C formatter behind Copy.write_row (pinned version)
 
+from core.crypto import seal_pending
+
 
 class JSONText(str):
     """A JSON column's value already written as JSON text: stored as it is, not encoded again."""
@@ -143,6 +145,7 @@ def insert_instances(objs: Sequence[models.Model]) -> None:
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj, pk in zip(objs, allocate_ids(model, len(objs)), strict=True):
         obj.pk = pk
+        seal_pending(obj)  # secrets set before the row had an id are sealed to it now
         for f in stamped:
             f.pre_save(obj, add=True)
         obj._state.adding = False

@@ -19,6 +19,7 @@ from exchange import household_export
 from exchange.xlsx_stream import write_rows_fast
 from households import filters
 from households.models import Household
+from households.privacy import MASKED, WHOLE
 from households.writer import BATCH_CREATE
 
 
@@ -104,7 +105,6 @@ def _training(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
 
 
 def _training_rows(qs: QuerySet[Any], unmasked: bool, read: list[int] | None = None) -> Iterator[list[Any]]:
-    from core.masking import mask_id_number
     from regions.selectors import name_of, short_code
     from training.models import TrainingRecord
 
@@ -112,7 +112,7 @@ def _training_rows(qs: QuerySet[Any], unmasked: bool, read: list[int] | None = N
     for t in qs.prefetch_related(records_first).iterator(chunk_size=2000):  # one query per chunk, not per person
         if read is not None:
             read[0] += 1  # progress in people, as the job's total counts them (a line per record)
-        ident = t.id_number if unmasked else mask_id_number(t.id_number)
+        ident = (WHOLE if unmasked else MASKED).id_number(t.id_number)
         person = [t.name, t.get_kind_display(), t.organisation, t.licence_no, name_of(short_code(t.region_code)), ident]
         records = t.records.all()
         rows = [[r.course.title, r.course.get_kind_display(), r.certificate_no, r.issued_on, r.valid_until,
@@ -156,12 +156,11 @@ def _cases(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
 
 
 def _case_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
-    from core.masking import mask_id_number
     from regions.selectors import name_of
     from renovation.workflow import STATES
 
     for c in qs.iterator(chunk_size=2000):
-        ident = c.household.head_id if unmasked else mask_id_number(c.household.head_id)
+        ident = (WHOLE if unmasked else MASKED).id_number(c.household.head_id)
         places = [name_of(c.region_code[:6]), name_of(c.region_code[:9]), name_of(c.region_code)]
         dates = [c.deadline, c.started_on, c.completed_on, c.accepted_on]
         yield [*places, c.household.head_name, ident, c.year, c.grade, c.get_mode_display(), c.get_build_method_display(),

@@ -19,6 +19,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from core.crypto import Unreadable
 from exchange.readers import read_rows
 from exchange.xlsx_stream import write_rows_fast
 from funds.models import DisbursementBatch, Payment
@@ -29,10 +33,21 @@ PAID_WORDS = ("成功", "已入账", "入账成功", "success", "paid")
 FAILED_WORDS = ("失败", "退回", "退票", "fail", "failed")
 
 
+def unreadable(batch: DisbursementBatch) -> list[str]:
+    """References of the batch's pending lines whose account or ID number does not open (core.crypto)."""
+    payments = batch.payments.filter(status="pending").only("id", "reference", "payee_id_enc", "account_enc")
+    return [p.reference for p in payments.iterator(chunk_size=5000)
+            if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable)]  # fmt: skip
+
+
 def lines(batch: DisbursementBatch) -> Iterator[list[Any]]:
     summary = f"{batch.year}年农村危房改造补助"
     payments = batch.payments.filter(status="pending").order_by("id")
     for n, p in enumerate(payments.iterator(chunk_size=5000), 1):
+        if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable):
+            raise ValidationError(
+                _("拨付明细 %(r)s 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案") % {"r": p.reference}
+            )
         yield [
             n,
             p.reference,

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import SecretField
+from core.crypto import Sealed, SecretField
 from core.scoping import ScopedQuerySet
 
 
@@ -109,7 +109,7 @@ class PaymentStatus(models.TextChoices):
     REISSUED = "reissued", _("失败已重发")
 
 
-class Payment(models.Model):
+class Payment(Sealed):
     """One line to the bank. At most one live payment per case and stage (failed ones may be paid again)."""
 
     batch = models.ForeignKey(DisbursementBatch, on_delete=models.PROTECT, related_name="payments")

@@ -22,6 +22,7 @@ from accounts.roles import Cap
 from audit.access import record_access
 from audit.services import record
 from core.bulk import insert_instances, update_ids
+from core.crypto import Unreadable
 from funds import bankfile
 from funds.models import Allocation, BankReturn, BatchStatus, DisbursementBatch, Payment, PaymentStatus, Stage, SubsidyStandard
 from renovation import workflow
@@ -139,6 +140,16 @@ def _eligible(case: Case, stage: str) -> str | None:
     return workflow.paid_ready(case)
 
 
+def _payment(**values: Any) -> Payment:
+    """A payment line with the household's numbers sealed anew to the payment's own row (a ciphertext
+    is bound to its row: copying the household's would not open), when insert_instances gives it an id."""
+    payment = Payment(**values)
+    household = values["case"].household
+    payment.payee_id = household.head_id
+    payment.account = household.bank_account
+    return payment
+
+
 def build_batch(
     *, actor: User | None, county: str, year: int, stage: str = Stage.FINAL, case_ids: list[int] | None = None, name: str = ""
 ) -> BatchPlan:
@@ -174,6 +185,8 @@ def build_batch(
         amount, problem = _amount(case, stage, advanced.get(case.pk, Decimal(0)), standards)
         household = case.household
         reason = reason or problem or (None if household.bank_account_enc else _("该户没有登记“一卡通”账号"))
+        if not reason and (isinstance(household.head_id, Unreadable) or isinstance(household.bank_account, Unreadable)):
+            reason = _("该户身份证号或“一卡通”账号无法解密，请核实后重新录入")
         if reason is None and amount <= 0:
             reason = _("应付金额为 0")
         if reason:
@@ -197,7 +210,7 @@ def build_batch(
         retried = [old.pk for _case, _amount, old in rows if old is not None]
         Payment.objects.filter(pk__in=retried).update(status=PaymentStatus.REISSUED)
         payments = [
-            Payment(
+            _payment(
                 batch=batch,
                 case=case,
                 household_id=case.household_id,
@@ -206,10 +219,6 @@ def build_batch(
                 amount=amount,
                 reference=f"AJ{year}{county[:6]}{number:03d}{n:06d}",
                 payee_name=case.household.head_name,
-                payee_id_enc=case.household.head_id_enc,
-                payee_id_hash=case.household.head_id_hash,
-                account_enc=case.household.bank_account_enc,
-                account_hash=case.household.bank_account_hash,
                 bank_name=case.household.bank_name,
                 retry_of=old,
             )
@@ -265,6 +274,11 @@ def issue_bank_file(*, actor: User, batch_id: int) -> DisbursementBatch:
             raise ValidationError(_("拨付批次须先经另一人审核，才能生成银行文件。"))
         if batch.status != BatchStatus.APPROVED:
             raise ValidationError(_("该批次已生成银行代发文件，请直接下载。"))
+        bad = bankfile.unreadable(batch)
+        if bad:
+            raise ValidationError(
+                _("拨付明细 %(r)s 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案") % {"r": "、".join(bad[:5])}
+            )
         batch.status = BatchStatus.SENT
         batch.save(update_fields=["status"])
         record(

@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.expressions import GroupConcat
-from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.queries import CompiledQuery
 from core.scoping import code_range
 from core.views import user_of
@@ -20,6 +19,7 @@ from core.viewsets import PersonalDataMixin, PolicyViewSet
 from households import filters, services
 from households import validation as v
 from households.models import House, Household, HouseholdCategory, Member
+from households.privacy import MASKED, age_from_year
 from regions.selectors import name_of
 
 HOUSE_API_FIELDS = ["id", "household", "region_code", "is_dwelling", *[f for f in services.HOUSE_FIELDS], "version", "updated_at"]
@@ -39,15 +39,29 @@ class HouseSerializer(serializers.ModelSerializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
+    """Personal fields as households.privacy discloses them beside a masked number."""
+
     id_number = serializers.SerializerMethodField()
+    birth_date = serializers.SerializerMethodField(help_text="null: the birth date goes only with the whole ID number")
+    birth_year = serializers.SerializerMethodField()
+    age = serializers.SerializerMethodField(help_text="this year minus the birth year")
 
     class Meta:
         model = Member
-        fields = ["id", "household", "region_code", "name", "relation", "sex", "birth_date", "id_number", "id_needs_review",
-                  "version"]  # fmt: skip
+        fields = ["id", "household", "region_code", "name", "relation", "sex", "birth_date", "birth_year", "age",
+                  "id_number", "id_needs_review", "version"]  # fmt: skip
 
     def get_id_number(self, obj: Member) -> str:
-        return mask_id_number(obj.id_number)
+        return MASKED.id_number(obj.id_number)
+
+    def get_birth_date(self, obj: Member) -> str | None:
+        return MASKED.birth_date(obj.birth_date)
+
+    def get_birth_year(self, obj: Member) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
+
+    def get_age(self, obj: Member) -> int | None:
+        return age_from_year(obj.birth_date)
 
 
 class MemberWriteSerializer(serializers.Serializer):
@@ -66,6 +80,11 @@ class HouseholdSerializer(serializers.ModelSerializer):
     bank_account = serializers.CharField(read_only=True, help_text="masked")
     categories = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="active category codes")
     village_name = serializers.CharField(read_only=True)
+    head_birth_date = serializers.DateField(
+        read_only=True, allow_null=True, help_text="null: the birth date goes only with the whole ID number"
+    )
+    head_birth_year = serializers.IntegerField(read_only=True, allow_null=True)
+    head_age = serializers.IntegerField(read_only=True, allow_null=True, help_text="this year minus the birth year")
 
     class Meta:
         model = Household
@@ -80,6 +99,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "head_id",
             "head_sex",
             "head_birth_date",
+            "head_birth_year",
+            "head_age",
             "id_needs_review",
             "phone",
             "family_size",
@@ -137,15 +158,15 @@ def household_payload(h: Household) -> dict[str, Any]:
         "group_name": h.group_name,
         "archive_no": h.archive_no,
         "head_name": h.head_name,
-        "head_id": mask_id_number(h.head_id),
+        "head_id": MASKED.id_number(h.head_id),
         "head_sex": h.head_sex,
-        "head_birth_date": h.head_birth_date.isoformat() if h.head_birth_date else None,
+        **MASKED.birth(h.head_birth_date, "head_"),  # never the birth date beside the masked number
         "id_needs_review": h.id_needs_review,
-        "phone": mask_phone(h.phone),
+        "phone": MASKED.phone(h.phone),
         "family_size": h.family_size,
         "categories": active_category_codes(h),
         "bank_name": h.bank_name,
-        "bank_account": mask_bank_account(h.bank_account),
+        "bank_account": MASKED.bank_account(h.bank_account),
         "only_house": h.only_house,
         "is_key_group": h.is_key_group,
         "note": h.note,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import SecretField
+from core.crypto import Sealed, SecretField
 from core.scoping import ScopedQuerySet
 
 
@@ -24,7 +24,7 @@ class RegionOwned(models.Model):
         abstract = True
 
 
-class Household(RegionOwned):
+class Household(Sealed, RegionOwned):
     region_code = models.CharField(_("区划代码"), max_length=12)  # indexed as the lead of hh_region_* below
     # Not indexed: regions are never deleted and lists filter on region_code (the village's full code).
     village = models.ForeignKey(
@@ -113,7 +113,7 @@ class HouseholdCategory(RegionOwned):
         return self.household_id
 
 
-class Member(RegionOwned):
+class Member(Sealed, RegionOwned):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=50)
     id_number_enc = models.BinaryField(editable=False, default=b"")

@@ -17,12 +17,12 @@ from audit.models import AuditEvent
 from codetables.models import Table
 from codetables.selectors import names
 from core.errors import ConflictError
-from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.paging import paginate
 from core.views import allow, form_errors, obj_or_404, restricted
 from households import filters, services
 from households.forms import CategoryForm, HouseForm, HouseholdForm, MemberForm, RevealForm
 from households.models import Household, Member
+from households.privacy import MASKED
 
 
 def _user(request: HttpRequest) -> User:
@@ -84,12 +84,12 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "households/detail.html",
         {
             "h": household,
-            "head_id_masked": mask_id_number(household.head_id),
-            "phone_masked": mask_phone(household.phone),
-            "bank_masked": mask_bank_account(household.bank_account),
+            "head_id_masked": MASKED.id_number(household.head_id),
+            "phone_masked": MASKED.phone(household.phone),
+            "bank_masked": MASKED.bank_account(household.bank_account),
             "categories": cats,
             "members": [
-                (m, mask_id_number(m.id_number), names(Table.RELATION).get(m.relation, m.relation))
+                (m, MASKED.id_number(m.id_number), names(Table.RELATION).get(m.relation, m.relation))
                 for m in household.members.order_by("id")
             ],
             "houses": household.houses.order_by("-is_dwelling", "id"),

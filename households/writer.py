@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audit.services import Event, batch_payload, batch_row, batch_text, reserve_ids
 from core.bulk import Encoder, allocate_ids, insert_encoded
-from core.crypto import blind_index, encrypt
+from core.crypto import blind_index
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from households.models import House, Household, HouseholdCategory, Member
 from regions.models import Region
@@ -41,15 +41,16 @@ HOUSEHOLD_DEFAULTS = {"phone": "", "bank_account": ""} | {
 HOUSE_DEFAULTS = {f: _default(House, f) for f in HOUSE_FIELDS}
 
 # Ids lead each column list: prepared rows (see Prepared) take them as a prefix.
+# The ciphertexts follow the ids: they are sealed to the row's id (core.crypto) when it is known, at write time.
 HOUSEHOLD_COLUMNS = [
-    "id", "creation_event_id", "region_code", "village_id", "region_edition", "group_name", "archive_no", "head_name",
-    "head_id_enc", "head_id_hash", "head_sex", "head_birth_date", "id_needs_review", "phone_enc", "phone_hash", "family_size",
-    "bank_name", "bank_account_enc", "bank_account_hash", "only_house", "is_key_group", "dwelling_structure",
-    "dwelling_year_built", "note", "version", "created_at", "updated_at",
+    "id", "creation_event_id", "head_id_enc", "phone_enc", "bank_account_enc", "region_code", "village_id",
+    "region_edition", "group_name", "archive_no", "head_name", "head_id_hash", "head_sex", "head_birth_date",
+    "id_needs_review", "phone_hash", "family_size", "bank_name", "bank_account_hash", "only_house", "is_key_group",
+    "dwelling_structure", "dwelling_year_built", "note", "version", "created_at", "updated_at",
 ]  # fmt: skip
 HOUSE_COLUMNS = ["id", "household_id", "region_code", "is_dwelling", *HOUSE_FIELDS, "version", "updated_at"]
 CATEGORY_COLUMNS = ["id", "household_id", "region_code", "code", "source", "start_date", "end_date"]
-MEMBER_COLUMNS = ["id", "household_id", "region_code", "name", "id_number_enc", "id_number_hash", "sex", "birth_date",
+MEMBER_COLUMNS = ["id", "household_id", "id_number_enc", "region_code", "name", "id_number_hash", "sex", "birth_date",
                   "relation", "id_needs_review", "version"]  # fmt: skip
 
 
@@ -97,8 +98,23 @@ def snapshot_of(
     return data
 
 
-def _secret(value: str) -> tuple[bytes, str]:
-    return (encrypt(value), blind_index(value)) if value else (b"", "")
+def _hash(value: str) -> str:
+    return blind_index(value) if value else ""
+
+
+HEAD_ID, PHONE, BANK_ACCOUNT, MEMBER_ID = Household.head_id, Household.phone, Household.bank_account, Member.id_number
+
+
+def _bytea(blob: bytes) -> bytes:
+    """A bytea value in COPY text format (hex form, its backslash escaped)."""
+    return b"\\\\x" + blob.hex().encode()
+
+
+def _sealed(secrets: tuple[bytes, ...], rest: Any) -> Any:
+    """A prepared row's ciphertexts put in front of the rest, in the rest's encoding (core.bulk.row_encoder)."""
+    if isinstance(rest, bytes | bytearray):  # COPY text
+        return b"\t".join([*map(_bytea, secrets), rest])
+    return (*secrets, *rest)
 
 
 def _nested(shape: tuple[str, ...]) -> dict[str, list[str]]:
@@ -147,13 +163,16 @@ def _batch_after(group: list[tuple[int, Prepared]]) -> Any:
 class Prepared:
     """A new household's rows without their ids, built with no database access (so an import can
     build them while the previous chunk is written). Columns follow the *_COLUMNS lists after
-    their leading ids; each row as a `core.bulk.row_encoder` made it (COPY text on PostgreSQL)."""
+    their leading ids and ciphertexts; each row as a `core.bulk.row_encoder` made it (COPY text on
+    PostgreSQL). The personal numbers wait in clear, in memory, until `write_prepared` knows the
+    rows' ids and seals them to those ids."""
 
     village: Region
     household: Any
+    secrets: tuple[str, str, str]  # head ID, phone, bank account
     house: Any | None
     categories: list[Any]
-    members: list[Any]
+    members: list[tuple[str, Any]]  # each member's ID number ("" for none) and the rest of its row
     snapshot: dict[str, Any]
     shape: tuple[str, ...]  # the snapshot's keys
     batch_row: str  # the snapshot as a row of a batch event (audit.services.batch_row)
@@ -177,30 +196,30 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
     values = HOUSEHOLD_DEFAULTS | data.fields
     region = village.full_code
     head = data.head_id
-    phone_enc, phone_hash = _secret(values["phone"])
-    bank_enc, bank_hash = _secret(values["bank_account"])
+    phone, bank = values["phone"], values["bank_account"]
     codes = list(data.categories or [])
     dwelling = HOUSE_DEFAULTS | data.dwelling if data.dwelling is not None else None
     household = (
         region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
-        encrypt(head.value), head_hash, head.sex, head.birth_date, head.converted_from_15, phone_enc, phone_hash,
-        values["family_size"], values["bank_name"], bank_enc, bank_hash, values["only_house"],
-        bool(set(codes) & batch.key_codes), dwelling["structure_type"] if dwelling else "",
-        dwelling["year_built"] if dwelling else None, values["note"], 1, now, now,
+        head_hash, head.sex, head.birth_date, head.converted_from_15, _hash(phone), values["family_size"],
+        values["bank_name"], _hash(bank), values["only_house"], bool(set(codes) & batch.key_codes),
+        dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"], 1,
+        now, now,
     )  # fmt: skip
     house = encode((region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now)) if dwelling is not None else None
     categories = [encode((region, code, data.category_source, batch.today, None)) for code in codes]
     members = []
     for m in data.members or []:
         ident = m.id_number
-        enc, hsh = _secret(ident.value if ident else "")
-        members.append(encode((region, m.name, enc, hsh, ident.sex if ident else "", ident.birth_date if ident else None,
-                               m.relation, bool(ident and ident.converted_from_15), 1)))  # fmt: skip
+        number = ident.value if ident else ""
+        members.append((number, encode((region, m.name, _hash(number), ident.sex if ident else "",
+                                        ident.birth_date if ident else None, m.relation,
+                                        bool(ident and ident.converted_from_15), 1))))  # fmt: skip
     snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
                        categories=codes, dwelling=dwelling)  # fmt: skip
     shape = tuple(snap)
     row = batch_row(snap, list(shape), _nested(shape))
-    return Prepared(village, encode(household), house, categories, members, snap, shape, row)
+    return Prepared(village, encode(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
@@ -210,12 +229,22 @@ def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], lis
     villages = list(dict.fromkeys(p.village.code for p in items))  # in order of first appearance
     event_of = dict(zip(villages, reserve_ids(len(villages)), strict=True))
     owners = list(zip(ids, items, strict=True))
-    insert_encoded(Household, HOUSEHOLD_COLUMNS, (((pk, event_of[p.village.code]), p.household) for pk, p in owners))
+    head_id, phone, bank = HEAD_ID.seal, PHONE.seal, BANK_ACCOUNT.seal
+    insert_encoded(Household, HOUSEHOLD_COLUMNS, (
+        ((pk, event_of[p.village.code]), _sealed((head_id(p.secrets[0], pk), phone(p.secrets[1], pk),
+                                                  bank(p.secrets[2], pk)), p.household))
+        for pk, p in owners
+    ))  # fmt: skip
     for model, columns, rows in (
         (House, HOUSE_COLUMNS, [(pk, p.house) for pk, p in owners if p.house is not None]),
         (HouseholdCategory, CATEGORY_COLUMNS, [(pk, row) for pk, p in owners for row in p.categories]),
-        (Member, MEMBER_COLUMNS, [(pk, row) for pk, p in owners for row in p.members]),
     ):
         new_ids = allocate_ids(model, len(rows))
         insert_encoded(model, columns, (((pk, owner), row) for pk, (owner, row) in zip(new_ids, rows, strict=True)))
+    members = [(pk, m) for pk, p in owners for m in p.members]
+    member_id = MEMBER_ID.seal
+    insert_encoded(Member, MEMBER_COLUMNS, (
+        ((pk, owner), _sealed((member_id(number, pk),), rest))
+        for pk, (owner, (number, rest)) in zip(allocate_ids(Member, len(members)), members, strict=True)
+    ))  # fmt: skip
     return ids, creation_events(actor, owners, event_of)

@@ -11,7 +11,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.crypto import SecretField
+from core.crypto import Sealed, SecretField
 from core.scoping import ScopedQuerySet
 
 
@@ -37,7 +37,7 @@ QUALIFIES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Trainee(models.Model):
+class Trainee(Sealed):
     region_code = models.CharField(_("所属区划"), max_length=12)
     name = models.CharField(_("姓名/单位名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=16, choices=PersonKind.choices)
