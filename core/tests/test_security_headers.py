@@ -103,7 +103,7 @@ def test_signed_in_pages_and_api_answers_are_not_stored(client: Client, county_u
     for url in ("/", "/households/", f"/households/{household.pk}/"):
         response = client.get(url)
         assert response.status_code == 200 and response["Cache-Control"] == "no-store", url
-    api = Client(HTTP_AUTHORIZATION=f"Token {issue(user=county_user, name="test").key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {issue(user=county_user, name='test').key}")
     answer = api.get("/api/households/")
     assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
     refused = Client().get("/api/households/")
@@ -127,7 +127,7 @@ def test_schema_and_api_docs_are_for_signed_in_users_only(url: str, county_user:
 
 
 def test_a_token_client_may_read_the_schema(county_user: Any) -> None:
-    api = Client(HTTP_AUTHORIZATION=f"Token {issue(user=county_user, name="test").key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {issue(user=county_user, name='test').key}")
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200 and "/api/households/" in schema.content.decode()
 
