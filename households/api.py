@@ -291,8 +291,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def get_queryset(self) -> QuerySet[Member]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household")
-        return qs.filter(household_id=household) if household and household.isdigit() else qs
+        household = self.request.query_params.get("household", "")
+        return qs.filter(household_id=int(household)) if household.isascii() and household.isdigit() else qs
 
     def _save(self, request: Request, member: Member | None) -> Response:
         ser = MemberWriteSerializer(data=request.data)
@@ -333,8 +333,8 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def get_queryset(self) -> QuerySet[House]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household")
-        return qs.filter(household_id=household) if household and household.isdigit() else qs
+        household = self.request.query_params.get("household", "")
+        return qs.filter(household_id=int(household)) if household.isascii() and household.isdigit() else qs
 
     def _save(self, request: Request, house: House | None) -> Response:
         ser = HouseSerializer(house, data=request.data, partial=house is not None)

@@ -21,7 +21,7 @@ from codetables.seed import KEY_GROUPS
 from codetables.selectors import items
 from core.bulk import insert_instances, row_encoder, update_rows
 from core.crypto import blind_index
-from core.errors import ConflictError, claim_version
+from core.errors import ConflictError, claim_version, delete_or_refuse
 from core.masking import mask_id_number
 from households.idnumber import IdNumber
 from households.models import House, Household, HouseholdCategory, Member
@@ -537,12 +537,13 @@ def update_household(*, actor: User, household: Household, data: HouseholdInput,
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_household(*, actor: User, household: Household) -> None:
     require(actor, Cap.EDIT_ARCHIVE, household.region_code)
     before = snapshot(household, categories=[c.code for c in active_categories(household)], dwelling=dwelling_of(household))
     before["members"] = [m.name for m in household.members.all()]
     record("household.delete", actor=actor, obj=household, before=before)
-    household.delete()
+    delete_or_refuse(household, _("该户"))
 
 
 def member_snapshot(member: Member) -> dict[str, Any]:
@@ -582,10 +583,11 @@ def save_member(
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_member(*, actor: User, member: Member) -> None:
     require(actor, Cap.EDIT_ARCHIVE, member.region_code)
     record("member.delete", actor=actor, obj=member, before=member_snapshot(member))
-    member.delete()
+    delete_or_refuse(member, _("该成员"))
 
 
 @transaction.atomic
@@ -619,7 +621,7 @@ def delete_house(*, actor: User, house: House) -> None:
     require(actor, Cap.EDIT_ARCHIVE, house.region_code)
     record("house.delete", actor=actor, obj=house, before={f: getattr(house, f) for f in HOUSE_FIELDS})
     household = house.household
-    house.delete()
+    delete_or_refuse(house, _("该房屋"))
     sync_dwelling(household)
 
 

@@ -17,7 +17,7 @@ from accounts.roles import Cap
 from audit.models import AuditEvent
 from codetables.models import Table
 from codetables.selectors import names
-from core.errors import ConflictError
+from core.errors import ConflictError, message_text
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.paging import paginate
 from core.views import form_errors, require_cap
@@ -160,7 +160,11 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     require_cap(request, Cap.EDIT_ARCHIVE)
     household = _get(request, pk)
-    services.delete_household(actor=_user(request), household=household)
+    try:
+        services.delete_household(actor=_user(request), household=household)
+    except ValidationError as exc:  # still referred to by a case, an appraisal, a sample
+        messages.error(request, message_text(exc))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("农户档案已删除（删除前的内容保存在审计日志中）。"))
     return redirect("households:list")
 
@@ -231,7 +235,11 @@ def member_delete(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
     require_cap(request, Cap.EDIT_ARCHIVE)
     household = _get(request, pk)
     member = get_object_or_404(household.members, pk=member_pk)
-    services.delete_member(actor=_user(request), member=member)
+    try:
+        services.delete_member(actor=_user(request), member=member)
+    except ValidationError as exc:
+        messages.error(request, message_text(exc))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("家庭成员已删除。"))
     return redirect("households:detail", pk=household.pk)
 
@@ -265,7 +273,11 @@ def house_delete(request: HttpRequest, pk: int, house_pk: int) -> HttpResponse:
     require_cap(request, Cap.EDIT_ARCHIVE)
     household = _get(request, pk)
     house = get_object_or_404(household.houses, pk=house_pk)
-    services.delete_house(actor=_user(request), house=house)
+    try:
+        services.delete_house(actor=_user(request), house=house)
+    except ValidationError as exc:
+        messages.error(request, message_text(exc))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("房屋已删除。"))
     return redirect("households:detail", pk=household.pk)
 
