@@ -37,6 +37,8 @@ def exception_handler(exc: Exception, context_: dict[str, Any]) -> Response | No
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.ParseError):  # DRF's parser messages are English and name the parser's internals
+        exc = exceptions.ParseError(_("请求内容无法解析，请检查格式（例如 JSON 是否完整、编码是否为 UTF-8）。"))
     response = drf_exception_handler(exc, context_)
     if response is not None or isinstance(exc, (exceptions.APIException, Http404)):
         return response

@@ -62,6 +62,13 @@ def query(serializer_class: type[serializers.Serializer], request: Request) -> d
     return {k: v for k, v in ser.validated_data.items() if v not in (None, "")}
 
 
+def id_or_none(value: str | None) -> int | None:
+    """A query string's id, or None when it is not one (for filters that ignore what they cannot use)."""
+    if value and value.isascii() and value.isdigit() and 0 < int(value) <= ID_MAX:
+        return int(value)
+    return None
+
+
 def _refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts.roles import Cap
 from core.expressions import GroupConcat
+from core.inputs import id_or_none
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.queries import CompiledQuery
 from core.scoping import code_range
@@ -291,8 +292,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
     def get_queryset(self) -> QuerySet[Member]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household", "")
-        return qs.filter(household_id=int(household)) if household.isascii() and household.isdigit() else qs
+        household = id_or_none(self.request.query_params.get("household"))
+        return qs.filter(household_id=household) if household else qs
 
     def _save(self, request: Request, member: Member | None) -> Response:
         ser = MemberWriteSerializer(data=request.data)
@@ -333,8 +334,8 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     def get_queryset(self) -> QuerySet[House]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household", "")
-        return qs.filter(household_id=int(household)) if household.isascii() and household.isdigit() else qs
+        household = id_or_none(self.request.query_params.get("household"))
+        return qs.filter(household_id=household) if household else qs
 
     def _save(self, request: Request, house: House | None) -> Response:
         ser = HouseSerializer(house, data=request.data, partial=house is not None)
