@@ -69,6 +69,22 @@ def id_or_none(value: str | None) -> int | None:
     return None
 
 
+def no_nul(value: Any, field: str) -> Any:
+    """The payload unchanged, or a refusal if a string anywhere in it holds a NUL character, which
+    PostgreSQL cannot store in text or jsonb (SQLite can: the same payload must fail the same way)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _refuse(field, _("内容中不能含有空字符（\\u0000）。"))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            no_nul(k, field)
+            no_nul(v, field)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            no_nul(v, field)
+    return value
+
+
 def _refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
 

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from accounts.roles import Cap
 from codetables.models import Table
 from codetables.selectors import names
+from core.inputs import no_nul
 from core.views import user_of
 from field import evidence, sync
 from field.models import Conflict, ConflictStatus, Photo, RecordKind
@@ -207,7 +208,7 @@ class PhotoDeclaration(serializers.Serializer):
 class PhotosView(APIView):
     @extend_schema(request=PhotoDeclaration, responses={201: dict})
     def post(self, request: Request) -> Response:
-        ser = PhotoDeclaration(data=request.data)
+        ser = PhotoDeclaration(data=no_nul(request.data, "detail"))
         ser.is_valid(raise_exception=True)
         photo = sync.declare_photo(actor=user_of(request), meta=dict(ser.validated_data))
         return Response(_photo_state(photo), status=status.HTTP_201_CREATED)

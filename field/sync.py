@@ -33,7 +33,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.services import jsonable, record
 from core.errors import ConflictError, message_text, messages_of
-from core.inputs import integer, items, mapping
+from core.inputs import integer, items, mapping, no_nul
 from field import evidence
 from field.models import Conflict, ConflictStatus, EvidenceFlag, Photo, RecordKind
 from households.models import House, Household
@@ -224,6 +224,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
     now = now or timezone.now()
     raw_uid = payload.get("uid")
     try:
+        no_nul(payload, "__all__")
         kind = _kind(payload.get("kind"))
         uid = _uuid(raw_uid, "uid")
         stored = MODELS[kind].objects.filter(uid=uid).first()

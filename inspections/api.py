@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.roles import Cap
-from core.inputs import IdField, query
+from core.inputs import IdField, no_nul, query
 from core.views import user_of
 from field import sync as field_sync
 from households.models import Household
@@ -93,7 +93,7 @@ def _record_body(request: Request) -> dict[str, Any]:
     """The body with its envelope checked (400 with the field's message, not a 500 on a wrong type)."""
     if not isinstance(request.data, dict):
         raise serializers.ValidationError({"detail": _("请求内容应为一个 JSON 对象。")})
-    body = _body(request)
+    body = no_nul(_body(request), "detail")
     envelope = RecordBody(data=body)
     envelope.is_valid(raise_exception=True)
     return body | {k: v for k, v in envelope.validated_data.items() if v is not None}

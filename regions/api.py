@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from regions.models import Region
+from core.inputs import query
+from regions.models import Level, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -14,6 +16,13 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent", "edition", "is_active"]
 
 
+class RegionFilters(serializers.Serializer):
+    parent = serializers.RegexField(r"^[0-9]{1,12}$", required=False)  # type: ignore[assignment]  # DRF pops declared fields
+    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    q = serializers.CharField(required=False, max_length=50)
+
+
+@extend_schema_view(list=extend_schema(parameters=[RegionFilters]))
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     """Region codes are public reference data: every signed-in user reads the whole tree.
 
@@ -24,10 +33,10 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Region]:
         qs = super().get_queryset()
-        params = self.request.query_params
+        params = query(RegionFilters, self.request)
         if params.get("parent"):
             qs = qs.filter(parent_id=params["parent"])
-        if params.get("level", "").isdigit():
+        if params.get("level"):
             qs = qs.filter(level=int(params["level"]))
         q = params.get("q", "").strip()
         if q:

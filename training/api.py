@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from core.inputs import IdField, query
 from core.masking import mask_id_number
 from core.views import user_of
 from training.models import Course, Trainee, TrainingRecord
@@ -45,6 +47,19 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "trainee", "course", "passed", "certificate_no", "issued_on", "valid_until"]
 
 
+class TraineeFilters(serializers.Serializer):
+    on = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, max_length=50)
+    kind = serializers.CharField(required=False, max_length=20)
+    status = serializers.CharField(required=False, max_length=20)
+    course_kind = serializers.CharField(required=False, max_length=20)
+
+
+class TrainingRecordFilters(serializers.Serializer):
+    trainee = IdField(required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[TraineeFilters]))
 class TraineeViewSet(viewsets.ReadOnlyModelViewSet):
     """?on=YYYY-MM-DD (validity day), q, kind, status=valid|expired, course_kind — as on the ledger page."""
 
@@ -54,7 +69,7 @@ class TraineeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Trainee]:
         user = user_of(self.request)
         _require_view(user)
-        return ledger(user, {k: v for k, v in self.request.query_params.items() if v})
+        return ledger(user, query(TraineeFilters, self.request))
 
 
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -67,6 +82,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
         return Course.objects.visible_to(user).order_by("-start_date", "-id")
 
 
+@extend_schema_view(list=extend_schema(parameters=[TrainingRecordFilters]))
 class TrainingRecordViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TrainingRecordSerializer
     queryset = TrainingRecord.objects.none()  # for the schema; get_queryset scopes the real one
@@ -75,6 +91,7 @@ class TrainingRecordViewSet(viewsets.ReadOnlyModelViewSet):
         user = user_of(self.request)
         _require_view(user)
         qs = TrainingRecord.objects.visible_to(user).order_by("-issued_on", "-id")
-        if self.request.query_params.get("trainee"):
-            qs = qs.filter(trainee_id=int(self.request.query_params["trainee"]))
+        trainee = query(TrainingRecordFilters, self.request).get("trainee")
+        if trainee:
+            qs = qs.filter(trainee_id=trainee)
         return qs

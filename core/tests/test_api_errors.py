@@ -14,9 +14,7 @@ from rest_framework.authtoken.models import Token
 from renovation.api import CaseViewSet
 
 
-def test_an_unexpected_exception_is_a_json_500_with_the_request_id_only(
-    county_user: Any, monkeypatch: Any, caplog: Any
-) -> None:
+def test_an_unexpected_exception_is_a_json_500_with_the_request_id_only(county_user: Any, monkeypatch: Any, caplog: Any) -> None:
     def broken(self: Any) -> Any:
         raise RuntimeError("secret internals: SELECT head_id_enc FROM households_household")
 
