@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -39,6 +40,12 @@ def exception_handler(exc: Exception, context_: dict[str, Any]) -> Response | No
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, exceptions.ParseError):  # DRF's parser messages are English and name the parser's internals
         exc = exceptions.ParseError(_("请求内容无法解析，请检查格式（例如 JSON 是否完整、编码是否为 UTF-8）。"))
+    elif isinstance(exc, SuspiciousOperation):  # what Django itself answers 400, e.g. too many form fields
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s", exc)
+        too_much = isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent)
+        exc = exceptions.ValidationError(
+            {"detail": _("请求内容过大或字段过多。") if too_much else _("请求不符合要求，已被拒绝。")}
+        )
     response = drf_exception_handler(exc, context_)
     if response is not None or isinstance(exc, (exceptions.APIException, Http404)):
         return response

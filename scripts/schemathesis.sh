@@ -23,7 +23,7 @@ PASSWORD=${ANJU_FUZZ_PASSWORD:-"Fz-$($PY -c 'import secrets; print(secrets.token
 SEED=${ANJU_FUZZ_SEED:-2026}
 EXAMPLES=${ANJU_FUZZ_EXAMPLES:-10}
 MAX_TIME=${ANJU_FUZZ_MAX_TIME:-75}
-CHECKS=${ANJU_FUZZ_CHECKS:-not_a_server_error}
+CHECKS=${ANJU_FUZZ_CHECKS:-not_a_server_error,content_type_conformance,response_headers_conformance}
 PORT=${ANJU_FUZZ_PORT:-$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 BASE="http://127.0.0.1:$PORT"
 

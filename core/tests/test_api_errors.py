@@ -41,3 +41,11 @@ def test_known_refusals_keep_their_status(county_user: Any, path: str) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=county_user)[0].key}")
     missing = client.get(f"{path}999999999/")
     assert missing.status_code == 404 and "detail" in json.loads(missing.content)
+
+
+def test_too_many_form_fields_is_a_400_as_django_answers_it(county_user: Any) -> None:
+    """Found by schemathesis: a form body with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=county_user)[0].key}")
+    body = "level=village&scope=610826&" + "&".join(f"cases={n}" for n in range(1500))
+    response = client.post("/api/notices/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "字段过多" in response.json()["detail"]
