@@ -49,3 +49,10 @@ def test_too_many_form_fields_is_a_400_as_django_answers_it(county_user: Any) ->
     body = "level=village&scope=610826&" + "&".join(f"cases={n}" for n in range(1500))
     response = client.post("/api/notices/", body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400 and "字段过多" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("pk", ["abc", "1.5", "99999999999999999999999", "-1", "%C2%B2"])
+def test_an_id_that_is_not_a_row_id_is_a_404(county_user: Any, pk: str) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=county_user)[0].key}")
+    for path in ("/api/cases/", "/api/households/", "/api/batches/", "/api/appraisals/"):
+        assert client.get(f"{path}{pk}/").status_code == 404, path
