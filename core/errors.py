@@ -38,18 +38,3 @@ def messages_of(exc: Exception) -> dict[str, str]:
 def message_text(exc: Exception) -> str:
     """The same, in one line for a flash message."""
     return "；".join(messages_of(exc).values())
-
-
-def delete_or_refuse(obj: Any, what: str) -> None:
-    """Delete a row, or refuse with a Chinese message naming what still refers to it (on_delete=PROTECT).
-    Call it inside the service's transaction, so the audit event written before it is rolled back too."""
-    from django.core.exceptions import ValidationError
-    from django.db.models import ProtectedError, RestrictedError
-    from django.utils.translation import gettext as _
-
-    try:
-        obj.delete()
-    except (ProtectedError, RestrictedError) as exc:
-        found = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or []
-        kinds = "、".join(sorted({str(o._meta.verbose_name) for o in found})) or _("业务记录")
-        raise ValidationError(_("%(what)s已有%(kinds)s等记录引用，不能删除。") % {"what": what, "kinds": kinds}) from None

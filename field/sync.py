@@ -233,7 +233,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
                 raise PermissionDenied(_("该记录不在您的管辖范围内。"))
             return {"uid": str(uid), "status": "exists", "id": stored.pk}
         household_id = integer(payload.get("household"), "household", low=1)
-        household = Household.objects.visible_to(actor).filter(pk=household_id).first() if household_id else None
+        household = Household.objects.restrict(actor, "view").filter(pk=household_id).first() if household_id else None
         if household is None:
             raise ValidationError({"household": _("找不到该农户，或不在您的管辖范围内。")})
         house_id = integer(payload.get("house"), "house", low=1)

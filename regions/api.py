@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers
 
 from core.inputs import query
+from core.viewsets import PolicyViewSet
 from regions.models import Level, Region
 
 
@@ -23,16 +24,17 @@ class RegionFilters(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=[RegionFilters]))
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """Region codes are public reference data: every signed-in user reads the whole tree.
 
     Filters: `parent` (children of a code), `q` (name contains, or code prefix), `level` (1–5)."""
 
+    policy_model = "regions.Region"
     serializer_class = RegionSerializer
-    queryset = Region.objects.select_related("edition").order_by("code")
+    queryset = Region.objects.none()
 
-    def get_queryset(self) -> QuerySet[Region]:
-        qs = super().get_queryset()
+    def base_queryset(self) -> QuerySet[Region]:
+        qs = Region.objects.select_related("edition").order_by("code")
         params = query(RegionFilters, self.request)
         if params.get("parent"):
             qs = qs.filter(parent_id=params["parent"])

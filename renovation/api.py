@@ -8,13 +8,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.inputs import IdField, IdListField, query
 from core.views import user_of
+from core.viewsets import PolicyViewSet
 from renovation import notices, selectors, services, workflow
 from renovation.models import Case, CaseEvent, Notice, NoticeLevel
 
@@ -96,14 +97,16 @@ class NoticeCreateSerializer(serializers.Serializer):
     hotline = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """?year, state, region (code prefix), overdue=1. POST /api/cases/open/ {house}; POST /api/cases/{id}/transition/."""
 
+    policy_model = "renovation.Case"
+    policy_actions = {"open": "change", "transition": "change", "events": "view"}
     serializer_class = CaseSerializer
     queryset = Case.objects.none()
 
     def get_queryset(self) -> QuerySet[Case]:
-        qs: QuerySet[Case] = Case.objects.visible_to(user_of(self.request)).order_by("deadline", "id")
+        qs = super().get_queryset().order_by("deadline", "id")
         p = query(CaseFilters, self.request)
         if "year" in p:
             qs = qs.filter(year=p["year"])
@@ -145,14 +148,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(EventSerializer(self.get_object().events.all(), many=True).data)
 
 
-class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """POST {level, scope, cases: [ids], start_date, end_date?, hotline?} publishes a notice at the caller's level."""
 
+    policy_model = "renovation.Notice"
     serializer_class = NoticeSerializer
     queryset = Notice.objects.none()
-
-    def get_queryset(self) -> QuerySet[Notice]:
-        return Notice.objects.filter(region_code__startswith=user_of(self.request).region_id or "-")
 
     @extend_schema(request=NoticeCreateSerializer, responses={201: NoticeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

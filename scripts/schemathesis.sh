@@ -68,11 +68,12 @@ for user in $USERS; do
   curl -fsS -H "$auth" "$BASE/api/schema/?format=json" -o "$WORK/schema.json"
   echo "== schemathesis as $user: seed $SEED, $EXAMPLES examples per operation, at most ${MAX_TIME}s =="
   # /api/auth/token/ is left out: random passwords for real usernames would lock the accounts this run uses.
-  .venv/bin/schemathesis run "$WORK/schema.json" --url "$BASE" -H "$auth" \
+  # run inside $WORK: schemathesis keeps a crash cache (.schemathesis/) in its working directory
+  (cd "$WORK" && "$ROOT/.venv/bin/schemathesis" run "$WORK/schema.json" --url "$BASE" -H "$auth" \
     --checks "$CHECKS" --seed "$SEED" --max-examples "$EXAMPLES" --max-time "$MAX_TIME" \
     --phases examples,coverage,fuzzing --workers 2 --request-timeout 30 --no-color \
     --suppress-health-check all --generation-database none --exclude-path /api/auth/token/ \
-    --report junit --report-dir "$WORK/report-$user" || status=1
+    --report junit --report-dir "$WORK/report-$user") || status=1
 done
 if grep -q "Internal Server Error" "$WORK"/gunicorn.* 2>/dev/null; then
   echo "服务器日志中有未处理的异常：" >&2
