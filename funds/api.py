@@ -71,7 +71,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class BatchCreateSerializer(serializers.Serializer):
-    county = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("应为 6 位县级区划代码。")})
+    county = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("请填写县级区划代码（6 位数字）。")})
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.FINAL)
     cases = IdListField(required=False, allow_null=True)
