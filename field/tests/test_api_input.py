@@ -58,7 +58,9 @@ def test_photo_declared_as_the_field_app_does(county_user: Any, household: Any) 
      {"data": {"inspected_on": "2026-03-02", "verdict": "safe", "answers": ["a"]}},
      {"data": {"inspected_on": "2026-03-02", "verdict": "safe", "risk_parts": 5}},
      {"data": {"inspected_on": "2026-03-02", "verdict": "safe", "campaign": "x"}}, {"base": "v1"},
-     {"base": {"household_version": "v1"}}, {"house_changes": [1]}, {"seq": "first"}, {"captured_at": "2026-02-30T10:00:00"}],
+     {"base": {"household_version": "v1"}}, {"house_changes": [1]}, {"seq": "first"}, {"captured_at": "2026-02-30T10:00:00"},
+     {"data": {"inspected_on": "2026-03-02", "verdict": "safe", "note": "a\x00b"}},
+     {"data": {"inspected_on": "2026-03-02", "verdict": "safe", "answers": {"q\x00": "x"}}}],
 )  # fmt: skip
 def test_sync_record_with_a_wrong_shape_is_rejected(county_user: Any, household: Any, changes: dict[str, Any]) -> None:
     record = inspection_record(household, **changes)
@@ -84,3 +86,11 @@ def test_inspection_post_with_a_wrong_shape_inside_the_form(county_user: Any, ho
     body = {"household": household.pk, "inspected_on": "2026-03-02", "verdict": "safe", "answers": "yes"}
     response = api(county_user).post("/api/inspections/", body, content_type="application/json")
     assert response.status_code == 400 and CHINESE.search(response.content.decode())
+
+
+def test_a_nul_character_is_refused_on_every_database(county_user: Any, household: Any) -> None:
+    """PostgreSQL cannot store NUL in text or jsonb (a 500 there); SQLite could: refused on both alike."""
+    body = {"household": household.pk, "inspected_on": "2026-03-02", "verdict": "safe", "note": "x\x00y"}
+    response = api(county_user).post("/api/inspections/", body, content_type="application/json")
+    assert response.status_code == 400 and "空字符" in response.content.decode()
+    assert not Inspection.objects.exists()
