@@ -23,6 +23,8 @@ DEFAULT_ACTIONS = {
     "update": "change",
     "partial_update": "change",
     "destroy": "change",
+    "metadata": "view",  # OPTIONS on a viewset: the endpoint's description, for those who may view it
+    "options": "view",  # OPTIONS on a plain view
 }
 
 
