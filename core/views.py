@@ -7,12 +7,11 @@ from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Cap
@@ -88,19 +87,6 @@ def restricted(request: HttpRequest, source: Any, action: str = "view") -> Any:
 def user_of(request: HttpRequest) -> User:
     """The signed-in official (every view that calls this is behind login_required)."""
     return cast(User, request.user)
-
-
-def require_cap(request: HttpRequest, cap: Cap) -> None:
-    if not user_of(request).can(cap):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-
-
-def require_any(request: HttpRequest, *caps: Cap) -> User:
-    """The signed-in user, when any of the capabilities is theirs."""
-    user = user_of(request)
-    if not any(user.can(c) for c in caps):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-    return user
 
 
 def pdf_download(request: HttpRequest, html: str, filename: str, fallback: str) -> HttpResponseBase:

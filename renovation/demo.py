@@ -111,6 +111,7 @@ def _bank_round_trip(office: User, batch_id: int) -> None:
 
     folder = Path(tempfile.mkdtemp())
     sent, back = folder / "bank.csv", folder / "回盘.csv"
+    funds.issue_bank_file(actor=office, batch_id=batch_id)
     funds.bank_file(actor=office, batch_id=batch_id, path=sent)
     with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:
         reader, writer = csv.reader(src), csv.writer(out)
