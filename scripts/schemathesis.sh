@@ -29,7 +29,7 @@ BASE="http://127.0.0.1:$PORT"
 
 mkdir -p var
 WORK=$(mktemp -d "$ROOT/var/schemathesis.XXXXXX")
-export ANJU_VAR_DIR="$WORK" ANJU_DEBUG=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=ERROR
+export ANJU_VAR_DIR="$WORK" ANJU_DEBUG=0 ANJU_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=ERROR  # plain HTTP on loopback
 export SECRET_KEY="schemathesis-throwaway-$RANDOM$RANDOM" ANJU_FIELD_KEY=$($PY -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 unset DATABASE_URL  # always the throwaway SQLite file in $WORK, never a shared database
 SERVER=""
