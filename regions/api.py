@@ -19,7 +19,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 class RegionFilters(serializers.Serializer):
     parent = serializers.RegexField(r"^[0-9]{1,12}$", required=False)  # type: ignore[assignment]  # DRF pops declared fields
-    level = serializers.ChoiceField(choices=Level.choices, required=False)
+    level = serializers.IntegerField(min_value=min(Level.values), max_value=max(Level.values), required=False)
     q = serializers.CharField(required=False, max_length=50)
 
 

@@ -17,7 +17,7 @@ from core.inputs import IdField, IdListField, query
 from core.views import user_of
 from core.viewsets import PolicyViewSet
 from renovation import notices, selectors, services, workflow
-from renovation.models import Case, CaseEvent, Notice, NoticeLevel
+from renovation.models import Case, CaseEvent, Notice
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -89,7 +89,7 @@ class OpenCaseSerializer(serializers.Serializer):
 
 
 class NoticeCreateSerializer(serializers.Serializer):
-    level = serializers.ChoiceField(choices=NoticeLevel.choices)
+    level = serializers.CharField(max_length=10, help_text="village, town or county")  # publish() names a wrong one
     scope = serializers.RegexField(r"^[0-9]{6,12}$", error_messages={"invalid": SCOPE_CODE})
     cases = IdListField(allow_empty=False)
     start_date = serializers.DateField(required=False, allow_null=True)
