@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import viewsets
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -22,6 +23,8 @@ DEFAULT_ACTIONS = {
     "update": "change",
     "partial_update": "change",
     "destroy": "change",
+    "metadata": "view",  # OPTIONS on a viewset: the endpoint's description, for those who may view it
+    "options": "view",  # OPTIONS on a plain view
 }
 
 
@@ -44,6 +47,9 @@ class PolicyMixin:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        method = str(request.method)
+        if not hasattr(self, method.lower()):  # no handler for the method: 405, there is nothing to decide
+            raise MethodNotAllowed(method)
         policy.check(request.user, self.policy_model, self.policy_action(), path=request.path)
 
     def restricted(self, queryset: QuerySet[Any] | None = None, action: str | None = None) -> QuerySet[Any]:
@@ -67,7 +73,7 @@ class PolicyViewSet(PolicyMixin, viewsets.GenericViewSet):  # type: ignore[misc]
 
     def get_object(self) -> Any:
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-        if lookup is not None and self.lookup_field == "pk" and not str(lookup).isdigit():
+        if lookup is not None and self.lookup_field == "pk" and not (str(lookup).isascii() and str(lookup).isdigit()):
             raise Http404
         return self.object_or_404(self.filter_queryset(self.get_queryset()), **{self.lookup_field: lookup})
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
@@ -19,10 +20,11 @@ from rest_framework.response import Response
 from accounts.roles import Cap
 from codetables.models import Table
 from codetables.selectors import names
+from core.inputs import no_nul
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyAPIView
 from field import evidence, sync
-from field.models import Conflict, ConflictStatus, Photo
+from field.models import Conflict, ConflictStatus, Photo, RecordKind
 from households.models import House, Household
 from inspections import grading
 from inspections.models import RISK_PARTS, AppraisalTask, AppraisalTaskStatus, InspectionTask, Measure, Prevention, TaskStatus
@@ -203,13 +205,34 @@ def _photo_state(photo: Photo) -> dict[str, Any]:
     return {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
 
 
+SIZE_RANGE = _("照片大小应在 1 字节到 10 MB 之间，请压缩后再上传（手机端会自动压缩）。")
+
+
+class PhotoDeclaration(serializers.Serializer):
+    """The shape of a photo's announcement; the values are judged by `sync.declare_photo`."""
+
+    uid = serializers.UUIDField()
+    record_kind = serializers.ChoiceField(choices=RecordKind.choices)
+    record_uid = serializers.UUIDField()
+    size = serializers.IntegerField(
+        min_value=1, max_value=sync.MAX_PHOTO_BYTES, error_messages={"min_value": SIZE_RANGE, "max_value": SIZE_RANGE}
+    )
+    sha256 = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
+    part = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    content_type = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    taken_at = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    gps = serializers.DictField(required=False, allow_null=True)
+
+
 class PhotosView(PolicyAPIView):
     policy_model = "field.Photo"
     policy_actions = {"post": "change"}
 
-    @extend_schema(request=dict, responses={201: dict})
+    @extend_schema(request=PhotoDeclaration, responses={201: dict})
     def post(self, request: Request) -> Response:
-        photo = sync.declare_photo(actor=user_of(request), meta=dict(request.data))
+        ser = PhotoDeclaration(data=no_nul(request.data, "detail"))
+        ser.is_valid(raise_exception=True)
+        photo = sync.declare_photo(actor=user_of(request), meta=dict(ser.validated_data))
         return Response(_photo_state(photo), status=status.HTTP_201_CREATED)
 
 

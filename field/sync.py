@@ -33,6 +33,7 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.services import jsonable, record
 from core.errors import ConflictError, message_text, messages_of
+from core.inputs import integer, items, mapping, no_nul
 from field import evidence
 from field.models import Conflict, ConflictStatus, EvidenceFlag, Photo, RecordKind
 from households.models import House, Household
@@ -68,14 +69,20 @@ def _kind(value: Any) -> RecordKind:
 def _when(value: Any, field: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
-    parsed = parse_datetime(str(value))
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:  # well formed but no such moment (month 13, hour 25)
+        parsed = None
     if parsed is None:
         raise ValidationError({field: _("时间格式不正确（应为 ISO 8601）。")})
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
 
 
 def _day(value: Any, field: str) -> dt.date:
-    parsed = parse_date(str(value or ""))
+    try:
+        parsed = parse_date(str(value or ""))
+    except ValueError:  # well formed but no such day (2026-02-30)
+        parsed = None
     if parsed is None:
         raise ValidationError({field: _("日期格式不正确（应为 YYYY-MM-DD）。")})
     return parsed
@@ -85,7 +92,10 @@ def _decimal(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value))
+        if not number.is_finite() or abs(number) > 180:  # the model's digits; the services check the range
+            raise InvalidOperation
+        return number.quantize(Decimal("0.000001"))
     except InvalidOperation:
         raise ValidationError({"gps": _("经纬度格式不正确。")}) from None
 
@@ -99,12 +109,14 @@ class Gps:
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> Gps:
-        raw = raw or {}
-        accuracy: Any = raw.get("accuracy")
+        raw = mapping(raw, "gps")
+        accuracy = raw.get("accuracy")
+        if isinstance(accuracy, float) and accuracy == accuracy and abs(accuracy) < 1e9:
+            accuracy = round(accuracy)  # phones report metres with decimals
         return cls(
             _decimal(raw.get("latitude")),
             _decimal(raw.get("longitude")),
-            round(float(accuracy)) if accuracy not in (None, "") else None,
+            integer(accuracy, "gps", low=0, high=2**31 - 1),
             bool(raw.get("mock")),
         )
 
@@ -113,18 +125,18 @@ def inspection_input(
     p: dict[str, Any], household: Household, gps: Gps, captured: dt.datetime | None, source: str = "field"
 ) -> InspectionInput:
     """An inspection from a record's `data` (the field app's and the API's shape)."""
-    d = p.get("data") or {}
+    d = mapping(p.get("data"), "data")
     return InspectionInput(
         household_id=household.pk,
-        house_id=p.get("house"),
+        house_id=integer(p.get("house"), "house"),
         uid=_uuid(p.get("uid"), "uid"),
         inspected_on=_day(d.get("inspected_on"), "inspected_on"),
         verdict=str(d.get("verdict", "")),
-        campaign_id=d.get("campaign"),
+        campaign_id=integer(d.get("campaign"), "campaign"),
         inspector_name=str(d.get("inspector_name", "")),
-        risk_parts=[str(x) for x in d.get("risk_parts") or []],
+        risk_parts=[str(x) for x in items(d.get("risk_parts"), "risk_parts")],
         measure=str(d.get("measure") or ""),
-        answers={str(k): str(v) for k, v in (d.get("answers") or {}).items()},
+        answers={str(k): str(v) for k, v in mapping(d.get("answers"), "answers").items()},
         household_confirmed=bool(d.get("household_confirmed")),
         confirmed_by=str(d.get("confirmed_by") or ""),
         note=str(d.get("note") or ""),
@@ -139,23 +151,24 @@ def inspection_input(
 
 def appraisal_input(p: dict[str, Any], gps: Gps, captured: dt.datetime | None, source: str = "field") -> AppraisalInput:
     """An appraisal from a record's `data` (the field app's and the API's shape)."""
-    d = p.get("data") or {}
-    if not p.get("house"):
+    d = mapping(p.get("data"), "data")
+    house_id = integer(p.get("house"), "house", low=1)
+    if not house_id:
         raise ValidationError({"house": _("鉴定须指明房屋。")})
     return AppraisalInput(
-        house_id=int(p["house"]),
+        house_id=house_id,
         uid=_uuid(p.get("uid"), "uid"),
         appraised_on=_day(d.get("appraised_on"), "appraised_on"),
-        components={str(k): (str(v) if v else None) for k, v in (d.get("components") or {}).items()},
+        components={str(k): (str(v) if v else None) for k, v in mapping(d.get("components"), "components").items()},
         prevention=str(d.get("prevention", "")),
-        appraiser_ids=[int(x) for x in d.get("appraisers") or []],
+        appraiser_ids=[i for x in items(d.get("appraisers"), "appraisers") if (i := integer(x, "appraisers", low=1))],
         organisation=str(d.get("organisation") or ""),
         site_dangerous=bool(d.get("site_dangerous")),
         site_note=str(d.get("site_note") or ""),
         raised_to=str(d.get("raised_to") or ""),
         raise_reason=str(d.get("raise_reason") or ""),
         conclusion=str(d.get("conclusion") or ""),
-        component_notes={str(k): str(v)[:500] for k, v in (d.get("component_notes") or {}).items() if v},
+        component_notes={str(k): str(v)[:500] for k, v in mapping(d.get("component_notes"), "component_notes").items() if v},
         latitude=gps.latitude,
         longitude=gps.longitude,
         accuracy_m=gps.accuracy_m,
@@ -171,11 +184,11 @@ def _house_view(house: House | None) -> dict[str, Any]:
 
 def _changed_since(actor: User, household: Household, house: House | None, p: dict[str, Any]) -> list[str]:
     """What happened to this household on the server after the worker downloaded it."""
-    base = p.get("base") or {}
+    base = mapping(p.get("base"), "base")
     reasons = []
-    if base.get("household_version") and int(base["household_version"]) != household.version:
+    if base.get("household_version") and integer(base["household_version"], "base") != household.version:
         reasons.append(_("农户信息在您下载后已被修改"))
-    if house is not None and base.get("house_version") and int(base["house_version"]) != house.version:
+    if house is not None and base.get("house_version") and integer(base["house_version"], "base") != house.version:
         reasons.append(_("房屋信息在您下载后已被修改"))
     downloaded = _when(p.get("downloaded_at"), "downloaded_at")
     if downloaded is not None:
@@ -211,6 +224,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
     now = now or timezone.now()
     raw_uid = payload.get("uid")
     try:
+        no_nul(payload, "__all__")
         kind = _kind(payload.get("kind"))
         uid = _uuid(raw_uid, "uid")
         stored = MODELS[kind].objects.filter(uid=uid).first()
@@ -218,10 +232,12 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
             if not actor.covers(stored.region_code):
                 raise PermissionDenied(_("该记录不在您的管辖范围内。"))
             return {"uid": str(uid), "status": "exists", "id": stored.pk}
-        household = Household.objects.restrict(actor, "view").filter(pk=int(payload.get("household") or 0)).first()
+        household_id = integer(payload.get("household"), "household", low=1)
+        household = Household.objects.restrict(actor, "view").filter(pk=household_id).first() if household_id else None
         if household is None:
             raise ValidationError({"household": _("找不到该农户，或不在您的管辖范围内。")})
-        house = household.houses.filter(pk=payload["house"]).first() if payload.get("house") else None
+        house_id = integer(payload.get("house"), "house", low=1)
+        house = household.houses.filter(pk=house_id).first() if house_id else None
         gps, captured = Gps.of(payload.get("gps")), _when(payload.get("captured_at"), "captured_at")
         with transaction.atomic():
             reasons = _changed_since(actor, household, house, payload)
@@ -233,7 +249,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
                 obj = record_appraisal(actor=actor, data=appraisal_input(payload, gps, captured))[0]
             house = house or obj.house
             findings = _record_findings(actor, payload, obj, house, gps, captured, now)
-            changes = {k: v for k, v in (payload.get("house_changes") or {}).items() if k in HOUSE_FIELDS}
+            changes = {k: v for k, v in mapping(payload.get("house_changes"), "house_changes").items() if k in HOUSE_FIELDS}
             if changes and not reasons:
                 reasons = _apply_house_changes(actor, household, house, changes, payload)
             conflict = None
@@ -286,11 +302,11 @@ def _record_findings(
 ) -> list[evidence.Finding]:
     what = _("排查记录") if isinstance(obj, Inspection) else _("鉴定记录")
     home = (house.latitude, house.longitude) if house else (None, None)
-    seq = payload.get("seq")
+    seq = integer(payload.get("seq"), "seq", low=0)
     return [
         *evidence.check_place(what, (gps.latitude, gps.longitude), home, gps.mock),
         *evidence.check_time(what, captured, now),
-        *evidence.check_sequence(actor.pk, str(payload.get("device") or ""), int(seq) if seq is not None else None, captured),
+        *evidence.check_sequence(actor.pk, str(payload.get("device") or ""), seq, captured),
     ]
 
 
@@ -302,7 +318,7 @@ def _apply_house_changes(
         return [_("现场修改的房屋信息找不到对应房屋")]
     if not actor.can(Cap.EDIT_ARCHIVE):
         return [_("您无权修改房屋信息，现场修改的内容请乡镇核定")]
-    version = (payload.get("base") or {}).get("house_version") or house.version
+    version = integer(mapping(payload.get("base"), "base").get("house_version"), "base") or house.version
     try:
         with transaction.atomic():
             save_house(actor=actor, household=household, house=house, values=changes, version=int(version))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -16,11 +17,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.inputs import IdListField
 from core.masking import mask_bank_account
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyViewSet
 from funds import services
-from funds.models import DisbursementBatch, Payment
+from funds.models import DisbursementBatch, Payment, Stage
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -68,6 +70,13 @@ class PaymentSerializer(serializers.ModelSerializer):
         return mask_bank_account(obj.account)
 
 
+class BatchCreateSerializer(serializers.Serializer):
+    county = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("请填写县级区划代码（6 位数字）。")})
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    stage = serializers.ChoiceField(choices=Stage.choices, default=Stage.FINAL)
+    cases = IdListField(required=False, allow_null=True)
+
+
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDataMixin, PolicyViewSet):
     """POST {county, year, stage?, cases?} builds a batch; then approve (another person), bank-file, bank-return."""
 
@@ -82,17 +91,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     def base_queryset(self) -> QuerySet[DisbursementBatch]:
         return DisbursementBatch.objects.order_by("-year", "-number")
 
-    @extend_schema(request=dict, responses={201: BatchSerializer})
+    @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data if isinstance(request.data, dict) else {}
-        if not str(d.get("county", "")).isdigit() or len(str(d.get("county", ""))) != 6:
-            raise ApiValidationError({"county": "请填写县级区划代码（6 位数字）。"})
+        ser = BatchCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
         plan = services.build_batch(
-            actor=user_of(request),
-            county=str(d.get("county", "")),
-            year=int(d.get("year") or 0),
-            stage=str(d.get("stage") or "final"),
-            case_ids=[int(x) for x in d["cases"]] if d.get("cases") else None,
+            actor=user_of(request), county=d["county"], year=d["year"], stage=d["stage"], case_ids=d.get("cases") or None
         )
         if plan.batch is None:
             raise ApiValidationError(

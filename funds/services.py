@@ -23,12 +23,14 @@ from audit.access import record_access
 from audit.services import record
 from core.bulk import insert_instances, update_ids
 from core.crypto import Unreadable
+from core.errors import ConflictError
 from funds import bankfile
 from funds.models import Allocation, BankReturn, BatchStatus, DisbursementBatch, Payment, PaymentStatus, Stage, SubsidyStandard
 from renovation import workflow
 from renovation.models import Case
 
 CENT = Decimal("0.01")
+NUMBER_TRIES = 5  # a batch number taken by a batch made at the same moment: take the next, this many times
 ADVANCE_FROM = ("started", "structure_done", "completed")
 
 
@@ -197,16 +199,8 @@ def build_batch(
     if not rows:
         return plan
     with transaction.atomic():
-        number = (
-            DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).aggregate(n=Max("number"))["n"] or 0
-        ) + 1
-        batch = DisbursementBatch.objects.create(
-            region_code=county.ljust(12, "0"),
-            year=year,
-            number=number,
-            made_by=actor,
-            name=name.strip() or _("%(y)s年第%(n)d批补助资金") % {"y": year, "n": number},
-        )
+        batch = _numbered_batch(county.ljust(12, "0"), year, actor, name.strip())
+        number = batch.number
         retried = [old.pk for _case, _amount, old in rows if old is not None]
         Payment.objects.filter(pk__in=retried).update(status=PaymentStatus.REISSUED)
         payments = [
@@ -227,8 +221,8 @@ def build_batch(
         try:
             with transaction.atomic():
                 insert_instances(payments)  # COPY on PostgreSQL: 50,000 lines in a second or two
-        except IntegrityError:
-            raise ValidationError(_("部分改造户已在另一批次中拨付，请刷新后重新生成批次。")) from None
+        except IntegrityError:  # another batch, made meanwhile, took some of these cases
+            raise ConflictError(_("部分改造户已在另一批次中拨付，请刷新后重新生成批次。")) from None
         batch.total = sum((p.amount for p in payments), Decimal(0))
         batch.count = len(payments)
         batch.save(update_fields=["total", "count"])
@@ -241,6 +235,25 @@ def build_batch(
         )
     plan.batch = batch
     return plan
+
+
+def _numbered_batch(region_code: str, year: int, actor: User | None, name: str) -> DisbursementBatch:
+    """The next batch number of the county and year (max + 1). Two batches made at once read the same
+    maximum; the unique constraint refuses the second, which takes the next number in a savepoint."""
+    for _attempt in range(NUMBER_TRIES):
+        number = (DisbursementBatch.objects.filter(region_code=region_code, year=year).aggregate(n=Max("number"))["n"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return DisbursementBatch.objects.create(
+                    region_code=region_code,
+                    year=year,
+                    number=number,
+                    made_by=actor,
+                    name=name or _("%(y)s年第%(n)d批补助资金") % {"y": year, "n": number},
+                )
+        except IntegrityError:
+            continue
+    raise ConflictError(_("其他人正在同时生成本县的拨付批次，请稍后重试。"))
 
 
 def approve_batch(*, actor: User, batch_id: int) -> DisbursementBatch:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from core.errors import message_text
+from core.errors import ConflictError, message_text
 from core.paging import paginate
 from core.views import allow, obj_or_404, pdf_download, restricted, user_of
 from funds import selectors, services, summary_xlsx
@@ -142,7 +142,7 @@ def new_batch(request: HttpRequest) -> HttpResponse:
         plan = services.build_batch(
             actor=user, county=county, year=year, stage=request.POST.get("stage", Stage.FINAL), name=request.POST.get("name", "")
         )
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, ConflictError) as exc:
         messages.error(request, message_text(exc))
         return _back(county, year)
     if plan.batch is None:

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.expressions import GroupConcat
+from core.inputs import id_or_none
 from core.queries import CompiledQuery
 from core.scoping import code_range
 from core.views import user_of
@@ -299,8 +300,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDa
 
     def get_queryset(self) -> QuerySet[Member]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household")
-        return qs.filter(household_id=household) if household and household.isdigit() else qs
+        household = id_or_none(self.request.query_params.get("household"))
+        return qs.filter(household_id=household) if household else qs
 
     def _save(self, request: Request, member: Member | None) -> Response:
         ser = MemberWriteSerializer(data=request.data)
@@ -342,8 +343,8 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewS
 
     def get_queryset(self) -> QuerySet[House]:
         qs = super().get_queryset().order_by("id")
-        household = self.request.query_params.get("household")
-        return qs.filter(household_id=household) if household and household.isdigit() else qs
+        household = id_or_none(self.request.query_params.get("household"))
+        return qs.filter(household_id=household) if household else qs
 
     def _save(self, request: Request, house: House | None) -> Response:
         ser = HouseSerializer(house, data=request.data, partial=house is not None)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -17,12 +18,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import policy
+from core.inputs import IdField, no_nul, query
 from core.views import user_of
 from core.viewsets import PolicyViewSet
 from field import sync as field_sync
 from households.models import Household
 from inspections import sampling, selectors, services
-from inspections.models import Appraisal, Campaign, Inspection, SampleItem, SamplingPlan
+from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, SampleItem, SamplingPlan, Verdict
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -66,11 +68,36 @@ class SampleItemSerializer(serializers.ModelSerializer):
         fields = ["id", "stratum", "household", "house", "region_code", "status", "original", "review", "agrees"]
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+class InspectionFilters(serializers.Serializer):
+    household = IdField(required=False)
+    campaign = IdField(required=False)
+    verdict = serializers.ChoiceField(choices=Verdict.choices, required=False)
+    since = serializers.DateField(required=False)
+
+
+class AppraisalFilters(serializers.Serializer):
+    household = IdField(required=False)
+    house = IdField(required=False)
+    grade = serializers.ChoiceField(choices=[(g, g) for g in "ABCD"], required=False)
+    kind = serializers.ChoiceField(choices=AppraisalKind.choices, required=False)
+
+
+class RecordBody(serializers.Serializer):
+    """The envelope of a record posted to the API; the rest of the body is the form (field_sync reads it)."""
+
+    uid = serializers.UUIDField(required=False, allow_null=True)
+    household = IdField(required=False, allow_null=True)
+    house = IdField(required=False, allow_null=True)
+
+
+def _record_body(request: Request) -> dict[str, Any]:
+    """The body with its envelope checked (400 with the field's message, not a 500 on a wrong type)."""
+    if not isinstance(request.data, dict):
+        raise serializers.ValidationError({"detail": _("请求内容应为一个 JSON 对象。")})
+    body = no_nul(_body(request), "detail")
+    envelope = RecordBody(data=body)
+    envelope.is_valid(raise_exception=True)
+    return body | {k: v for k, v in envelope.validated_data.items() if v is not None}
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -119,20 +146,24 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def get_queryset(self) -> QuerySet[Inspection]:
         qs = super().get_queryset().order_by("-inspected_on", "-id")
-        params = self.request.query_params
+        params = query(InspectionFilters, self.request)
         for name in ("household", "campaign", "verdict"):
-            if params.get(name):
+            if name in params:
                 qs = qs.filter(**{name: params[name]})
-        if params.get("since"):
+        if "since" in params:
             qs = qs.filter(inspected_on__gte=params["since"])
         return qs
 
+    @extend_schema(parameters=[InspectionFilters])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(request=dict, responses={201: InspectionSerializer, 200: InspectionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body, user = _body(request), user_of(request)
-        if not _int(body.get("household")):
-            raise ValidationError({"household": "请指明农户（household）。"})
-        household = self.object_or_404(Household, "view", pk=_int(body.get("household")))
+        body, user = _record_body(request), user_of(request)
+        if not body.get("household"):
+            raise ValidationError({"household": _("请指明农户（household）。")})
+        household = self.object_or_404(Household, "view", pk=body["household"])
         record = {"uid": body.get("uid") or str(uuid.uuid4()), "house": body.get("house"), "data": body}
         data = field_sync.inspection_input(record, household, field_sync.Gps.of(body), None, source="api")
         inspection, created = services.record_inspection(actor=user, data=data)
@@ -148,15 +179,19 @@ class AppraisalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
     def get_queryset(self) -> QuerySet[Appraisal]:
         qs = super().get_queryset()
-        params = self.request.query_params
+        params = query(AppraisalFilters, self.request)
         for name in ("household", "house", "grade", "kind"):
-            if params.get(name):
+            if name in params:
                 qs = qs.filter(**{name: params[name]})
         return qs.prefetch_related("appraisers").order_by("-appraised_on", "-id")
 
+    @extend_schema(parameters=[AppraisalFilters])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(request=dict, responses={201: AppraisalSerializer, 200: AppraisalSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        body = _body(request)
+        body = _record_body(request)
         record = {"uid": body.get("uid") or str(uuid.uuid4()), "house": body.get("house"), "data": body}
         data = field_sync.appraisal_input(record, field_sync.Gps.of(body), None, source="api")
         appraisal, created = services.record_appraisal(actor=user_of(request), data=data)

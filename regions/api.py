@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
+from core.inputs import query
 from core.viewsets import PolicyViewSet
-from regions.models import Region
+from regions.models import Level, Region
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -15,6 +17,13 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent", "edition", "is_active"]
 
 
+class RegionFilters(serializers.Serializer):
+    parent = serializers.RegexField(r"^[0-9]{1,12}$", required=False)  # type: ignore[assignment]  # DRF pops declared fields
+    level = serializers.IntegerField(min_value=min(Level.values), max_value=max(Level.values), required=False)
+    q = serializers.CharField(required=False, max_length=50)
+
+
+@extend_schema_view(list=extend_schema(parameters=[RegionFilters]))
 class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """Region codes are public reference data: every signed-in user reads the whole tree.
 
@@ -26,10 +35,10 @@ class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyView
 
     def base_queryset(self) -> QuerySet[Region]:
         qs = Region.objects.select_related("edition").order_by("code")
-        params = self.request.query_params
+        params = query(RegionFilters, self.request)
         if params.get("parent"):
             qs = qs.filter(parent_id=params["parent"])
-        if params.get("level", "").isdigit():
+        if params.get("level"):
             qs = qs.filter(level=int(params["level"]))
         q = params.get("q", "").strip()
         if q:

@@ -6,15 +6,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.inputs import IdField, IdListField, query
 from core.views import user_of
 from core.viewsets import PolicyViewSet
-from renovation import notices, services, workflow
+from renovation import notices, selectors, services, workflow
 from renovation.models import Case, CaseEvent, Notice
 
 
@@ -68,7 +70,31 @@ class NoticeSerializer(serializers.ModelSerializer):
 class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[s.action for s in workflow.STEPS])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+REGION_CODE = _("应为区划代码（1 至 12 位数字）。")
+SCOPE_CODE = _("应为发布公示的区划代码（县 6 位、乡镇 9 位、村 12 位）。")
+
+
+class CaseFilters(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    state = serializers.ChoiceField(choices=list(workflow.STATES.items()), required=False)
+    region = serializers.RegexField(r"^[0-9]{1,12}$", required=False, error_messages={"invalid": REGION_CODE})
+    overdue = serializers.BooleanField(required=False)
+
+
+class OpenCaseSerializer(serializers.Serializer):
+    house = IdField()
+
+
+class NoticeCreateSerializer(serializers.Serializer):
+    level = serializers.CharField(max_length=10, help_text="village, town or county")  # publish() names a wrong one
+    scope = serializers.RegexField(r"^[0-9]{6,12}$", error_messages={"invalid": SCOPE_CODE})
+    cases = IdListField(allow_empty=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    hotline = serializers.CharField(required=False, allow_blank=True, max_length=40, default="")
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
@@ -81,22 +107,27 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSe
 
     def get_queryset(self) -> QuerySet[Case]:
         qs = super().get_queryset().order_by("deadline", "id")
-        p = self.request.query_params
-        if p.get("year", "").isdigit():
-            qs = qs.filter(year=int(p["year"]))
-        if p.get("state") in workflow.STATES:
+        p = query(CaseFilters, self.request)
+        if "year" in p:
+            qs = qs.filter(year=p["year"])
+        if "state" in p:
             qs = qs.filter(state=p["state"])
-        if p.get("region", "").isdigit():
+        if "region" in p:
             qs = qs.filter(region_code__startswith=p["region"])
+        if p.get("overdue"):
+            qs = selectors.overdue(qs, timezone.localdate())
         return qs
 
-    @extend_schema(
-        request={"application/json": {"type": "object", "properties": {"house": {"type": "integer"}}}},
-        responses={201: CaseSerializer},
-    )
+    @extend_schema(parameters=[CaseFilters])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=OpenCaseSerializer, responses={201: CaseSerializer})
     @action(detail=False, methods=["post"])
     def open(self, request: Request) -> Response:
-        case = services.open_case(actor=user_of(request), house_id=int(request.data.get("house") or 0))
+        ser = OpenCaseSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        case = services.open_case(actor=user_of(request), house_id=ser.validated_data["house"])
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
@@ -124,18 +155,18 @@ class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyView
     serializer_class = NoticeSerializer
     queryset = Notice.objects.none()
 
-    @extend_schema(request=dict, responses={201: NoticeSerializer})
+    @extend_schema(request=NoticeCreateSerializer, responses={201: NoticeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from django.utils.dateparse import parse_date
-
-        d = request.data
+        ser = NoticeCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
         notice = notices.publish(
             actor=user_of(request),
-            level=str(d.get("level", "")),
-            scope=str(d.get("scope", "")),
-            case_ids=[int(x) for x in d.get("cases", [])],
-            start_date=parse_date(str(d.get("start_date", ""))) or timezone.localdate(),
-            end_date=parse_date(str(d.get("end_date", ""))) if d.get("end_date") else None,
-            hotline=str(d.get("hotline", "")),
+            level=d["level"],
+            scope=d["scope"],
+            case_ids=d["cases"],
+            start_date=d.get("start_date") or timezone.localdate(),
+            end_date=d.get("end_date"),
+            hotline=d["hotline"],
         )
         return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)

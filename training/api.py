@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
+from core.inputs import IdField, query
 from core.masking import mask_id_number
 from core.views import user_of
 from core.viewsets import PolicyViewSet
@@ -38,6 +40,19 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "trainee", "course", "passed", "certificate_no", "issued_on", "valid_until"]
 
 
+class TraineeFilters(serializers.Serializer):
+    on = serializers.DateField(required=False)
+    q = serializers.CharField(required=False, max_length=50)
+    kind = serializers.CharField(required=False, max_length=20)
+    status = serializers.CharField(required=False, max_length=20)
+    course_kind = serializers.CharField(required=False, max_length=20)
+
+
+class TrainingRecordFilters(serializers.Serializer):
+    trainee = IdField(required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[TraineeFilters]))
 class TraineeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """?on=YYYY-MM-DD (validity day), q, kind, status=valid|expired, course_kind — as on the ledger page."""
 
@@ -46,7 +61,7 @@ class TraineeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyVie
     queryset = Trainee.objects.none()  # for the schema; get_queryset scopes the real one
 
     def base_queryset(self) -> QuerySet[Trainee]:
-        return ledger(user_of(self.request), {k: v for k, v in self.request.query_params.items() if v})
+        return ledger(user_of(self.request), query(TraineeFilters, self.request))
 
 
 class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
@@ -58,6 +73,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyView
         return Course.objects.order_by("-start_date", "-id")
 
 
+@extend_schema_view(list=extend_schema(parameters=[TrainingRecordFilters]))
 class TrainingRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     policy_model = "training.TrainingRecord"
     serializer_class = TrainingRecordSerializer
@@ -65,5 +81,5 @@ class TrainingRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Po
 
     def base_queryset(self) -> QuerySet[TrainingRecord]:
         qs = TrainingRecord.objects.order_by("-issued_on", "-id")
-        trainee = self.request.query_params.get("trainee", "")
-        return qs.filter(trainee_id=int(trainee)) if trainee.isdigit() else qs
+        trainee = query(TrainingRecordFilters, self.request).get("trainee")
+        return qs.filter(trainee_id=trainee) if trainee else qs
