@@ -31,6 +31,9 @@ mkdir -p var
 WORK=$(mktemp -d "$ROOT/var/schemathesis.XXXXXX")
 export ANJU_VAR_DIR="$WORK" ANJU_DEBUG=0 ANJU_SSL_REDIRECT=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=ERROR  # plain HTTP on loopback
 export SECRET_KEY="schemathesis-throwaway-$RANDOM$RANDOM" ANJU_FIELD_KEY=$($PY -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+export ANJU_AUDIT_KEY=$($PY -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+# The run fuzzes the API's inputs, not its sign-in (tested in accounts/tests): the throwaway server asks no second factor.
+export ANJU_SECOND_FACTOR_CAPS=""
 unset DATABASE_URL  # always the throwaway SQLite file in $WORK, never a shared database
 SERVER=""
 cleanup() {
