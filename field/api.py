@@ -35,10 +35,12 @@ MAX_VILLAGE_HOUSEHOLDS = 3000
 
 
 class RawBytesParser(BaseParser):
+    """A photo piece: the request's stream itself, copied to disk with a cap by the sync (never read whole here)."""
+
     media_type = "application/octet-stream"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return bytes(stream.read()) if stream is not None else b""
+        return stream if stream is not None else b""
 
 
 class ConfigView(APIView):
@@ -181,7 +183,8 @@ class SyncView(APIView):
 
 
 def _photo_state(photo: Photo) -> dict[str, Any]:
-    return {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    state = {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    return state | ({"refused": photo.refused} if photo.refused else {})
 
 
 class PhotosView(APIView):
@@ -211,7 +214,7 @@ class PhotoView(APIView):
         except ValueError:
             raise ApiValidationError({"offset": "请指明这段内容的起始位置 offset。"}) from None
         data = request.data
-        if not isinstance(data, bytes):
+        if not (isinstance(data, bytes) or hasattr(data, "read")):
             raise ApiValidationError({"content": "照片内容须以 application/octet-stream 发送。"})
         try:
             photo = sync.append_chunk(actor=user_of(request), photo=photo, offset=offset, data=data)

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from accounts.roles import Cap
 from core.errors import message_text
 from core.paging import paginate
+from core.uploads import serve_user_file
 from core.views import require_cap, user_of
 from field import sync
 from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus, Photo
@@ -115,5 +116,6 @@ def photo(request: HttpRequest, uid: str) -> FileResponse:
     user = user_of(request)
     if not (user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)):
         raise PermissionDenied(_("您的角色无权查看现场照片。"))
-    found = get_object_or_404(Photo.objects.visible_to(user), uid=uid, completed_at__isnull=False)
-    return FileResponse(found.file.open("rb"), content_type=found.content_type)
+    found = get_object_or_404(Photo.objects.visible_to(user), uid=uid, completed_at__isnull=False, refused="")
+    # Only photos the server decoded and re-encoded are complete; even so the type shown inline is checked again.
+    return serve_user_file(found.file.open("rb"), content_type=found.content_type, filename=f"{uid}.jpg", inline=True)

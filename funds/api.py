@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.masking import mask_bank_account
+from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import user_of
 from funds import services
 from funds.models import DisbursementBatch, Payment
@@ -107,9 +107,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, url_path="bank-file")
     def bank_file(self, request: Request, pk: str) -> FileResponse:
         suffix = ".csv" if request.query_params.get("as") == "csv" else ".xlsx"  # ?format= is DRF's renderer switch
-        path = Path(tempfile.mkdtemp()) / f"bank{suffix}"
-        services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"bank{suffix}")
+        path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)
+        try:
+            services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return send_temporary(path, f"bank{suffix}")
 
     @extend_schema(
         request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
@@ -117,13 +121,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"], url_path="bank-return", parser_classes=[MultiPartParser])
     def bank_return(self, request: Request, pk: str) -> Response:
-        upload = request.FILES.get("file")
+        upload = uploaded_file(request, "file")
         if upload is None:
             raise ApiValidationError({"file": "请上传银行回盘文件（.xlsx 或 .csv）。"})
         name = upload.name or "return.csv"
-        path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
-        path.write_bytes(upload.read())
-        result = services.import_return(actor=user_of(request), batch_id=self.get_object().pk, path=path, original_name=name)
+        with temporary(Path(name).suffix.lower()) as path:
+            save_upload(upload, path)
+            result = services.import_return(actor=user_of(request), batch_id=self.get_object().pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
             {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}

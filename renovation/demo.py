@@ -9,6 +9,7 @@ import random
 from decimal import Decimal
 
 from accounts.models import User
+from core.images import sample_jpeg
 from field.sync import attach_upload
 from funds import services as funds
 from inspections.models import AppraisalKind, HouseSafety
@@ -208,8 +209,7 @@ def _advance(
                 kind="case",
                 record_uid=c.uid,
                 part=part,
-                data=f"{part} {c.uid}".encode() * 40,
-                content_type="image/jpeg",
+                data=sample_jpeg(f"{part} {c.uid}"),
             )
             services.transition(actor=None, case_id=c.pk, action=step, on=when)
         c.refresh_from_db()
