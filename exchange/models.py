@@ -44,6 +44,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)  # files gone by retention (ADR 0020)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -93,6 +94,7 @@ class ExportJob(models.Model):
     message = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)  # the file gone by retention (ADR 0020)
 
     objects = ScopedQuerySet.as_manager()
 

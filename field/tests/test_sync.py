@@ -174,7 +174,13 @@ def test_a_corrupt_photo_starts_again(town_user: Any, household: Any) -> None:
     content = sample_jpeg("corrupt")
     photo = sync.declare_photo(
         actor=town_user,
-        meta={"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": p["uid"], "size": len(content), "sha256": "0" * 64},
+        meta={
+            "uid": str(uuid.uuid4()),
+            "record_kind": "inspection",
+            "record_uid": p["uid"],
+            "size": len(content),
+            "sha256": "0" * 64,
+        },
     )
     with pytest.raises(Exception, match="校验失败"):
         upload(town_user, photo, content)

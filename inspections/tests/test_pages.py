@@ -42,7 +42,6 @@ def test_inspection_form_records_and_asks_for_appraisal(client: Any, county_user
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.images import sample_jpeg
-
     from field.models import Photo
 
     photo = SimpleUploadedFile("正面.jpg", sample_jpeg("正面"), content_type="image/jpeg")
@@ -71,7 +70,6 @@ def test_appraisal_form_grades_and_prints(client: Any, county_user: Any, apprais
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.images import sample_jpeg
-
     from field.models import Photo
 
     wall = SimpleUploadedFile("墙体裂缝.jpg", sample_jpeg("墙体"), content_type="image/jpeg")
