@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,8 @@ def verify_photo(source: Path, dest: Path) -> VerifiedImage:
     limit = max_pixels()
     Image.MAX_IMAGE_PIXELS = limit  # Pillow's own bomb check, for anything decoded elsewhere in the process
     try:
-        with Image.open(source, formats=[DECODERS[kind]]) as image:
+        with warnings.catch_warnings(), Image.open(source, formats=[DECODERS[kind]]) as image:
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is refused just below
             width, height = image.size
             if width < 1 or height < 1 or width * height > limit:
                 raise refuse(_("图片尺寸 %(w)d×%(h)d 超过 %(m)d 万像素的上限") % {"w": width, "h": height, "m": limit // 10_000})
@@ -96,6 +98,7 @@ def verify_photo(source: Path, dest: Path) -> VerifiedImage:
         raise refuse(_("无法识别图片内容")) from None
     except (OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError, KeyError, MemoryError):
         raise refuse(_("图片内容不完整或已损坏")) from None
+    pixels.info = {}  # convert() copies the source's info (a JPEG comment, ICC, XMP), which save() would write back
     buffer = io.BytesIO()
     pixels.save(buffer, "JPEG", quality=QUALITY, exif=exif)
     dest.write_bytes(buffer.getvalue())
