@@ -44,11 +44,9 @@ def record(town_user: Any, household: Any) -> dict[str, Any]:
 
 
 def declare(actor: Any, record: dict[str, Any], content: bytes, **meta: Any) -> Photo:
-    return sync.declare_photo(
-        actor=actor,
-        meta={"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": record["uid"], "size": len(content),
-              "sha256": hashlib.sha256(content).hexdigest(), "part": "overview", **meta},  # fmt: skip
-    )
+    digest = hashlib.sha256(content).hexdigest()
+    base = {"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": record["uid"], "size": len(content)}
+    return sync.declare_photo(actor=actor, meta=base | {"sha256": digest, "part": "overview", **meta})
 
 
 @pytest.mark.parametrize(
