@@ -27,6 +27,8 @@ def _csv_rows(path: Path, encoding: str, limits: Limits) -> Iterator[list[Any]]:
                 if n > limits.rows + 1 or len(row) > limits.columns:
                     limits.check_extent(n, len(row))
                 yield row
+        except LimitExceeded as exc:
+            raise UnreadableFile(str(exc)) from None
         except csv.Error as exc:
             raise UnreadableFile(_("CSV 文件格式有误（%(e)s），请用 Excel 或 WPS 另存为 .xlsx 后再导入。") % {"e": exc}) from None
         except UnicodeDecodeError:

@@ -18,6 +18,7 @@ Every refusal names the limit, in Chinese.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import re
 import struct
@@ -119,7 +120,8 @@ class SheetScan:
     openpyxl and xlsxwriter write them) is measured with byte counts and one regex that matches only
     references beyond the rows seen so far or past column Z; any other piece is measured tag by tag."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_rows: int = 0) -> None:
+        self.max_rows = max_rows  # past this many row tags the sheet is refused anyway: no need to measure widths
         self.rows = self.rows_with_ref = self.max_row_ref = 0
         self.cells = self.cells_with_ref = self.max_cell_row = self.max_col = 0
         self.in_row = self.widest_unreferenced = 0
@@ -162,17 +164,20 @@ class SheetScan:
             self.any_cell_ref = True
             self.max_cell_row = max(self.max_cell_row, max(int(r) for _c, r in cell_refs))
             self.max_col = max(self.max_col, max(map(column_number, {c for c, _r in cell_refs})))
-        if len(cells) != len(cell_refs):  # cells without a reference: calamine places them one after another
-            self._widths(text)
+        if len(cells) != len(cell_refs) and not (self.max_rows and self.rows > self.max_rows):
+            self._widths(text)  # cells without a reference: calamine places them one after another
 
     def _widths(self, text: bytes) -> None:
+        cells = [m.start() for m in CELL_TAG.finditer(text)]
         starts = [m.start() for m in ROW_TAG.finditer(text)]
-        bounds = [0, *starts, len(text)]
-        for i in range(len(bounds) - 1):
-            if i > 0:
-                self.in_row = 0
-            self.in_row += len(CELL_TAG.findall(text, bounds[i], bounds[i + 1]))
-            self.widest_unreferenced = max(self.widest_unreferenced, self.in_row)
+        before = bisect.bisect_left(cells, starts[0]) if starts else len(cells)
+        self.in_row += before  # the row that went on from the previous piece
+        self.widest_unreferenced = max(self.widest_unreferenced, self.in_row)
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else len(text)
+            self.in_row = bisect.bisect_left(cells, end) - bisect.bisect_left(cells, start)
+            if self.in_row > self.widest_unreferenced:
+                self.widest_unreferenced = self.in_row
 
     def extent(self) -> tuple[int, int]:
         """The grid calamine would build, or a bound above it (columns A to Z count as 26 when none lies beyond)."""
@@ -212,7 +217,10 @@ def iter_member(raw: IO[bytes], info: zipfile.ZipInfo, budget: int) -> Iterator[
             if inflater is None:
                 out, data = data, b""
             else:
-                out = inflater.decompress(data, PIECE)
+                try:
+                    out = inflater.decompress(data, PIECE)
+                except zlib.error:
+                    raise LimitExceeded(_("Excel 文件已损坏（压缩数据有误），无法读取。")) from None
                 data = inflater.unconsumed_tail
             produced += len(out)
             if produced > budget:
@@ -223,7 +231,10 @@ def iter_member(raw: IO[bytes], info: zipfile.ZipInfo, budget: int) -> Iterator[
         if inflater is not None and inflater.eof:
             break
     if inflater is not None:
-        rest = inflater.flush()
+        try:
+            rest = inflater.flush()
+        except zlib.error:
+            raise LimitExceeded(_("Excel 文件已损坏（压缩数据有误），无法读取。")) from None
         if rest:
             produced += len(rest)
             yield None if produced > budget else rest
@@ -252,7 +263,7 @@ def check_xlsx(path: Path, limits: Limits | None = None) -> tuple[int, int]:
             for info in members:
                 if info.is_dir():
                     continue
-                scan = SheetScan() if info.filename.lower().endswith((".xml", ".rels", ".vml")) else None
+                scan = SheetScan(limits.rows) if info.filename.lower().endswith((".xml", ".rels", ".vml")) else None
                 carry = b""
                 for piece in iter_member(raw, info, limits.uncompressed - used):
                     if piece is None:
