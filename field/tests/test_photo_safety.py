@@ -173,3 +173,23 @@ def test_a_verified_photo_is_shown_inline_with_its_verified_type(
     assert response["X-Content-Type-Options"] == "nosniff" and "sandbox" in response["Content-Security-Policy"]
     Photo.objects.filter(pk=photo.pk).update(refused="测试")
     assert client.get(f"/field/photos/{photo.uid}/").status_code == 404  # a refused photo is never served
+
+
+def test_an_abandoned_photo_upload_loses_its_pieces_after_the_retention_period(
+    town_user: Any, record: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    settings.ANJU_TMP_DIR = tmp_path / "anju-tmp"
+    content = sample_jpeg("abandoned")
+    photo = sync.append_chunk(actor=town_user, photo=declare(town_user, record, content), offset=0, data=content[:1000])
+    piece = Path(settings.MEDIA_ROOT) / "partial" / f"{photo.uid}.part"
+    assert piece.exists() and photo.received == 1000
+    call_command("purge_expired_files")
+    assert piece.exists()  # still within the period
+    Photo.objects.filter(pk=photo.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    call_command("purge_expired_files")
+    photo.refresh_from_db()
+    assert not piece.exists() and photo.received == 0  # the phone starts again from 0 if it ever comes back
