@@ -213,7 +213,7 @@ class PhotoView(APIView):
             offset = int(request.query_params.get("offset", ""))
         except ValueError:
             raise ApiValidationError({"offset": "请指明这段内容的起始位置 offset。"}) from None
-        data = request.data
+        data: Any = request.data  # the body's stream (RawBytesParser), spooled to disk with a cap by the sync
         if not (isinstance(data, bytes) or hasattr(data, "read")):
             raise ApiValidationError({"content": "照片内容须以 application/octet-stream 发送。"})
         try:
