@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from exchange.sheet_limits import LimitExceeded, Limits, check_csv, check_xlsx
+from exchange.sheet_limits import LimitExceeded, Limits, check_csv, check_xls, check_xlsx, probe_xls
 
 
 class UnreadableFile(ValueError):
@@ -59,6 +59,9 @@ def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
             encoding = check_csv(path, limits)
         elif suffix in (".xlsx", ".xlsm"):
             check_xlsx(path, limits)
+        else:
+            check_xls(path, limits)  # the cells' extent, in process
+            probe_xls(path, limits)  # and calamine itself, in a child with capped memory
     except LimitExceeded as exc:
         raise UnreadableFile(str(exc)) from None
     if suffix == ".csv":
@@ -71,7 +74,7 @@ def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
     except Exception as exc:  # calamine raises its own error types for broken files
         raise UnreadableFile(_("无法读取 Excel 文件：%(e)s") % {"e": exc}) from exc
     try:
-        limits.check_extent(sheet.height, sheet.width)  # an .xls is only measured here (65,536 × 256 at most)
+        limits.check_extent(sheet.height, sheet.width)  # again, after loading: an .xls the OLE walk could not read
     except LimitExceeded as exc:
         raise UnreadableFile(str(exc)) from None
     yield from rows
@@ -102,6 +105,6 @@ def estimate_rows(path: Path, original_name: str = "") -> int:
         if name.endswith((".xlsx", ".xlsm")):  # never calamine here: the sheet may be over the limits
             height = _xlsx_height(path)
             return height if height is not None else check_xlsx(path)[0]
-        return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)  # .xls: 65,536 rows at most
+        return (check_xls(path) or (0, 0))[0]  # .xls: never calamine in process before probe_xls (it can abort)
     except Exception:  # an unreadable file is reported by the real read
         return 0

@@ -12,7 +12,8 @@ an .xlsx is therefore read through once as a stream, in pieces, never whole:
 
 A CSV is read through once for its encoding, its line count and its longest line
 (ANJU_CSV_MAX_LINE_BYTES); its rows are then read as a stream, with the same row and column limits.
-An .xls (at most 65,536 × 256 by its format) is measured by calamine and held to the same limits.
+An .xls (at most 65,536 × 256 by its format) is walked as an OLE file: the row and column of every
+cell record of its Workbook stream give the grid, held to the same limits.
 Every refusal names the limit, in Chinese.
 """
 
@@ -22,6 +23,8 @@ import bisect
 import codecs
 import re
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -324,3 +327,127 @@ def check_csv(path: Path, limits: Limits | None = None) -> str:
             continue
         return enc
     raise LimitExceeded(_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件"))
+
+
+# --- .xls (Excel 97-2003: BIFF8 records in an OLE compound file) ----------------------------------
+
+CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})  # row, col first
+MULTI_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first col … last col at the end
+END_OF_CHAIN = 0xFFFFFFFE
+
+
+def _chain(table: list[int], start: int, limit: int) -> list[int]:
+    out: list[int] = []
+    while start < END_OF_CHAIN and start < len(table) and len(out) <= limit:
+        out.append(start)
+        start = table[start]
+    return out
+
+
+def _workbook_stream(data: bytes) -> bytes | None:
+    """The "Workbook" stream of an OLE file, or None if the file is not one we can walk (calamine then decides)."""
+    if len(data) < 512 or data[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return None
+    size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    mini_size = 1 << struct.unpack_from("<H", data, 0x20)[0]
+    if size not in (512, 4096) or mini_size != 64:
+        return None
+    n_fat, first_dir = struct.unpack_from("<II", data, 0x2C)
+    cutoff, first_minifat, n_minifat, first_difat, n_difat = struct.unpack_from("<IIIII", data, 0x38)
+    sectors = (len(data) - 512) // size
+
+    def sector(n: int) -> bytes:
+        return data[512 + n * size : 512 + (n + 1) * size] if 0 <= n < sectors else b""
+
+    difat = [x for x in struct.unpack_from("<109I", data, 0x4C) if x < END_OF_CHAIN]
+    nxt, seen = first_difat, 0
+    while nxt < END_OF_CHAIN and seen < min(n_difat, sectors):
+        words = struct.unpack(f"<{size // 4}I", sector(nxt) or b"\0" * size)
+        difat += [x for x in words[:-1] if x < END_OF_CHAIN]
+        nxt, seen = words[-1], seen + 1
+    fat: list[int] = []
+    for n in difat[: min(n_fat, sectors)]:
+        fat += struct.unpack(f"<{size // 4}I", sector(n) or b"\0" * size)
+
+    def read(start: int, length: int | None = None) -> bytes:
+        out = b"".join(sector(n) for n in _chain(fat, start, sectors))
+        return out if length is None else out[:length]
+
+    directory = read(first_dir)
+    entries = [directory[i : i + 128] for i in range(0, len(directory) - 127, 128)]
+    if not entries:
+        return None
+    root = entries[0]
+    for entry in entries:
+        name_len = struct.unpack_from("<H", entry, 0x40)[0]
+        name = entry[: max(0, name_len - 2)].decode("utf-16-le", "replace")
+        if entry[0x42] == 2 and name in ("Workbook", "Book"):
+            start, length = struct.unpack_from("<II", entry, 0x74)
+            length = min(length, len(data))
+            if length >= cutoff:
+                return read(start, length)
+            mini_stream = read(struct.unpack_from("<I", root, 0x74)[0])
+            minifat_bytes = read(first_minifat) if n_minifat else b""
+            minifat = list(struct.unpack(f"<{len(minifat_bytes) // 4}I", minifat_bytes[: len(minifat_bytes) // 4 * 4]))
+            chain = _chain(minifat, start, len(mini_stream) // 64)
+            return b"".join(mini_stream[n * 64 : (n + 1) * 64] for n in chain)[:length]
+    return None
+
+
+def check_xls(path: Path, limits: Limits | None = None) -> tuple[int, int] | None:
+    """Refuse an .xls whose cells span more than the limits (calamine builds the grid from them); the
+    (rows, columns) found, or None if the file cannot be walked here (calamine reports what is wrong)."""
+    limits = limits or Limits.current()
+    try:
+        stream = _workbook_stream(path.read_bytes())  # an .xls is at most a few tens of MB (upload limit)
+    except (struct.error, ValueError, IndexError):
+        return None
+    if stream is None:
+        return None
+    rows = columns = 0
+    at = 0
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        body = stream[at + 4 : at + 4 + length]
+        at += 4 + length
+        if kind in CELL_RECORDS and len(body) >= 4:
+            row, col = struct.unpack_from("<HH", body, 0)
+            rows, columns = max(rows, row + 1), max(columns, col + 1)
+        elif kind in MULTI_RECORDS and len(body) >= 6:
+            row = struct.unpack_from("<H", body, 0)[0]
+            last = struct.unpack_from("<H", body, len(body) - 2)[0]
+            rows, columns = max(rows, row + 1), max(columns, last + 1)
+    limits.check_extent(rows, columns)
+    return rows, columns
+
+
+PROBE = """
+import resource, sys
+cap = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+from python_calamine import CalamineWorkbook
+try:
+    sheet = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0)
+except Exception:
+    sys.exit(3)  # calamine's own error: the real read reports it
+print(sheet.height, sheet.width)
+"""
+PROBE_MEMORY = 1536 << 20
+
+
+def probe_xls(path: Path, limits: Limits | None = None) -> None:
+    """Open an .xls with calamine in a child process with capped memory first: a damaged .xls can make
+    calamine ask for terabytes and abort the whole process (found by fuzzing), which must not be the worker."""
+    limits = limits or Limits.current()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, str(path), str(PROBE_MEMORY)], capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        raise LimitExceeded(_("Excel 文件读取超时（文件可能已损坏），请用 Excel 或 WPS 另存为 .xlsx 后再导入。")) from None
+    if done.returncode == 3:
+        return
+    if done.returncode != 0:
+        raise LimitExceeded(_("Excel 文件已损坏，无法读取，请用 Excel 或 WPS 另存为 .xlsx 后再导入。"))
+    rows, columns = (int(x) for x in done.stdout.split()[:2])
+    limits.check_extent(rows, columns)

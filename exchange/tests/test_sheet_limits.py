@@ -167,6 +167,26 @@ def test_file_kinds_are_told_by_content_not_by_suffix(tmp_path: Path) -> None:
     assert "与扩展名 .csv 不符" in refused(exe)
 
 
+def test_an_xls_with_a_far_cell_is_refused_before_calamine_builds_its_grid(tmp_path: Path) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "households.xls"
+    assert len(list(read_rows(fixture))) == 6
+    data = bytearray(fixture.read_bytes())
+    at = data.find(b"\xfd\x00\x0a\x00")  # a LABELSST cell record: row and column follow
+    data[at + 4 : at + 8] = b"\xff\xff\xff\x00"  # row 65,536, column 256: a 16.7-million-cell grid
+    far = tmp_path / "far.xls"
+    far.write_bytes(bytes(data))
+    assert "256 列，超过 200 列的上限" in refused(far)
+
+
+def test_an_xls_that_makes_calamine_abort_does_not_take_the_process_with_it(tmp_path: Path) -> None:
+    """Found by test_fuzz_mutated_xls: two changed bytes make calamine ask for 2 TB and abort the process."""
+    from exchange.readers import estimate_rows
+
+    broken = Path(__file__).parent / "fixtures" / "calamine_abort.xls"
+    assert estimate_rows(broken) >= 0
+    assert "Excel 文件已损坏" in refused(broken)
+
+
 def test_csv_limits(tmp_path: Path, settings: Any) -> None:
     long_line = tmp_path / "long.csv"
     long_line.write_bytes(b"a," * 100_000 + b"\n")
@@ -227,6 +247,17 @@ def test_fuzz_mutated_xlsx(tmp_path: Path, flips: list[tuple[int, int]]) -> None
     for at, value in flips:
         data[at % len(data)] = value
     path = tmp_path / "mutated.xlsx"
+    path.write_bytes(bytes(data))
+    _read_all(path)
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_value=255)), min_size=1, max_size=8))
+def test_fuzz_mutated_xls(tmp_path: Path, flips: list[tuple[int, int]]) -> None:
+    data = bytearray((Path(__file__).parent / "fixtures" / "households.xls").read_bytes())
+    for at, value in flips:
+        data[at % len(data)] = value
+    path = tmp_path / "mutated.xls"
     path.write_bytes(bytes(data))
     _read_all(path)
 
