@@ -133,6 +133,7 @@ MEDIA_ROOT = Path(os.environ.get("ANJU_MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads, spreadsheets and retention (ADR 0020, docs/operations.md). Sizes are enforced while the
 # body arrives: multipart uploads stop past ANJU_MAX_UPLOAD_MB, other bodies past DATA_UPLOAD_MAX_MEMORY_SIZE.
 ANJU_TMP_DIR = VAR_DIR / "tmp"  # temporary files (bank files, PDFs, uploads on their way), never /tmp
+ANJU_TMP_DIR.mkdir(mode=0o700, exist_ok=True)
 FILE_UPLOAD_TEMP_DIR = str(ANJU_TMP_DIR)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to FILE_UPLOAD_TEMP_DIR, not memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
