@@ -134,9 +134,8 @@ def appraiser_user(db: Any) -> Any:
     return make_user("sd_appraiser", "610826", Role.APPRAISER)
 
 
-@pytest.fixture
-def trained_appraiser(county_user: Any, appraiser_user: Any) -> Any:
-    """李鉴定, an appraiser of the county trained a month ago, linked to the sd_appraiser account."""
+def train_appraiser(county_user: Any, appraiser_user: Any) -> Any:
+    """李鉴定, an appraiser of the county trained a month ago, linked to the appraiser's account."""
     from training.models import CourseKind, PersonKind
     from training.services import add_records, save_course, save_trainee
 
@@ -154,3 +153,9 @@ def trained_appraiser(county_user: Any, appraiser_user: Any) -> Any:
     )  # fmt: skip
     add_records(actor=county_user, course=course, trainees=[person])
     return person
+
+
+@pytest.fixture
+def trained_appraiser(county_user: Any, appraiser_user: Any) -> Any:
+    """李鉴定, an appraiser of the county trained a month ago, linked to the sd_appraiser account."""
+    return train_appraiser(county_user, appraiser_user)

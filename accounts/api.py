@@ -21,6 +21,7 @@ class TokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
+    policy_public = True  # anyone may try to sign in (throttled like the login page)
 
     @extend_schema(request=TokenRequestSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:

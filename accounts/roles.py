@@ -41,10 +41,11 @@ class Cap(StrEnum):
     FUNDS = "funds"  # subsidy standards, allocations, fund ledger
     PAY_MAKE = "pay_make"  # build disbursement batches, import bank returns
     PAY_CHECK = "pay_check"  # approve a batch someone else made
+    VIEW_FUNDS = "view_funds"  # read batches, payments, allocations and the fund ledger
 
 
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
-    Role.SUPERVISOR: frozenset({Cap.VIEW_ARCHIVE, Cap.EXPORT}),
+    Role.SUPERVISOR: frozenset({Cap.VIEW_ARCHIVE, Cap.EXPORT, Cap.VIEW_FUNDS}),
     Role.COUNTY_STAFF: frozenset(
         {
             Cap.VIEW_ARCHIVE,
@@ -62,6 +63,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.FUNDS,
             Cap.PAY_MAKE,
             Cap.PAY_CHECK,
+            Cap.VIEW_FUNDS,
         }
     ),
     Role.TOWN_STAFF: frozenset(
@@ -78,6 +80,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.CASE_REVIEW,
             Cap.CASE_BUILD,
             Cap.CASE_ACCEPT,
+            Cap.VIEW_FUNDS,
         }
     ),
     Role.VILLAGE_CADRE: frozenset(

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,13 +13,12 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import LoginForm, PasswordForm, UserForm
 from accounts.models import User
-from accounts.roles import Cap
 from audit.services import record
 from core.paging import paginate
-from core.scoping import prefix_filter
-from core.views import require_cap
+from core.views import allow, obj_or_404, public, restricted, signed_in
 
 
+@public
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = ""
@@ -37,6 +35,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@signed_in
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         record("auth.logout", actor=request.user, obj=request.user, region_code=request.user.region_id or "")
@@ -44,7 +43,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
-@login_required
+@signed_in
 def password_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordForm(request.POST or None)
@@ -64,11 +63,10 @@ def password_view(request: HttpRequest) -> HttpResponse:
 
 
 def _managed_users(request: HttpRequest):  # type: ignore[no-untyped-def]
-    require_cap(request, Cap.MANAGE_USERS)
-    return User.objects.filter(prefix_filter(request.user.region_id or "", "region__full_code")).select_related("region")  # type: ignore[union-attr]
+    return restricted(request, User.objects.select_related("region"))
 
 
-@login_required
+@allow(User)
 def user_list(request: HttpRequest) -> HttpResponse:
     qs = _managed_users(request).order_by("region_id", "username")
     q = request.GET.get("q", "").strip()
@@ -78,10 +76,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"page": page, "q": q, "query": f"q={q}"})
 
 
-@login_required
+@allow(User, "change")
 def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    target = get_object_or_404(_managed_users(request), pk=pk) if pk else None
+    target = obj_or_404(request, _managed_users(request), "change", pk=pk) if pk else None
     initial = {}
     if target:
         initial = {
@@ -137,10 +135,10 @@ def user_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "core/form_page.html", {"form": form, "title": title, "cancel_url": reverse("accounts:users")})
 
 
-@login_required
+@allow(User, "change")
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    target = get_object_or_404(_managed_users(request), pk=pk)
+    target = obj_or_404(request, _managed_users(request), "change", pk=pk)
     services.unlock_user(actor=request.user, user=target)  # type: ignore[arg-type]
     messages.success(request, _("账号 %(u)s 已解锁。") % {"u": target.username})
     return redirect("accounts:users")

@@ -40,7 +40,7 @@ def _object_condition(object_type: str, object_id: str) -> Q:
 
 def search(user: Any, params: Mapping[str, Any]) -> QuerySet[AuditEvent]:
     """Events in the user's region matching the search form's parameters (raw strings, as in a URL)."""
-    qs = AuditEvent.objects.visible_to(user)
+    qs = AuditEvent.objects.restrict(user, "view")
     form = AuditSearchForm(params or None)
     if not form.is_valid():
         return qs.order_by("-id")

@@ -3,19 +3,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import TextField
 from django.db.models.functions import Cast, Left
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from accounts.roles import Cap
 from audit.labels import value_label
 from audit.models import AuditEvent
 from audit.selectors import AuditSearchForm, search
 from audit.services import batch_items
 from core.paging import paginate
-from core.views import require_cap, user_of
+from core.views import allow, obj_or_404, user_of
 
 SUMMARY_CHARS = 300
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
@@ -25,9 +23,8 @@ def _unescape(text: str | None) -> str | None:
     return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if text else text
 
 
-@login_required
+@allow(AuditEvent)
 def search_view(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.VIEW_AUDIT)
     # the list shows the start of before/after; the event's page shows them whole (a batch event's can be large)
     events = (
         search(user_of(request), request.GET)
@@ -65,12 +62,11 @@ def _household_row(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@login_required
+@allow(AuditEvent)
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """One event whole: its fields, and its before/after side by side, or for a batch creation
     event the households it created, a page at a time."""
-    require_cap(request, Cap.VIEW_AUDIT)
-    event = get_object_or_404(AuditEvent.objects.visible_to(user_of(request)), pk=pk)
+    event = obj_or_404(request, AuditEvent, pk=pk)
     listed = batch_items(event.after)
     page = None
     if listed is not None:

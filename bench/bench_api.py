@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import Any
 
 from common import BENCH_USER, OUT, gunicorn, setup_django
 
@@ -28,9 +29,48 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Token %(token)s"
 request = function()
   n = n + 1
-  return wrk.format(nil, "/api/households/lookup/", nil, '{"id_number": "' .. ids[(n %% #ids) + 1] .. '"}')
+  return wrk.format(nil, "%(path)s", nil, '{"id_number": "' .. ids[(n %% #ids) + 1] .. '"}')
 end
 """
+API_PATH = "/api/households/lookup/"
+BARE_PATH = "/bench/bare-lookup/"  # bench/bare_views.py: the same indexed lookup in a plain Django view
+
+
+def run_wrk(wrk: str, lua: Any, port: int, connections: int, seconds: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua), f"http://127.0.0.1:{port}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    lines = out.splitlines()
+    return {
+        "rps": float(next(line.split()[1] for line in lines if line.startswith("Requests/sec"))),
+        "p99": next(line.split()[1] for line in lines if line.strip().startswith("99%")),
+        "errors": [line.strip() for line in lines if "Non-2xx" in line or "Socket errors" in line],
+    }
+
+
+def versus_bare(wrk: str, args: Any, token: str, ids_file: Any) -> None:
+    """The API against the bare view on the same server, alternating A B A B, the ratio pair by pair."""
+    luas = {}
+    for name, path in (("api", API_PATH), ("bare", BARE_PATH)):
+        luas[name] = OUT / f"lookup_{name}.lua"
+        luas[name].write_text(LUA % {"ids": ids_file, "token": token, "path": path})
+    with gunicorn(args.port, args.workers, settings="bare_settings"):
+        for name in ("api", "bare"):  # warm every worker on both paths
+            run_wrk(wrk, luas[name], args.port, args.connections, 3)
+        ratios = []
+        for n in range(args.vs_bare):
+            api = run_wrk(wrk, luas["api"], args.port, args.connections, args.seconds)
+            bare = run_wrk(wrk, luas["bare"], args.port, args.connections, args.seconds)
+            ratios.append(api["rps"] / bare["rps"])
+            print(f"pair {n + 1}: api {api['rps']:,.0f} req/s p99 {api['p99']} {api['errors'] or ''} | "
+                  f"bare {bare['rps']:,.0f} req/s p99 {bare['p99']} {bare['errors'] or ''} | ratio {ratios[-1]:.2f}")  # fmt: skip
+        ratios.sort()
+        print(json.dumps({"bench": "api_lookup_vs_bare_view", "workers": args.workers, "connections": args.connections,
+                          "seconds": args.seconds, "ratios": [round(r, 3) for r in ratios],
+                          "median_ratio": round(ratios[len(ratios) // 2], 3)}))  # fmt: skip
 
 
 def ensure_wrk() -> str:
@@ -51,6 +91,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--vs-bare", type=int, default=0, help="pairs of runs against the bare view (0: the API alone)")
     args = parser.parse_args()
     setup_django()
     from django.db.models import Max, Min
@@ -72,8 +113,11 @@ def main() -> None:
             ids.append(decrypt(blob))
     ids_file = OUT / "api_ids.txt"
     ids_file.write_text("\n".join(ids) + "\n")
+    if args.vs_bare:
+        versus_bare(wrk, args, token.key, ids_file)
+        return
     lua = OUT / "lookup.lua"
-    lua.write_text(LUA % {"ids": ids_file, "token": token.key})
+    lua.write_text(LUA % {"ids": ids_file, "token": token.key, "path": API_PATH})
     with gunicorn(args.port, args.workers):
         url = f"http://127.0.0.1:{args.port}/api/households/lookup/"
         for _ in range(100):

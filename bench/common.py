@@ -49,9 +49,10 @@ def vendor() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int, workers: int) -> Iterator[str]:
+def gunicorn(port: int, workers: int, settings: str = "config.settings") -> Iterator[str]:
     """The production server on 127.0.0.1 against DATABASE_URL, yielding its base URL once it answers."""
-    env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production"}
+    env = {**os.environ, "ANJU_DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": "bench-secret-key-not-for-production",
+           "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(ROOT / "bench")}  # fmt: skip
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                "--access-logfile", "-", "--log-level", "warning", "--timeout", "120"]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

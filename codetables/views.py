@@ -2,17 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.roles import Cap
 from codetables import services
 from codetables.models import CodeItem, Table
-from core.views import require_cap
+from core.views import allow, obj_or_404
 
 
 class CodeItemForm(forms.ModelForm):
@@ -21,19 +19,17 @@ class CodeItemForm(forms.ModelForm):
         fields = ["table", "code", "name", "group", "sort_order", "is_active", "note"]
 
 
-@login_required
+@allow(CodeItem)
 def item_list(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.MANAGE_CODES)
     table = request.GET.get("table") or Table.STRUCTURE_TYPE
     return render(
         request, "codetables/list.html", {"tables": Table.choices, "table": table, "items": CodeItem.objects.filter(table=table)}
     )
 
 
-@login_required
+@allow(CodeItem, "change")
 def item_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    require_cap(request, Cap.MANAGE_CODES)
-    item = get_object_or_404(CodeItem, pk=pk) if pk else None
+    item = obj_or_404(request, CodeItem, "change", pk=pk) if pk else None
     form = CodeItemForm(request.POST or None, instance=item, initial={"table": request.GET.get("table")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -39,5 +39,11 @@ class ScopedQuerySet(models.QuerySet[_M]):
             return self.none()
         return self.filter(prefix_filter(str(user.region_id)))
 
+    def restrict(self, user: User | Any, action: str = "view") -> ScopedQuerySet[_M]:
+        """The rows the user may take `action` on, by the access policy (core.policy)."""
+        from core.policy import restrict
+
+        return restrict(self, user, action)  # type: ignore[return-value]
+
     def within(self, prefix: str) -> ScopedQuerySet[_M]:
         return self.filter(prefix_filter(prefix))

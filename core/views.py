@@ -1,35 +1,92 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Cap
+from core import policy
 from households.selectors import dashboard
+
+_V = TypeVar("_V", bound=Callable[..., HttpResponseBase])
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a page needs: the model and action of the policy (GET and POST may differ); None = public."""
+
+    model: str | None
+    action: str = "view"
+    post: str | None = None
+    signed_in: bool = True
+
+    def action_for(self, method: str) -> str:
+        return self.post if self.post and method == "POST" else self.action
+
+
+def allow(model: type[models.Model] | str, action: str = "view", *, post: str | None = None) -> Callable[[_V], _V]:
+    """Declare a page's model and action: signed-in users whose roles hold no grant get 403 (audited).
+    The view fetches its rows with `policy.get_or_404` / `policy.restrict` for the same action."""
+    access = Access(policy.label_of(model), action, post)
+
+    def decorate(view: _V) -> _V:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            action = access.action_for(request.method or "GET")
+            policy.check(request.user, access.model or "", action, path=request.path)
+            request.access = (access.model, action)  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        wrapper.access = access  # type: ignore[attr-defined]
+        return cast(_V, wrapper)
+
+    return decorate
+
+
+def signed_in(view: _V) -> _V:
+    """A page for anyone signed in that shows no data of its own (home, password, logout)."""
+    wrapped = login_required(view)
+    wrapped.access = Access(None)  # type: ignore[attr-defined]
+    return cast(_V, wrapped)
+
+
+def public(view: _V) -> _V:
+    """A page for anybody, signed in or not (login, the house label's public page, the field app's shell)."""
+    view.access = Access(None, signed_in=False)  # type: ignore[attr-defined]
+    return view
+
+
+def obj_or_404(request: HttpRequest, source: Any, action: str | None = None, **lookup: Any) -> Any:
+    """One row for this request, 404 (audited) out of scope. Unless named, the action is the page's own
+    for a row of the page's model (a POST that changes a course fetches it for "change") and "view" otherwise."""
+    if action is None:
+        model = source.model if isinstance(source, models.QuerySet) else source
+        declared, page_action = getattr(request, "access", (None, "view"))
+        action = page_action if policy.label_of(model) == declared else "view"
+    return policy.get_or_404(request.user, source, action, path=request.path, **lookup)
+
+
+def restricted(request: HttpRequest, source: Any, action: str = "view") -> Any:
+    """The rows of a model or queryset this request's user may take the action on."""
+    qs = source if isinstance(source, models.QuerySet) else source._default_manager.all()
+    return policy.restrict(qs, request.user, action)
 
 
 def user_of(request: HttpRequest) -> User:
     """The signed-in official (every view that calls this is behind login_required)."""
     return cast(User, request.user)
-
-
-def require_cap(request: HttpRequest, cap: Cap) -> None:
-    if not user_of(request).can(cap):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-
-
-def require_any(request: HttpRequest, *caps: Cap) -> User:
-    """The signed-in user, when any of the capabilities is theirs."""
-    user = user_of(request)
-    if not any(user.can(c) for c in caps):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
-    return user
 
 
 def pdf_download(request: HttpRequest, html: str, filename: str, fallback: str) -> HttpResponseBase:
@@ -62,7 +119,7 @@ def form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-@login_required
+@signed_in
 def home(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     data = dashboard(user) if user.can(Cap.VIEW_ARCHIVE) else None

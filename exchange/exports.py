@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from accounts.roles import Cap
 from audit.labels import SOURCES, VERBS
 from audit.models import AuditEvent
 from audit.selectors import search as search_audit
@@ -25,7 +24,7 @@ from households.writer import BATCH_CREATE
 
 @dataclass(frozen=True)
 class ExportKind:
-    cap: Cap
+    model: str  # what is exported: the user needs the policy's "export" action on it (accounts/policy.py)
     title: str
     verb: str
     queryset: Callable[[Any, dict[str, Any]], QuerySet[Any]]
@@ -35,7 +34,7 @@ class ExportKind:
 
 
 def _households(user: Any, params: dict[str, Any]) -> QuerySet[Household]:
-    return filters.apply(Household.objects.visible_to(user), params, scope=user.region_id or "")
+    return filters.apply(Household.objects.restrict(user, "export"), params, scope=user.region_id or "")
 
 
 def _write_households(path: Path, qs: QuerySet[Household], unmasked: bool, progress: Callable[[int], None]) -> int:
@@ -123,7 +122,7 @@ def _labels(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
     from inspections.labels import for_village
     from inspections.models import HouseSafety
 
-    return for_village(HouseSafety.objects.visible_to(user), str(params.get("village", "")))
+    return for_village(HouseSafety.objects.restrict(user, "export"), str(params.get("village", "")))
 
 
 def _write_labels(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
@@ -142,7 +141,7 @@ def _cases(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
     from renovation.models import Case
     from renovation.selectors import filter_cases
 
-    return filter_cases(Case.objects.visible_to(user).select_related("household"), params, timezone.localdate())
+    return filter_cases(Case.objects.restrict(user, "export").select_related("household"), params, timezone.localdate())
 
 
 def _case_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
@@ -165,11 +164,13 @@ def _write_cases(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callab
 
 
 KINDS: dict[str, ExportKind] = {
-    "households": ExportKind(Cap.EXPORT, "农户档案", "export.households", _households, _write_households, "农户档案"),
-    "audit": ExportKind(Cap.VIEW_AUDIT, "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
-    "training": ExportKind(Cap.EXPORT, "培训台账", "export.training", _training, _write_training, "培训台账"),
-    "cases": ExportKind(Cap.EXPORT, "危房改造户", "export.cases", _cases, _write_cases, "危房改造户"),
-    "labels": ExportKind(Cap.EXPORT, "房屋安全标识", "export.labels", _labels, _write_labels, "房屋安全标识", ".pdf"),
+    "households": ExportKind("households.Household", "农户档案", "export.households", _households, _write_households, "农户档案"),
+    "audit": ExportKind("audit.AuditEvent", "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
+    "training": ExportKind("training.Trainee", "培训台账", "export.training", _training, _write_training, "培训台账"),
+    "cases": ExportKind("renovation.Case", "危房改造户", "export.cases", _cases, _write_cases, "危房改造户"),
+    "labels": ExportKind(
+        "inspections.HouseSafety", "房屋安全标识", "export.labels", _labels, _write_labels, "房屋安全标识", ".pdf"
+    ),
 }
 
 CONTENT_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".pdf": "application/pdf"}

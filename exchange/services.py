@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap
 from audit.services import record
-from core import uploads
+from core import policy, uploads
 from exchange.models import ExportJob, ImportJob
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # .xls: Excel 97–2003 and WPS, read by calamine
@@ -117,10 +117,11 @@ def start_export(
     from exchange.exports import KINDS
     from exchange.tasks import run_export
 
-    if kind not in KINDS or not user.can(KINDS[kind].cap):
-        raise PermissionDenied(_("您的角色无权导出数据。"))
+    if kind not in KINDS:
+        raise ValidationError(_("不支持的导出类型。"))
+    policy.check(user, KINDS[kind].model, "export")
     if unmasked:
-        if not user.can(Cap.UNMASK):
+        if not policy.allowed(user, KINDS[kind].model, "unmask"):
             raise PermissionDenied(_("您的角色无权导出完整的身份证号、电话和银行账号。"))
         if len(reason.strip()) < 2:
             raise ValidationError(_("导出完整号码须填写理由。"))

@@ -3,19 +3,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.roles import Cap
 from core.paging import paginate
 from core.uploads import send_temporary, serve_user_file, temp_path, uploaded_file
-from core.views import require_cap
+from core.views import allow, obj_or_404, restricted
 from exchange import household_export, services
 from exchange.models import ExportJob, ImportJob
 from households.filters import HouseholdFilterForm
@@ -28,20 +26,18 @@ def _user(request: HttpRequest) -> User:
 
 
 def _own_imports(request: HttpRequest):  # type: ignore[no-untyped-def]
-    require_cap(request, Cap.IMPORT)
-    return ImportJob.objects.visible_to(_user(request)).filter(created_by=_user(request))
+    return restricted(request, ImportJob)
 
 
-@login_required
+@allow(ImportJob)
 def import_list(request: HttpRequest) -> HttpResponse:
     page = paginate(_own_imports(request), request.GET.get("page"), per_page=20)
     return render(request, "exchange/import_list.html", {"page": page, "query": ""})
 
 
-@login_required
+@allow(ImportJob, "change")
 @require_POST
 def import_upload(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.IMPORT)
     try:
         upload = uploaded_file(request, "file")
         if upload is None:
@@ -54,17 +50,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return redirect("exchange:import_detail", pk=job.pk)
 
 
-@login_required
+@allow(ImportJob)
 def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    job = get_object_or_404(_own_imports(request), pk=pk)
+    job = obj_or_404(request, _own_imports(request), pk=pk)
     template = "exchange/_import_status.html" if request.headers.get("HX-Request") else "exchange/import_detail.html"
     return render(request, template, {"job": job, "stale": services.is_stale(job)})
 
 
-@login_required
+@allow(ImportJob, "change")
 @require_POST
 def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
-    job = get_object_or_404(_own_imports(request), pk=pk)
+    job = obj_or_404(request, _own_imports(request), pk=pk)
     actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import}
     if action not in actions:
         raise Http404
@@ -75,34 +71,33 @@ def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
     return redirect("exchange:import_detail", pk=job.pk)
 
 
-@login_required
+@allow(ImportJob)
 def import_errors(request: HttpRequest, pk: str) -> HttpResponseBase:
-    job = get_object_or_404(_own_imports(request), pk=pk)
+    job = obj_or_404(request, _own_imports(request), pk=pk)
     if not job.errors_path or not Path(job.errors_path).exists():
         raise Http404
     name = f"{Path(job.original_name).stem}_错误行.xlsx"
     return serve_user_file(open(job.errors_path, "rb"), content_type=XLSX, filename=name)
 
 
-@login_required
+@allow(ImportJob, "change")
 def import_template(request: HttpRequest) -> HttpResponseBase:
-    require_cap(request, Cap.IMPORT)
     tmp = temp_path(".xlsx")
     household_export.template(tmp)
     return send_temporary(tmp, "农户档案导入模板.xlsx", XLSX)
 
 
 def _own_exports(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return ExportJob.objects.visible_to(_user(request)).filter(created_by=_user(request))
+    return restricted(request, ExportJob)
 
 
-@login_required
+@allow(ExportJob)
 def export_list(request: HttpRequest) -> HttpResponse:
     page = paginate(_own_exports(request), request.GET.get("page"), per_page=20)
     return render(request, "exchange/export_list.html", {"page": page, "query": ""})
 
 
-@login_required
+@allow(ExportJob, "change")
 @require_POST
 def export_new(request: HttpRequest) -> HttpResponse:
     """Export the list the user is looking at: its filters come along in the query string."""
@@ -116,24 +111,22 @@ def export_new(request: HttpRequest) -> HttpResponse:
     try:
         job = services.start_export(user=_user(request), params=params, unmasked=unmasked,
                                     reason=request.POST.get("reason", ""), kind=kind)  # fmt: skip
-    except PermissionDenied as exc:
-        raise Http404 from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("exchange:exports")
     return redirect("exchange:export_detail", pk=job.pk)
 
 
-@login_required
+@allow(ExportJob)
 def export_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    job = get_object_or_404(_own_exports(request), pk=pk)
+    job = obj_or_404(request, _own_exports(request), pk=pk)
     template = "exchange/_export_status.html" if request.headers.get("HX-Request") else "exchange/export_detail.html"
     return render(request, template, {"job": job})
 
 
-@login_required
+@allow(ExportJob, "export")
 def export_download(request: HttpRequest, pk: str) -> HttpResponseBase:
-    job = get_object_or_404(_own_exports(request), pk=pk)
+    job = obj_or_404(request, _own_exports(request), pk=pk)
     if job.status != ExportJob.Status.DONE or not Path(job.file_path).exists():
         raise Http404
     from exchange.exports import CONTENT_TYPES

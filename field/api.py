@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -16,12 +15,12 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.roles import Cap
 from codetables.models import Table
 from codetables.selectors import names
 from core.views import user_of
+from core.viewsets import PersonalDataMixin, PolicyAPIView
 from field import evidence, sync
 from field.models import Conflict, ConflictStatus, Photo
 from households.models import House, Household
@@ -43,8 +42,11 @@ class RawBytesParser(BaseParser):
         return stream if stream is not None else b""
 
 
-class ConfigView(APIView):
+class ConfigView(PolicyAPIView):
     """Who the worker is, the grading rules, code names and choices: what the phone needs to work offline."""
+
+    policy_model = "field.Sync"
+    policy_actions = {"get": "view"}
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
@@ -78,14 +80,20 @@ class ConfigView(APIView):
         )
 
 
-class VillagesView(APIView):
+class VillagesView(PolicyAPIView):
     """The villages in the caller's region with their household counts, to choose what to download."""
+
+    policy_model = "households.Household"
+    policy_actions = {"get": "view"}
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         user = user_of(request)
         counts = dict(
-            Household.objects.visible_to(user).values_list("region_code").annotate(n=Count("id")).values_list("region_code", "n")
+            self.restricted(Household.objects.all())
+            .values_list("region_code")
+            .annotate(n=Count("id"))
+            .values_list("region_code", "n")
         )
         villages = Region.objects.under(user.region_id or "-").filter(level=Level.VILLAGE, code__in=list(counts))
         towns = dict(Region.objects.under(user.region_id or "-").filter(level=Level.TOWN).values_list("code", "name"))
@@ -96,8 +104,14 @@ class VillagesView(APIView):
         return Response({"villages": rows})
 
 
-class HouseholdsView(APIView):
+class HouseholdsView(PersonalDataMixin, PolicyAPIView):
     """Everything the phone keeps of one village: households, their houses with safety and label code, open tasks."""
+
+    policy_model = "households.Household"
+    policy_actions = {"get": "view"}
+    personal_actions = ("get",)
+    personal_fields = ("head_name", "address", "latitude", "longitude")
+    personal_rows = "households"
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
@@ -106,7 +120,9 @@ class HouseholdsView(APIView):
         if len(village) != 12 or not user.covers(village):
             raise ApiValidationError({"village": "请选择您管辖范围内的一个村。"})
         households = list(
-            Household.objects.filter(region_code=village).order_by("group_name", "head_name")[:MAX_VILLAGE_HOUSEHOLDS]
+            self.restricted(Household.objects.filter(region_code=village)).order_by("group_name", "head_name")[
+                :MAX_VILLAGE_HOUSEHOLDS
+            ]
         )
         ids = [h.pk for h in households]
         houses: dict[int, list[dict[str, Any]]] = {}
@@ -162,8 +178,11 @@ class HouseholdsView(APIView):
         )
 
 
-class SyncView(APIView):
+class SyncView(PolicyAPIView):
     """Records from the outbox, each answered on its own: created, exists (a resend) or rejected with reasons."""
+
+    policy_model = "field.Sync"
+    policy_actions = {"post": "change"}
 
     @extend_schema(request=dict, responses={200: dict})
     def post(self, request: Request) -> Response:
@@ -187,20 +206,26 @@ def _photo_state(photo: Photo) -> dict[str, Any]:
     return state | ({"refused": photo.refused} if photo.refused else {})
 
 
-class PhotosView(APIView):
+class PhotosView(PolicyAPIView):
+    policy_model = "field.Photo"
+    policy_actions = {"post": "change"}
+
     @extend_schema(request=dict, responses={201: dict})
     def post(self, request: Request) -> Response:
         photo = sync.declare_photo(actor=user_of(request), meta=dict(request.data))
         return Response(_photo_state(photo), status=status.HTTP_201_CREATED)
 
 
-class PhotoView(APIView):
-    """GET: how much of the photo the server has. PUT ?offset=N: the next piece (raw bytes)."""
+class PhotoView(PolicyAPIView):
+    """GET: how much of the photo the server has. PUT ?offset=N: the next piece (raw bytes), by its uploader only."""
+
+    policy_model = "field.Photo"
+    policy_actions = {"get": "view", "put": "change"}
 
     parser_classes = [RawBytesParser]
 
     def _photo(self, request: Request, uid: str) -> Photo:
-        return get_object_or_404(Photo.objects.visible_to(user_of(request)), uid=uid)
+        return self.object_or_404(Photo, uid=uid)  # type: ignore[no-any-return]
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, uid: str) -> Response:
@@ -226,13 +251,16 @@ class PhotoView(APIView):
         return Response(_photo_state(photo))
 
 
-class ConflictsView(APIView):
+class ConflictsView(PolicyAPIView):
     """The caller's own open conflicts (the worker sees what the town will decide)."""
+
+    policy_model = "field.Conflict"
+    policy_actions = {"get": "view"}
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         user = user_of(request)
-        rows = Conflict.objects.filter(worker=user).select_related("household").order_by("-created_at")[:100]
+        rows = self.restricted(Conflict.objects.filter(worker=user)).select_related("household").order_by("-created_at")[:100]
         return Response(
             {
                 "conflicts": [

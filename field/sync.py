@@ -220,7 +220,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
             if not actor.covers(stored.region_code):
                 raise PermissionDenied(_("该记录不在您的管辖范围内。"))
             return {"uid": str(uid), "status": "exists", "id": stored.pk}
-        household = Household.objects.visible_to(actor).filter(pk=int(payload.get("household") or 0)).first()
+        household = Household.objects.restrict(actor, "view").filter(pk=int(payload.get("household") or 0)).first()
         if household is None:
             raise ValidationError({"household": _("找不到该农户，或不在您的管辖范围内。")})
         house = household.houses.filter(pk=payload["house"]).first() if payload.get("house") else None

@@ -7,20 +7,18 @@ import hashlib
 import json
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.roles import Cap
 from core.errors import message_text
 from core.paging import paginate
 from core.uploads import serve_user_file
-from core.views import require_cap, user_of
+from core.views import allow, obj_or_404, public, restricted, user_of
 from field import sync
 from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus, Photo
 
@@ -33,12 +31,14 @@ def _shell() -> list[str]:
 
 
 @never_cache
+@public
 def app(request: HttpRequest) -> HttpResponse:
     """The installable page; it holds no data (the worker signs in inside it, with a token)."""
     return render(request, "field/app.html")
 
 
 @never_cache
+@public
 def service_worker(request: HttpRequest) -> HttpResponse:
     shell = _shell()
     version = hashlib.sha256(json.dumps(shell).encode()).hexdigest()[:12]
@@ -47,6 +47,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse({
         "name": "安居 · 现场采集", "short_name": "安居采集", "lang": "zh-CN", "start_url": reverse("field:app"),
@@ -55,19 +56,21 @@ def manifest(request: HttpRequest) -> JsonResponse:
     }, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})  # fmt: skip
 
 
-@login_required
+@allow("field.EvidenceFlag", post="change")
 def flags(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
     status = request.GET.get("status", FlagStatus.OPEN)
     kind = request.GET.get("kind", "")
-    qs = EvidenceFlag.objects.visible_to(user).select_related("household", "worker", "photo").order_by("-created_at", "-id")
+    qs = restricted(request, EvidenceFlag).select_related("household", "worker", "photo").order_by("-created_at", "-id")
     if status in FlagStatus.values:
         qs = qs.filter(status=status)
     if kind in FlagKind.values:
         qs = qs.filter(kind=kind)
     if request.method == "POST":
-        flag = get_object_or_404(EvidenceFlag.objects.visible_to(user), pk=request.POST.get("flag"))
+        if not str(request.POST.get("flag", "")).isdigit():
+            messages.error(request, _("请选择要核查的疑点。"))
+            return redirect(request.get_full_path())
+        flag = obj_or_404(request, EvidenceFlag, "change", pk=request.POST["flag"])
         try:
             sync.review_flag(actor=user, flag=flag, status=request.POST.get("status", ""), note=request.POST.get("note", ""))
         except (ValidationError, PermissionDenied) as exc:
@@ -81,16 +84,18 @@ def flags(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
+@allow("field.Conflict", post="change")
 def conflicts(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
     status = request.GET.get("status", ConflictStatus.OPEN)
-    qs = Conflict.objects.visible_to(user).select_related("household", "worker", "house").order_by("-created_at", "-id")
+    qs = restricted(request, Conflict).select_related("household", "worker", "house").order_by("-created_at", "-id")
     if status in ConflictStatus.values:
         qs = qs.filter(status=status)
     if request.method == "POST":
-        conflict = get_object_or_404(Conflict.objects.visible_to(user), pk=request.POST.get("conflict"))
+        if not str(request.POST.get("conflict", "")).isdigit():
+            messages.error(request, _("请选择要处理的冲突。"))
+            return redirect(request.get_full_path())
+        conflict = obj_or_404(request, Conflict, "change", pk=request.POST["conflict"])
         try:
             keep, note = request.POST.get("keep", ""), request.POST.get("note", "")
             sync.resolve_conflict(actor=user, conflict=conflict, keep=keep, note=note)
@@ -110,12 +115,9 @@ def conflicts(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
+@allow("field.Photo")
 def photo(request: HttpRequest, uid: str) -> FileResponse:
     """A field photo, to those whose region covers it (photos are not public media)."""
-    user = user_of(request)
-    if not (user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)):
-        raise PermissionDenied(_("您的角色无权查看现场照片。"))
-    found = get_object_or_404(Photo.objects.visible_to(user), uid=uid, completed_at__isnull=False, refused="")
+    found = obj_or_404(request, Photo, uid=uid, completed_at__isnull=False, refused="")
     # Only photos the server decoded and re-encoded are complete; even so the type shown inline is checked again.
     return serve_user_file(found.file.open("rb"), content_type=found.content_type, filename=f"{uid}.jpg", inline=True)

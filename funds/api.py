@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import MultiPartParser
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from core.masking import mask_bank_account
 from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import user_of
+from core.viewsets import PersonalDataMixin, PolicyViewSet
 from funds import services
 from funds.models import DisbursementBatch, Payment
 
@@ -67,18 +68,24 @@ class PaymentSerializer(serializers.ModelSerializer):
         return mask_bank_account(obj.account)
 
 
-class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDataMixin, PolicyViewSet):
     """POST {county, year, stage?, cases?} builds a batch; then approve (another person), bank-file, bank-return."""
 
+    policy_model = "funds.DisbursementBatch"
+    policy_actions = {"approve": "approve", "payments": "view", "bank_file": "export", "bank_return": "change"}
+    personal_actions = ("payments",)
+    personal_fields = ("payee_name", "account")
     serializer_class = BatchSerializer
     queryset = DisbursementBatch.objects.none()
 
-    def get_queryset(self) -> QuerySet[DisbursementBatch]:
-        return DisbursementBatch.objects.visible_to(user_of(self.request)).order_by("-year", "-number")
+    def base_queryset(self) -> QuerySet[DisbursementBatch]:
+        return DisbursementBatch.objects.order_by("-year", "-number")
 
     @extend_schema(request=dict, responses={201: BatchSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        d = request.data
+        d = request.data if isinstance(request.data, dict) else {}
+        if not str(d.get("county", "")).isdigit() or len(str(d.get("county", ""))) != 6:
+            raise ApiValidationError({"county": "请填写县级区划代码（6 位数字）。"})
         plan = services.build_batch(
             actor=user_of(request),
             county=str(d.get("county", "")),
@@ -100,7 +107,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(responses={200: PaymentSerializer(many=True)})
     @action(detail=True)
     def payments(self, request: Request, pk: str) -> Response:
-        page = self.paginate_queryset(self.get_object().payments.order_by("id"))
+        page = self.paginate_queryset(self.restricted(self.get_object().payments.order_by("id"), "view"))
         return self.get_paginated_response(PaymentSerializer(page, many=True).data)
 
     @extend_schema(parameters=[], responses={200: bytes})
@@ -121,13 +128,14 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=True, methods=["post"], url_path="bank-return", parser_classes=[MultiPartParser])
     def bank_return(self, request: Request, pk: str) -> Response:
+        batch = self.get_object()
         upload = uploaded_file(request, "file")
         if upload is None:
             raise ApiValidationError({"file": "请上传银行回盘文件（.xlsx 或 .csv）。"})
         name = upload.name or "return.csv"
         with temporary(Path(name).suffix.lower()) as path:
             save_upload(upload, path)
-            result = services.import_return(actor=user_of(request), batch_id=self.get_object().pk, path=path, original_name=name)
+            result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
             {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}

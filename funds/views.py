@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.roles import Cap
 from core.errors import message_text
 from core.paging import paginate
 from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
-from core.views import pdf_download, require_any, user_of
+from core.views import allow, obj_or_404, pdf_download, restricted, user_of
 from funds import selectors, services, summary_xlsx
 from funds.models import Allocation, DisbursementBatch, PaymentStatus, Stage, SubsidyStandard
 from renovation.models import Mode
@@ -51,18 +50,20 @@ def _money(value: str) -> Decimal:
         raise ValidationError(_("金额须为数字。")) from None
 
 
-@login_required
+@allow(DisbursementBatch)
 def home(request: HttpRequest) -> HttpResponse:
-    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
     context: dict[str, Any] = {"county": county, "year": year, "years": list(range(year + 1, year - 6, -1))}
     if county:
         context |= {
             "ledger": selectors.ledger(county, year),
-            "allocations": Allocation.objects.filter(region_code=county.ljust(12, "0"), year=year),
-            "batches": DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).order_by("-number"),
+            "allocations": restricted(request, Allocation).filter(region_code=county.ljust(12, "0"), year=year),
+            "batches": restricted(request, DisbursementBatch)
+            .filter(region_code=county.ljust(12, "0"), year=year)
+            .order_by("-number"),
             "corrections": selectors.corrections(county, year)[:50],
-            "standards": SubsidyStandard.objects.filter(year=year).order_by("region_prefix", "grade", "mode"),
+            "standards": standards_for(request, county, year),
             "stages": Stage.choices,
             "mode_names": dict(Mode.choices),
             "modes": Mode.choices,
@@ -70,14 +71,22 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "funds/home.html", context)
 
 
+def standards_for(request: HttpRequest, county: str, year: int) -> Any:
+    """The standards that apply to the county: its own and those published above it, never a neighbour's."""
+    above = [county[:n] for n in (2, 4, 6)]
+    qs = restricted(request, SubsidyStandard).filter(year=year)
+    mine = Q(region_prefix__in=above) | Q(region_prefix__startswith=county)
+    return qs.filter(mine).order_by("region_prefix", "grade", "mode")
+
+
 def _back(county: str, year: int) -> HttpResponse:
     return redirect(f"/funds/?county={county}&year={year}")
 
 
-@login_required
+@allow(SubsidyStandard, "change")
 @require_POST
 def add_standard(request: HttpRequest) -> HttpResponse:
-    user = require_any(request, Cap.FUNDS)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
     p = request.POST
     try:
@@ -100,10 +109,10 @@ def add_standard(request: HttpRequest) -> HttpResponse:
     return _back(county, year)
 
 
-@login_required
+@allow(Allocation, "change")
 @require_POST
 def add_allocation(request: HttpRequest) -> HttpResponse:
-    user = require_any(request, Cap.FUNDS)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
     p = request.POST
     try:
@@ -123,10 +132,10 @@ def add_allocation(request: HttpRequest) -> HttpResponse:
     return _back(county, year)
 
 
-@login_required
+@allow(DisbursementBatch, "change")
 @require_POST
 def new_batch(request: HttpRequest) -> HttpResponse:
-    user = require_any(request, Cap.PAY_MAKE)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
     try:
         plan = services.build_batch(
@@ -144,12 +153,11 @@ def new_batch(request: HttpRequest) -> HttpResponse:
     return redirect("funds:batch", pk=plan.batch.pk)
 
 
-def _batch(request: HttpRequest, pk: int) -> DisbursementBatch:
-    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.PAY_CHECK, Cap.VIEW_ARCHIVE)
-    return get_object_or_404(DisbursementBatch.objects.visible_to(user), pk=pk)
+def _batch(request: HttpRequest, pk: int, action: str = "view") -> DisbursementBatch:
+    return obj_or_404(request, DisbursementBatch, action, pk=pk)  # type: ignore[no-any-return]
 
 
-@login_required
+@allow(DisbursementBatch)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     status = request.GET.get("status", "")
@@ -170,10 +178,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@allow(DisbursementBatch, "approve")
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
+    batch = _batch(request, pk, "approve")
     try:
         services.approve_batch(actor=user_of(request), batch_id=batch.pk)
         messages.success(request, _("批次已审核，可以生成银行文件。"))
@@ -182,9 +190,9 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("funds:batch", pk=batch.pk)
 
 
-@login_required
+@allow(DisbursementBatch, "export")
 def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileResponse:
-    batch = _batch(request, pk)
+    batch = _batch(request, pk, "export")
     suffix = ".csv" if fmt == "csv" else ".xlsx"
     path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)
     try:
@@ -199,7 +207,7 @@ def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileRes
     return send_temporary(path, f"{batch.name}_银行拨付文件{suffix}")
 
 
-@login_required
+@allow("funds.BankReturn", "change")
 @require_POST
 def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
@@ -235,12 +243,12 @@ def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("funds:batch", pk=batch.pk)
 
 
-@login_required
+@allow("funds.Payment")
 def payments(request: HttpRequest) -> HttpResponse:
     """The payments behind a ledger figure (drill-down)."""
-    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
-    qs = selectors.payments_of(county, year).select_related("batch", "case").order_by("batch__number", "id")
+    qs = restricted(request, selectors.payments_of(county, year)).select_related("batch", "case").order_by("batch__number", "id")
     status = request.GET.get("status", "")
     if status in PaymentStatus.values:
         qs = qs.filter(status=status)
@@ -257,12 +265,12 @@ def payments(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@allow("renovation.Case")
 def disclosure(request: HttpRequest) -> HttpResponseBase:
     """The public disclosure list of a village's payments, names and numbers masked, as a PDF."""
     from regions.selectors import name_of
 
-    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
     village, year = request.GET.get("village", ""), _year(request)
     if len(village) != 12 or not user.covers(village):
         messages.error(request, _("请选择您管辖范围内的一个村。"))
@@ -280,9 +288,9 @@ def disclosure(request: HttpRequest) -> HttpResponseBase:
     return pdf_download(request, html, f"{year}年危房改造补助资金公开_{name_of(village)}.pdf", reverse("funds:home"))
 
 
-@login_required
+@allow(DisbursementBatch)
 def summary(request: HttpRequest) -> HttpResponse | FileResponse:
-    user = require_any(request, Cap.FUNDS, Cap.PAY_MAKE, Cap.VIEW_ARCHIVE)
+    user = user_of(request)
     county, year = _county(request, user), _year(request)
     if not county:
         messages.error(request, _("请选择县。"))

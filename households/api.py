@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import Cap
 from core.expressions import GroupConcat
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.queries import CompiledQuery
 from core.scoping import code_range
 from core.views import user_of
+from core.viewsets import PersonalDataMixin, PolicyViewSet
 from households import filters, services
 from households import validation as v
 from households.models import House, Household, HouseholdCategory, Member
@@ -222,23 +220,10 @@ class IdLookupSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=30)
 
 
-class ScopedViewSet(viewsets.GenericViewSet):
-    """Base of every region-owned API resource: the queryset is always `visible_to(request.user)`."""
-
-    read_cap = Cap.VIEW_ARCHIVE
-    write_cap = Cap.EDIT_ARCHIVE
-
-    def require_read(self) -> None:
-        if not self.request.user.can(self.read_cap):  # type: ignore[union-attr]
-            raise PermissionDenied("您的角色无权访问农户档案。")
-
-    def get_queryset(self) -> QuerySet[Any]:
-        self.require_read()
-        return self.queryset.model.objects.visible_to(self.request.user)  # type: ignore[union-attr]
-
-
-class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = Household.objects.all()
+class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDataMixin, PolicyViewSet):
+    policy_model = "households.Household"
+    policy_actions = {"lookup": "view"}
+    queryset = Household.objects.none()  # for the schema; get_queryset restricts the real one
     serializer_class = HouseholdSerializer
 
     def get_queryset(self) -> QuerySet[Household]:
@@ -275,18 +260,20 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         """Find households by head or member ID number (POST, so the number never appears in a URL)."""
         ser = IdLookupSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        self.require_read()
         raw, region = ser.validated_data["id_number"], user_of(request).region_id or ""
         if not region:  # a user without a region sees no household (core.scoping)
             return Response([])
+        # The role was checked by the policy (initial); the compiled query's range is the policy's own
+        # scope for households (core.policy.in_region), written out so it is built once.
         digest = filters.id_digest(raw)
         low, high = code_range(region)
         found = HEADS_BY_ID.run(low=low, high=high, digest=digest) or filters.by_member_digest(self.get_queryset(), digest)
         return Response([household_payload(h) for h in found])
 
 
-class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = Member.objects.all()
+class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDataMixin, PolicyViewSet):
+    policy_model = "households.Member"
+    queryset = Member.objects.none()
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Member]:
@@ -298,7 +285,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         ser = MemberWriteSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        household = get_object_or_404(Household.objects.visible_to(request.user), pk=d["household"])
+        household = self.object_or_404(Household, pk=d["household"])
         try:
             id_number = v.id_number(d["id_number"], "id_number") if d.get("id_number") else None
         except v.FieldError as exc:
@@ -327,8 +314,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    queryset = House.objects.all()
+class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    policy_model = "households.House"
+    queryset = House.objects.none()
     serializer_class = HouseSerializer
 
     def get_queryset(self) -> QuerySet[House]:
@@ -340,7 +328,7 @@ class HouseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         ser = HouseSerializer(house, data=request.data, partial=house is not None)
         ser.is_valid(raise_exception=True)
         household = ser.validated_data.get("household") or (house.household if house else None)
-        household = get_object_or_404(Household.objects.visible_to(request.user), pk=getattr(household, "pk", None))
+        household = self.object_or_404(Household, pk=getattr(household, "pk", None))
         values = {k: val for k, val in ser.validated_data.items() if k in (*services.HOUSE_FIELDS, "is_dwelling")}
         version = _required_version(request.data.get("version")) if house else None
         saved = services.save_house(

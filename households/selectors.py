@@ -38,7 +38,7 @@ def _count_if(**conditions: Any) -> Count:
 
 def _dashboard(user: User) -> dict[str, Any]:
     """Figures of the home page; each one equals the count of the household list it links to."""
-    households = Household.objects.visible_to(user)
+    households = Household.objects.restrict(user, "view")
     old_year = dt.date.today().year - 30
     buckets = {}
     for code, _label, low, high in AGE_BUCKETS:
@@ -52,7 +52,7 @@ def _dashboard(user: User) -> dict[str, Any]:
         total=Count("id"), key=_count_if(is_key_group=True), old=_count_if(dwelling_year_built__lt=old_year), **buckets
     )
     cat_counts = dict(
-        HouseholdCategory.objects.visible_to(user).filter(end_date__isnull=True).values_list("code").annotate(n=Count("id"))
+        HouseholdCategory.objects.restrict(user, "view").filter(end_date__isnull=True).values_list("code").annotate(n=Count("id"))
     )
     categories = [
         {"code": i.code, "name": i.name, "group": i.group, "count": cat_counts.get(i.code, 0)}
@@ -73,7 +73,7 @@ def _dashboard(user: User) -> dict[str, Any]:
     return {
         "households": totals["total"],
         "key_groups": totals["key"],
-        "houses": House.objects.visible_to(user).count(),
+        "houses": House.objects.restrict(user, "view").count(),
         "old_houses": totals["old"],
         "old_year": old_year,
         "categories": categories,

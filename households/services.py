@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -542,7 +543,16 @@ def delete_household(*, actor: User, household: Household) -> None:
     before = snapshot(household, categories=[c.code for c in active_categories(household)], dwelling=dwelling_of(household))
     before["members"] = [m.name for m in household.members.all()]
     record("household.delete", actor=actor, obj=household, before=before)
-    household.delete()
+    _delete(household, _("该农户已有鉴定、改造或拨付记录，不能删除；如需更正请编辑档案。"))
+
+
+def _delete(obj: Any, refused: str) -> None:
+    """Delete a row, or refuse in Chinese when other records still name it (nothing is deleted then)."""
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError:
+        raise ValidationError(refused) from None
 
 
 def member_snapshot(member: Member) -> dict[str, Any]:
@@ -582,6 +592,7 @@ def save_member(
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_member(*, actor: User, member: Member) -> None:
     require(actor, Cap.EDIT_ARCHIVE, member.region_code)
     record("member.delete", actor=actor, obj=member, before=member_snapshot(member))
@@ -615,11 +626,12 @@ def save_house(
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_house(*, actor: User, house: House) -> None:
     require(actor, Cap.EDIT_ARCHIVE, house.region_code)
     record("house.delete", actor=actor, obj=house, before={f: getattr(house, f) for f in HOUSE_FIELDS})
     household = house.household
-    house.delete()
+    _delete(house, _("该房屋已有鉴定或改造记录，不能删除。"))
     sync_dwelling(household)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +19,7 @@ from codetables.selectors import names
 from core.errors import ConflictError
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from core.paging import paginate
-from core.views import form_errors, require_cap
+from core.views import allow, form_errors, obj_or_404, restricted
 from households import filters, services
 from households.forms import CategoryForm, HouseForm, HouseholdForm, MemberForm, RevealForm
 from households.models import Household, Member
@@ -31,15 +30,14 @@ def _user(request: HttpRequest) -> User:
 
 
 def _visible(request: HttpRequest) -> Any:
-    require_cap(request, Cap.VIEW_ARCHIVE)
-    return Household.objects.visible_to(_user(request))
+    return restricted(request, Household)
 
 
-def _get(request: HttpRequest, pk: int) -> Household:
-    return get_object_or_404(_visible(request), pk=pk)
+def _get(request: HttpRequest, pk: int, action: str = "view") -> Household:
+    return obj_or_404(request, Household, action, pk=pk)
 
 
-@login_required
+@allow(Household)
 def household_list(request: HttpRequest) -> HttpResponse:
     qs = _visible(request)
     form = filters.HouseholdFilterForm(request.GET or None, user=_user(request))
@@ -76,7 +74,7 @@ def _timeline(household: Household) -> list[AuditEvent]:
     return sorted(events, key=lambda e: -e.pk)
 
 
-@login_required
+@allow(Household)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _get(request, pk)
     category_names = names(Table.HOUSEHOLD_CATEGORY)
@@ -114,11 +112,10 @@ def _archive_form(
     })  # fmt: skip
 
 
-@login_required
+@allow(Household, "change")
 def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
     user = _user(request)
-    household = _get(request, pk) if pk else None
+    household = _get(request, pk, "change") if pk else None
     initial: dict[str, Any] = {}
     if household:
         dwelling = services.dwelling_of(household)
@@ -155,20 +152,23 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@login_required
+@allow(Household, "change")
 @require_POST
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
-    services.delete_household(actor=_user(request), household=household)
+    household = _get(request, pk, "change")
+    try:
+        services.delete_household(actor=_user(request), household=household)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("农户档案已删除（删除前的内容保存在审计日志中）。"))
     return redirect("households:list")
 
 
-@login_required
+@allow(Household, "unmask")
 @require_POST
 def reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _get(request, pk)
+    household = _get(request, pk, "unmask")
     form = RevealForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("请填写查看理由。"), status=400)
@@ -185,10 +185,9 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "households/_revealed.html", {"value": value})
 
 
-@login_required
+@allow(Household, "change")
 def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
+    household = _get(request, pk, "change")
     member = get_object_or_404(household.members, pk=member_pk) if member_pk else None
     initial = {"name": member.name, "relation": member.relation} if member else {}
     form = MemberForm(request.POST or None, initial=initial)
@@ -225,21 +224,19 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int | None = None) -> 
     )
 
 
-@login_required
+@allow(Household, "change")
 @require_POST
 def member_delete(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
+    household = _get(request, pk, "change")
     member = get_object_or_404(household.members, pk=member_pk)
     services.delete_member(actor=_user(request), member=member)
     messages.success(request, _("家庭成员已删除。"))
     return redirect("households:detail", pk=household.pk)
 
 
-@login_required
+@allow(Household, "change")
 def house_edit(request: HttpRequest, pk: int, house_pk: int | None = None) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
+    household = _get(request, pk, "change")
     house = get_object_or_404(household.houses, pk=house_pk) if house_pk else None
     form = HouseForm(request.POST or None, instance=house)
     version = house.version if house else None
@@ -259,21 +256,23 @@ def house_edit(request: HttpRequest, pk: int, house_pk: int | None = None) -> Ht
     )
 
 
-@login_required
+@allow(Household, "change")
 @require_POST
 def house_delete(request: HttpRequest, pk: int, house_pk: int) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
+    household = _get(request, pk, "change")
     house = get_object_or_404(household.houses, pk=house_pk)
-    services.delete_house(actor=_user(request), house=house)
+    try:
+        services.delete_house(actor=_user(request), house=house)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("households:detail", pk=household.pk)
     messages.success(request, _("房屋已删除。"))
     return redirect("households:detail", pk=household.pk)
 
 
-@login_required
+@allow(Household, "change")
 def category_edit(request: HttpRequest, pk: int, category_pk: int | None = None) -> HttpResponse:
-    require_cap(request, Cap.EDIT_ARCHIVE)
-    household = _get(request, pk)
+    household = _get(request, pk, "change")
     category = get_object_or_404(household.categories, pk=category_pk) if category_pk else None
     initial = {f: getattr(category, f) for f in ("code", "source", "start_date", "end_date")} if category else {}
     form = CategoryForm(request.POST or None, initial=initial or {"start_date": timezone.localdate()})

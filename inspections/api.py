@@ -10,14 +10,15 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.roles import Cap
+from core import policy
 from core.views import user_of
+from core.viewsets import PolicyViewSet
 from field import sync as field_sync
 from households.models import Household
 from inspections import sampling, selectors, services
@@ -65,6 +66,13 @@ class SampleItemSerializer(serializers.ModelSerializer):
         fields = ["id", "stratum", "household", "house", "region_code", "status", "original", "review", "agrees"]
 
 
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _body(request: Request) -> dict[str, Any]:
     return dict(request.data) if isinstance(request.data, dict) else {}
 
@@ -73,11 +81,13 @@ def _created(obj: Any, serializer: type[serializers.ModelSerializer[Any]], creat
     return Response(serializer(obj).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet):
+    policy_model = "inspections.Campaign"
+    policy_actions = {"progress": "view"}
     serializer_class = CampaignSerializer
-    queryset = Campaign.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = Campaign.objects.none()  # for the schema; get_queryset restricts the real one
 
-    def get_queryset(self) -> QuerySet[Campaign]:
+    def base_queryset(self) -> QuerySet[Campaign]:
         return selectors.campaigns_for(user_of(self.request))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -100,14 +110,15 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         return Response({"unit": prefix, "rows": [shape(r) for r in rows], "total": shape(total)})
 
 
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet):
     """POST takes the field app's record shape: uid, household, house and the fields of the form."""
 
+    policy_model = "inspections.Inspection"
     serializer_class = InspectionSerializer
-    queryset = Inspection.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = Inspection.objects.none()  # for the schema; get_queryset restricts the real one
 
     def get_queryset(self) -> QuerySet[Inspection]:
-        qs = Inspection.objects.visible_to(user_of(self.request)).order_by("-inspected_on", "-id")
+        qs = super().get_queryset().order_by("-inspected_on", "-id")
         params = self.request.query_params
         for name in ("household", "campaign", "verdict"):
             if params.get(name):
@@ -119,27 +130,24 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @extend_schema(request=dict, responses={201: InspectionSerializer, 200: InspectionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body, user = _body(request), user_of(request)
-        household = Household.objects.visible_to(user).filter(pk=int(body.get("household") or 0)).first()
-        if household is None:
-            raise PermissionDenied("找不到该农户，或不在您的管辖范围内。")
+        if not _int(body.get("household")):
+            raise ValidationError({"household": "请指明农户（household）。"})
+        household = self.object_or_404(Household, "view", pk=_int(body.get("household")))
         record = {"uid": body.get("uid") or str(uuid.uuid4()), "house": body.get("house"), "data": body}
         data = field_sync.inspection_input(record, household, field_sync.Gps.of(body), None, source="api")
         inspection, created = services.record_inspection(actor=user, data=data)
         return _created(inspection, InspectionSerializer, created)
 
 
-class AppraisalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class AppraisalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet):
     """A sampling firm sees its own re-appraisals only; others see the appraisals of their region."""
 
+    policy_model = "inspections.Appraisal"
     serializer_class = AppraisalSerializer
-    queryset = Appraisal.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = Appraisal.objects.none()  # for the schema; get_queryset restricts the real one
 
     def get_queryset(self) -> QuerySet[Appraisal]:
-        user = user_of(self.request)
-        if user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE):
-            qs = Appraisal.objects.visible_to(user)
-        else:
-            qs = Appraisal.objects.filter(sample_item__plan__samplers=user)
+        qs = super().get_queryset()
         params = self.request.query_params
         for name in ("household", "house", "grade", "kind"):
             if params.get(name):
@@ -155,19 +163,21 @@ class AppraisalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return _created(appraisal, AppraisalSerializer, created)
 
 
-class SamplingPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SamplingPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    policy_model = "inspections.SamplingPlan"
+    policy_actions = {"items": "view", "disagreements": "export"}  # the results are the county's, not the firm's
     serializer_class = SamplingPlanSerializer
-    queryset = SamplingPlan.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = SamplingPlan.objects.none()  # for the schema; get_queryset restricts the real one
 
-    def get_queryset(self) -> QuerySet[SamplingPlan]:
+    def base_queryset(self) -> QuerySet[SamplingPlan]:
         return sampling.plans_for(user_of(self.request))
 
     @extend_schema(responses={200: SampleItemSerializer(many=True)})
     @action(detail=True)
     def items(self, request: Request, pk: str) -> Response:
         plan = self.get_object()
-        items = sampling.items_for(user_of(request), plan).order_by("stratum", "id")
-        if not user_of(request).can(Cap.VIEW_ARCHIVE):  # the firm re-appraises blind: no original grade
+        items = self.restricted(sampling.items_for(user_of(request), plan), "view").order_by("stratum", "id")
+        if not policy.allowed(user_of(request), "inspections.SamplingPlan", "export"):  # the firm re-appraises blind
             return Response([{k: v for k, v in row.items() if k not in ("original", "agrees")}
                              for row in SampleItemSerializer(items, many=True).data])  # fmt: skip
         page = self.paginate_queryset(items)
@@ -176,8 +186,6 @@ class SamplingPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @extend_schema(responses={200: dict})
     @action(detail=True)
     def disagreements(self, request: Request, pk: str) -> Response:
-        if not user_of(request).can(Cap.VIEW_ARCHIVE):
-            raise PermissionDenied("您的角色无权查看结论不一致清单。")
         plan = self.get_object()
         rows = sampling.disagreement_rows(sampling.items_for(user_of(request), plan))
         return Response({"header": sampling.DISAGREEMENT_HEADER, "rows": rows})

@@ -5,18 +5,17 @@ from __future__ import annotations
 import random
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Cap, Role
 from core.paging import paginate
 from core.uploads import send_temporary, temp_path
-from core.views import form_errors, require_any, require_cap, user_of
+from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from exchange.xlsx_stream import write_rows_fast
 from inspections import sampling, services
 from inspections.forms import SamplingPlanForm
@@ -32,16 +31,15 @@ def _sampler_choices(user: User) -> list[tuple[int, str]]:
     return [(u.pk, f"{u.display_name}（{u.username}）") for u in inside if u.has_role(Role.SAMPLER)]
 
 
-@login_required
+@allow(SamplingPlan)
 def plans(request: HttpRequest) -> HttpResponse:
-    user = require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
-    page = paginate(sampling.plans_for(user), request.GET.get("page"))
+    user = user_of(request)
+    page = paginate(restricted(request, sampling.plans_for(user)), request.GET.get("page"))
     return render(request, "inspections/sampling_plans.html", {"page": page})
 
 
-@login_required
+@allow(SamplingPlan, "change")
 def plan_new(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.MANAGE_CAMPAIGNS)
     user = user_of(request)
     form = SamplingPlanForm(request.POST or None, user=user, samplers=_sampler_choices(user),
                             initial={"seed": random.SystemRandom().randrange(1, 10**6)})  # fmt: skip
@@ -65,12 +63,12 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, pk: int) -> tuple[User, SamplingPlan, QuerySet[SampleItem]]:
-    user = require_any(request, Cap.VIEW_ARCHIVE, Cap.RESAMPLE)
-    plan = get_object_or_404(sampling.plans_for(user), pk=pk)
-    return user, plan, sampling.items_for(user, plan)
+    user = user_of(request)
+    plan = obj_or_404(request, SamplingPlan, pk=pk)
+    return user, plan, restricted(request, sampling.items_for(user, plan))
 
 
-@login_required
+@allow(SamplingPlan)
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user, plan, items = _plan(request, pk)
     status = request.GET.get("status", "")
@@ -87,11 +85,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
+@allow(SamplingPlan, "export")
 def disagreements(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
-    user, plan, items = _plan(request, pk)
-    if not user.can(Cap.VIEW_ARCHIVE):
-        raise PermissionDenied(_("您的角色无权访问此页面。"))
+    _, plan, items = _plan(request, pk)
     if request.GET.get("format") == "xlsx":
         path = temp_path(".xlsx")
         write_rows_fast(path, title=f"{plan.name} 鉴定结论不一致清单", header=sampling.DISAGREEMENT_HEADER,
@@ -101,13 +97,11 @@ def disagreements(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     return render(request, "inspections/sampling_disagreements.html", {"plan": plan, "page": page})
 
 
-@login_required
+@allow(SampleItem, "change")
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The firm re-appraises a sampled house on the same national form, without seeing the original grade."""
-    user = require_any(request, Cap.RESAMPLE)
-    item = get_object_or_404(
-        SampleItem.objects.filter(plan__samplers=user).select_related("plan", "house__household", "review"), pk=pk
-    )
+    user = user_of(request)
+    item = obj_or_404(request, SampleItem.objects.select_related("plan", "house__household", "review"), "change", pk=pk)
     if item.review is not None:
         return redirect("inspections:appraisal", pk=item.review.pk)
     people = Trainee.objects.filter(is_active=True, kind__in=[PersonKind.APPRAISER, PersonKind.FIRM])

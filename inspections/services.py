@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.permissions import require
 from accounts.roles import Cap
 from audit.services import record
+from core import policy
 from core.scoping import code_range
 from households.models import House, Household
 from inspections import grading, quantitative
@@ -116,6 +117,15 @@ class InspectionInput:
     captured_at: dt.datetime | None = None
 
 
+def _resent_by_right(actor: User | None, existing: Any, cap: Cap) -> None:
+    """A resend (same uid) gets the stored record back only if the sender may record it and see it:
+    anyone else learns nothing of it, not even its region (the uid is the client's own)."""
+    if actor is None:
+        return
+    if not (actor.can(cap) and policy.permits(actor, existing, "view")):
+        raise ValidationError({"uid": _("该记录编号已被使用，请重新生成编号后再提交。")})
+
+
 def _check_inspection(data: InspectionInput) -> None:
     errors: dict[str, str] = {}
     if data.verdict not in Verdict.values:
@@ -164,7 +174,7 @@ def record_inspection(*, actor: User | None, data: InspectionInput) -> tuple[Ins
     """Store an inspection (or return the one already stored under its uid); returns (record, created)."""
     existing = Inspection.objects.filter(uid=data.uid).first()
     if existing is not None:
-        require(actor, Cap.INSPECT, existing.region_code)
+        _resent_by_right(actor, existing, Cap.INSPECT)
         return existing, False
     household = Household.objects.filter(pk=data.household_id).first()
     if household is None or (actor is not None and not actor.covers(household.region_code)):
@@ -272,6 +282,7 @@ def second_opinion(counts: dict[str, Any]) -> quantitative.Assessment:
 def record_appraisal(*, actor: User | None, data: AppraisalInput) -> tuple[Appraisal, bool]:
     existing = Appraisal.objects.filter(uid=data.uid).first()
     if existing is not None:
+        _resent_by_right(actor, existing, Cap.RESAMPLE if existing.kind == AppraisalKind.SAMPLING else Cap.APPRAISE)
         return existing, False
     house = House.objects.select_related("household").filter(pk=data.house_id).first()
     if house is None or (actor is not None and not actor.covers(house.region_code)):

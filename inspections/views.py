@@ -5,21 +5,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from accounts.roles import Cap
 from codetables.models import Table
 from codetables.selectors import names
 from core.paging import paginate
 from core.pdf import attachment
 from core.uploads import send_temporary, temp_path
-from core.views import form_errors, require_any, require_cap, user_of
+from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from households.models import House, Household
 from inspections import grading, quantitative, selectors, services, weekly_xlsx
 from inspections.forms import AppraisalForm, CampaignForm, InspectionForm, WeeklyForm
@@ -27,16 +25,14 @@ from inspections.models import Appraisal, AppraisalTask, AppraisalTaskStatus, In
 from training.models import PersonKind, Trainee
 
 
-@login_required
+@allow("inspections.Campaign")
 def campaigns(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
-    page = paginate(selectors.campaigns_for(user_of(request)), request.GET.get("page"))
+    page = paginate(restricted(request, selectors.campaigns_for(user_of(request))), request.GET.get("page"))
     return render(request, "inspections/campaigns.html", {"page": page, "today": timezone.localdate()})
 
 
-@login_required
+@allow("inspections.Campaign", "change")
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.MANAGE_CAMPAIGNS)
     user = user_of(request)
     form = CampaignForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -50,11 +46,10 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "core/form_page.html", {"form": form, "title": _("发起排查"), "form_id": "campaign-form"})
 
 
-@login_required
+@allow("inspections.Campaign")
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
-    campaign = get_object_or_404(selectors.campaigns_for(user), pk=pk)
+    campaign = obj_or_404(request, selectors.campaigns_for(user), pk=pk)
     prefix = selectors.view_prefix(user, campaign, request.GET.get("unit", ""))
     today = timezone.localdate()
     rows, total = selectors.progress(campaign, prefix, today)
@@ -73,12 +68,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
-    return get_object_or_404(Household.objects.visible_to(user_of(request)), pk=pk)
+    return obj_or_404(request, Household, pk=pk)  # type: ignore[no-any-return]
 
 
-@login_required
+@allow("inspections.Inspection", "change")
 def inspect(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, Cap.INSPECT)
     user = user_of(request)
     household = _household(request, pk)
     form = InspectionForm(request.POST or None, initial={"uid": uuid.uuid4(), "inspector_name": user.display_name})
@@ -102,10 +96,9 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inspections/inspect.html", {"form": form, "household": household})
 
 
-@login_required
+@allow("inspections.HouseSafety")
 def household_safety(request: HttpRequest, pk: int) -> HttpResponse:
     """The household page's section on house safety: grades, inspections, appraisals (loaded by htmx)."""
-    require_cap(request, Cap.VIEW_ARCHIVE)
     household = _household(request, pk)
     houses = list(household.houses.select_related("safety").order_by("-is_dwelling", "id"))
     on = parse_date(request.GET.get("on", "") or "")
@@ -141,11 +134,10 @@ def _states() -> dict[str, str]:
     return STATES
 
 
-@login_required
+@allow("inspections.AppraisalTask")
 def appraisal_tasks(request: HttpRequest) -> HttpResponse:
-    require_any(request, Cap.APPRAISE, Cap.VIEW_ARCHIVE)
     qs = (
-        AppraisalTask.objects.visible_to(user_of(request))
+        restricted(request, AppraisalTask)
         .filter(status=AppraisalTaskStatus.PENDING)
         .select_related("household", "house", "inspection")
         .order_by("created_at", "id")
@@ -161,11 +153,10 @@ def _appraiser_choices(user: Any) -> list[tuple[int, str]]:
     return [(t.pk, f"{t.name}（{t.organisation}）" if t.organisation else t.name) for t in people.order_by("name")]
 
 
-@login_required
+@allow(Appraisal, "change")
 def appraise(request: HttpRequest, house_pk: int) -> HttpResponse:
-    require_cap(request, Cap.APPRAISE)
     user = user_of(request)
-    house = get_object_or_404(House.objects.visible_to(user).select_related("household"), pk=house_pk)
+    house = obj_or_404(request, House.objects.select_related("household"), pk=house_pk)
 
     def save(data: services.AppraisalInput) -> Appraisal:
         return services.record_appraisal(actor=user, data=data)[0]
@@ -266,21 +257,14 @@ def _counts(post: Any) -> dict[str, Any] | None:
             "members": {k: pair(k) for k in quantitative.MEMBER_WEIGHTS}}  # fmt: skip
 
 
-@login_required
+@allow(Appraisal)
 def appraisal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appraisal = _visible_appraisal(request, pk)
     return render(request, "inspections/appraisal.html", _sheet_context(appraisal) | {"photos": _photos(appraisal, inline=False)})
 
 
 def _visible_appraisal(request: HttpRequest, pk: int) -> Appraisal:
-    require_any(request, Cap.VIEW_ARCHIVE, Cap.APPRAISE, Cap.RESAMPLE)
-    user = user_of(request)
-    visible = (
-        Appraisal.objects.visible_to(user)
-        if user.can(Cap.VIEW_ARCHIVE) or user.can(Cap.APPRAISE)
-        else Appraisal.objects.filter(sample_item__plan__samplers=user)  # a firm sees its own re-appraisals only
-    )
-    return get_object_or_404(visible.select_related("house", "household"), pk=pk)
+    return obj_or_404(request, Appraisal.objects.select_related("house", "household"), pk=pk)  # type: ignore[no-any-return]
 
 
 def _sheet_context(appraisal: Appraisal) -> dict[str, Any]:
@@ -299,9 +283,8 @@ def _sheet_context(appraisal: Appraisal) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@login_required
+@allow("inspections.Campaign")
 def weekly(request: HttpRequest) -> HttpResponse | FileResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
     visible = selectors.campaigns_for(user)
     form = WeeklyForm(request.GET or None, campaigns=[(c.pk, c.name) for c in visible[:50]])
@@ -348,7 +331,7 @@ def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
     return out
 
 
-@login_required
+@allow(Appraisal)
 def appraisal_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     from django.template.loader import render_to_string
 
@@ -366,15 +349,14 @@ def appraisal_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     return attachment(path, f"鉴定表_{appraisal.household.head_name}_{appraisal.appraised_on:%Y%m%d}.pdf")
 
 
-@login_required
+@allow("inspections.HouseSafety")
 def house_label(request: HttpRequest, house_pk: int) -> HttpResponse | FileResponse:
     """One house's label and policy card as an A5 PDF."""
     from core.pdf import PdfUnavailable
     from inspections import labels
     from inspections.models import HouseSafety
 
-    require_cap(request, Cap.VIEW_ARCHIVE)
-    safety = get_object_or_404(HouseSafety.objects.visible_to(user_of(request)).select_related("household"), pk=house_pk)
+    safety = obj_or_404(request, HouseSafety.objects.select_related("household"), pk=house_pk)
     path = temp_path(".pdf")
     try:
         labels.write_pdf(path, HouseSafety.objects.filter(pk=safety.pk).select_related("household"))
@@ -385,7 +367,7 @@ def house_label(request: HttpRequest, house_pk: int) -> HttpResponse | FileRespo
     return attachment(path, f"房屋安全标识_{safety.household.head_name}.pdf")
 
 
-@login_required
+@allow("inspections.HouseSafety", "export")
 def village_labels(request: HttpRequest) -> HttpResponse:
     """Choose a village; its labels print in the background (progress on the export page)."""
     from django.db.models import Count
@@ -393,7 +375,6 @@ def village_labels(request: HttpRequest) -> HttpResponse:
     from exchange.services import start_export
     from inspections.models import HouseSafety
 
-    require_cap(request, Cap.EXPORT)
     user = user_of(request)
     if request.method == "POST":
         village = request.POST.get("village", "")
@@ -403,7 +384,7 @@ def village_labels(request: HttpRequest) -> HttpResponse:
             job = start_export(user=user, params={"village": village}, kind="labels")
             return redirect("exchange:export_detail", pk=job.pk)
     villages = (
-        HouseSafety.objects.visible_to(user).filter(checked_on__isnull=False)
+        restricted(request, HouseSafety, "export").filter(checked_on__isnull=False)
         .values("region_code").annotate(n=Count("pk")).order_by("region_code")
     )  # fmt: skip
     return render(request, "inspections/village_labels.html", {"villages": villages})

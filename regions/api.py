@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers
 
+from core.viewsets import PolicyViewSet
 from regions.models import Region
 
 
@@ -14,16 +15,17 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent", "edition", "is_active"]
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """Region codes are public reference data: every signed-in user reads the whole tree.
 
     Filters: `parent` (children of a code), `q` (name contains, or code prefix), `level` (1–5)."""
 
+    policy_model = "regions.Region"
     serializer_class = RegionSerializer
-    queryset = Region.objects.select_related("edition").order_by("code")
+    queryset = Region.objects.none()
 
-    def get_queryset(self) -> QuerySet[Region]:
-        qs = super().get_queryset()
+    def base_queryset(self) -> QuerySet[Region]:
+        qs = Region.objects.select_related("edition").order_by("code")
         params = self.request.query_params
         if params.get("parent"):
             qs = qs.filter(parent_id=params["parent"])

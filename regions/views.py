@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.paging import paginate
+from core.views import allow
 from regions.models import Region
 
 
-@login_required
+@allow("regions.Region")
 def browse(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """The region tree (public reference data): a region, its path and its children; or a search."""
     q = request.GET.get("q", "").strip()

@@ -7,12 +7,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.views import user_of
+from core.viewsets import PolicyViewSet
 from renovation import notices, services, workflow
 from renovation.models import Case, CaseEvent, Notice
 
@@ -70,14 +71,16 @@ class TransitionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """?year, state, region (code prefix), overdue=1. POST /api/cases/open/ {house}; POST /api/cases/{id}/transition/."""
 
+    policy_model = "renovation.Case"
+    policy_actions = {"open": "change", "transition": "change", "events": "view"}
     serializer_class = CaseSerializer
     queryset = Case.objects.none()
 
     def get_queryset(self) -> QuerySet[Case]:
-        qs = Case.objects.visible_to(user_of(self.request)).order_by("deadline", "id")
+        qs = super().get_queryset().order_by("deadline", "id")
         p = self.request.query_params
         if p.get("year", "").isdigit():
             qs = qs.filter(year=int(p["year"]))
@@ -114,14 +117,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(EventSerializer(self.get_object().events.all(), many=True).data)
 
 
-class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NoticeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """POST {level, scope, cases: [ids], start_date, end_date?, hotline?} publishes a notice at the caller's level."""
 
+    policy_model = "renovation.Notice"
     serializer_class = NoticeSerializer
     queryset = Notice.objects.none()
-
-    def get_queryset(self) -> QuerySet[Notice]:
-        return Notice.objects.filter(region_code__startswith=user_of(self.request).region_id or "-")
 
     @extend_schema(request=dict, responses={201: NoticeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -107,17 +107,16 @@ def generate(*, county: str = "610826", seed: int = 2026, today: dt.date | None 
 def _bank_round_trip(office: User, batch_id: int) -> None:
     """The bank file goes out and comes back all paid, through the same import as a real return file."""
     import csv
-    import tempfile
-    from pathlib import Path
 
-    folder = Path(tempfile.mkdtemp())
-    sent, back = folder / "bank.csv", folder / "回盘.csv"
-    funds.bank_file(actor=office, batch_id=batch_id, path=sent)
-    with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:
-        reader, writer = csv.reader(src), csv.writer(out)
-        writer.writerow([*next(reader), "处理结果", "失败原因"])
-        writer.writerows([*row, "成功", ""] for row in reader)
-    funds.import_return(actor=office, batch_id=batch_id, path=back, original_name=back.name)
+    from core.uploads import temporary
+
+    with temporary(".csv") as sent, temporary(".csv") as back:  # in VAR_DIR/tmp, deleted after
+        funds.bank_file(actor=office, batch_id=batch_id, path=sent)
+        with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:
+            reader, writer = csv.reader(src), csv.writer(out)
+            writer.writerow([*next(reader), "处理结果", "失败原因"])
+            writer.writerows([*row, "成功", ""] for row in reader)
+        funds.import_return(actor=office, batch_id=batch_id, path=back, original_name="回盘.csv")
 
 
 # Days after the last appraisal in a town at which each step happens (notices last 7, 7 and 5 days).

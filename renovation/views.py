@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Cap
 from core.errors import ConflictError, message_text
 from core.paging import paginate
-from core.views import pdf_download, require_cap, user_of
+from core.views import allow, obj_or_404, pdf_download, restricted, user_of
 from households.models import House
 from renovation import notices, selectors, services, workflow
 from renovation.models import Case, Mode, Notice, NoticeLevel, Objection
@@ -29,8 +28,7 @@ from training.models import PersonKind, Trainee
 
 
 def _cases(request: HttpRequest) -> QuerySet[Case]:
-    require_cap(request, Cap.VIEW_ARCHIVE)
-    return Case.objects.visible_to(user_of(request))
+    return restricted(request, Case)
 
 
 def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
@@ -39,7 +37,7 @@ def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
     return qs, params
 
 
-@login_required
+@allow(Case)
 def case_list(request: HttpRequest) -> HttpResponse:
     qs, params = filtered(request)
     user = user_of(request)
@@ -66,7 +64,7 @@ def _years() -> list[int]:
     return list(range(this + 1, this - 6, -1))
 
 
-@login_required
+@allow(Case, "change")
 @require_POST
 def batch_action(request: HttpRequest) -> HttpResponse:
     ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
@@ -84,10 +82,10 @@ def batch_action(request: HttpRequest) -> HttpResponse:
     return redirect(request.POST.get("next") or "renovation:cases")
 
 
-@login_required
+@allow(Case, "change")
 @require_POST
 def open_case(request: HttpRequest, house_pk: int) -> HttpResponse:
-    house = get_object_or_404(House.objects.visible_to(user_of(request)), pk=house_pk)
+    house = obj_or_404(request, House, pk=house_pk)
     try:
         case = services.open_case(actor=user_of(request), house_id=house.pk)
     except (ValidationError, PermissionDenied) as exc:
@@ -98,10 +96,11 @@ def open_case(request: HttpRequest, house_pk: int) -> HttpResponse:
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
-    return get_object_or_404(_cases(request).select_related("household", "house", "appraisal", "builder"), pk=pk)
+    qs = Case.objects.select_related("household", "house", "appraisal", "builder")
+    return obj_or_404(request, qs, pk=pk)  # type: ignore[no-any-return]
 
 
-@login_required
+@allow(Case)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from field.models import Photo
     from funds.models import Payment
@@ -141,7 +140,7 @@ def _back(case: Case) -> HttpResponse:
     return redirect("renovation:case", pk=case.pk)
 
 
-@login_required
+@allow(Case, "change")
 @require_POST
 def case_step(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
@@ -169,7 +168,7 @@ def _decimal(value: str) -> Decimal | None:
         raise ValidationError(_("金额或面积须为数字。")) from None
 
 
-@login_required
+@allow(Case, "approve")
 @require_POST
 def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
@@ -191,7 +190,7 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(case)
 
 
-@login_required
+@allow(Case, "change")
 @require_POST
 def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     from core.uploads import uploaded_files
@@ -219,7 +218,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(case)
 
 
-@login_required
+@allow(Case, "change")
 @require_POST
 def case_accept(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
@@ -241,7 +240,7 @@ def case_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(case)
 
 
-@login_required
+@allow(Objection, "change")
 @require_POST
 def objection(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
@@ -268,7 +267,7 @@ def objection(request: HttpRequest, pk: int) -> HttpResponse:
 DOCUMENTS = {"agreement": "改造协议", "acceptance": "竣工验收表", "card": "明白卡", "cover": "档案封面"}
 
 
-@login_required
+@allow(Case)
 def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     from core.masking import mask_id_number
     from funds.models import Payment
@@ -308,12 +307,10 @@ def case_document(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
 LEVEL_BY_LENGTH = {12: "village", 9: "town", 6: "county"}
 
 
-@login_required
+@allow(Notice)
 def notice_list(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
-    region = user.region_id or "-"
-    qs = Notice.objects.filter(Q(region_code__startswith=region) | Q(region_code=region.ljust(12, "0")))
+    qs = restricted(request, Notice)
     return render(
         request,
         "renovation/notices.html",
@@ -321,15 +318,14 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@allow(Notice, "change")
 def notice_new(request: HttpRequest) -> HttpResponse:
-    require_cap(request, Cap.CASE_REVIEW)
     user = user_of(request)
     level = LEVEL_BY_LENGTH.get(len(user.region_id or ""))
     if level is None:
         raise PermissionDenied(_("公示由村、乡镇或县级发布。"))
     source = workflow.NOTICE_FROM[level]
-    candidates = Case.objects.visible_to(user).filter(state=source).select_related("household").order_by("region_code")
+    candidates = restricted(request, Case, "change").filter(state=source).select_related("household").order_by("region_code")
     if request.method == "POST":
         ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
         start = parse_date(request.POST.get("start_date", "") or "") or timezone.localdate()
@@ -364,16 +360,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@allow(Notice)
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
-    require_cap(request, Cap.VIEW_ARCHIVE)
-    user = user_of(request)
-    notice = get_object_or_404(
-        Notice.objects.filter(
-            Q(region_code__startswith=user.region_id or "-") | Q(region_code=(user.region_id or "").ljust(12, "0"))
-        ),
-        pk=pk,
-    )
+    notice = obj_or_404(request, Notice, pk=pk)
     if request.GET.get("format") == "pdf":
         return pdf_download(
             request, notices.notice_html(notice), f"{notice.title}.pdf", reverse("renovation:notice", args=[notice.pk])
@@ -386,11 +375,10 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
 # --- the daily ranking ---------------------------------------------------------------------------------
 
 
-@login_required
+@allow("renovation.ProgressReport", post="change")
 def ranking(request: HttpRequest) -> HttpResponse:
     from renovation.models import ProgressReport
 
-    require_cap(request, Cap.VIEW_ARCHIVE)
     user = user_of(request)
     own = user.region_id or ""
     prefix = request.GET.get("region", "") if request.GET.get("region", "").startswith(own) else own

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import mixins, serializers
 
 from core.masking import mask_id_number
 from core.views import user_of
+from core.viewsets import PolicyViewSet
 from training.models import Course, Trainee, TrainingRecord
-from training.selectors import can_view, ledger
-
-
-def _require_view(user: Any) -> None:
-    if not can_view(user):
-        raise PermissionDenied("您的角色无权查看培训台账。")
+from training.selectors import ledger
 
 
 class TraineeSerializer(serializers.ModelSerializer):
@@ -45,36 +38,32 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         fields = ["id", "trainee", "course", "passed", "certificate_no", "issued_on", "valid_until"]
 
 
-class TraineeViewSet(viewsets.ReadOnlyModelViewSet):
+class TraineeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
     """?on=YYYY-MM-DD (validity day), q, kind, status=valid|expired, course_kind — as on the ledger page."""
 
+    policy_model = "training.Trainee"
     serializer_class = TraineeSerializer
     queryset = Trainee.objects.none()  # for the schema; get_queryset scopes the real one
 
-    def get_queryset(self) -> QuerySet[Trainee]:
-        user = user_of(self.request)
-        _require_view(user)
-        return ledger(user, {k: v for k, v in self.request.query_params.items() if v})
+    def base_queryset(self) -> QuerySet[Trainee]:
+        return ledger(user_of(self.request), {k: v for k, v in self.request.query_params.items() if v})
 
 
-class CourseViewSet(viewsets.ReadOnlyModelViewSet):
+class CourseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    policy_model = "training.Course"
     serializer_class = CourseSerializer
-    queryset = Course.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = Course.objects.none()  # for the schema; get_queryset restricts the real one
 
-    def get_queryset(self) -> QuerySet[Course]:
-        user = user_of(self.request)
-        _require_view(user)
-        return Course.objects.visible_to(user).order_by("-start_date", "-id")
+    def base_queryset(self) -> QuerySet[Course]:
+        return Course.objects.order_by("-start_date", "-id")
 
 
-class TrainingRecordViewSet(viewsets.ReadOnlyModelViewSet):
+class TrainingRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    policy_model = "training.TrainingRecord"
     serializer_class = TrainingRecordSerializer
-    queryset = TrainingRecord.objects.none()  # for the schema; get_queryset scopes the real one
+    queryset = TrainingRecord.objects.none()  # for the schema; get_queryset restricts the real one
 
-    def get_queryset(self) -> QuerySet[TrainingRecord]:
-        user = user_of(self.request)
-        _require_view(user)
-        qs = TrainingRecord.objects.visible_to(user).order_by("-issued_on", "-id")
-        if self.request.query_params.get("trainee"):
-            qs = qs.filter(trainee_id=int(self.request.query_params["trainee"]))
-        return qs
+    def base_queryset(self) -> QuerySet[TrainingRecord]:
+        qs = TrainingRecord.objects.order_by("-issued_on", "-id")
+        trainee = self.request.query_params.get("trainee", "")
+        return qs.filter(trainee_id=int(trainee)) if trainee.isdigit() else qs

@@ -25,7 +25,7 @@ def ledger(user: Any, params: dict[str, Any]) -> QuerySet[Trainee]:
     valid = TrainingRecord.objects.filter(trainee=OuterRef("pk"), passed=True, issued_on__lte=day, valid_until__gte=day)
     if params.get("course_kind"):
         valid = valid.filter(course__kind=params["course_kind"])
-    qs = Trainee.objects.visible_to(user).annotate(
+    qs = Trainee.objects.restrict(user, "view").annotate(
         is_valid=Exists(valid), valid_until=Max("records__valid_until", filter=Q(records__passed=True))
     )
     if params.get("q"):

@@ -3,17 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.roles import Cap
 from core.errors import ConflictError
 from core.masking import mask_id_number, mask_phone
 from core.paging import paginate
-from core.views import form_errors, require_cap, user_of
+from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from training import selectors, services
 from training.forms import CourseForm, EnrolForm, LedgerFilterForm, TraineeForm
 from training.models import Course, Trainee
@@ -24,9 +22,8 @@ def _require_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("您的角色无权访问此页面。"))
 
 
-@login_required
+@allow("training.TrainingRecord")
 def ledger(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
     form = LedgerFilterForm(request.GET or None)
     params = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     page = paginate(selectors.ledger(user_of(request), params), request.GET.get("page"))
@@ -37,12 +34,10 @@ def ledger(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
+@allow(Trainee, post="change")
 def trainee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = user_of(request)
-    trainee = get_object_or_404(Trainee.objects.visible_to(user), pk=pk) if pk else None
-    if request.method == "POST":
-        require_cap(request, Cap.MANAGE_TRAINING)
+    trainee = obj_or_404(request, Trainee, pk=pk) if pk else None
     initial: dict[str, Any] = {"region_code": user.region_id}
     if trainee:
         initial = {f: getattr(trainee, f) for f in services.TRAINEE_FIELDS}
@@ -76,21 +71,19 @@ def trainee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     })  # fmt: skip
 
 
-@login_required
+@allow(Course)
 def courses(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    page = paginate(Course.objects.visible_to(user_of(request)), request.GET.get("page"))
+    page = paginate(restricted(request, Course), request.GET.get("page"))
     return render(request, "training/courses.html", {"page": page})
 
 
-@login_required
+@allow(Course, post="change")
 def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = user_of(request)
-    course = get_object_or_404(Course.objects.visible_to(user), pk=pk) if pk else None
+    course = obj_or_404(request, Course, pk=pk) if pk else None
     form = CourseForm(request.POST or None, instance=course, prefix="course")
-    enrol = EnrolForm(request.POST or None, trainees=Trainee.objects.visible_to(user).filter(is_active=True), prefix="enrol")
+    enrol = EnrolForm(request.POST or None, trainees=restricted(request, Trainee).filter(is_active=True), prefix="enrol")
     if request.method == "POST":
-        require_cap(request, Cap.MANAGE_TRAINING)
         try:
             if "enrol-trainees" in request.POST and course and enrol.is_valid():
                 made = services.add_records(actor=user, course=course, trainees=enrol.cleaned_data["trainees"],

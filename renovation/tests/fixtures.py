@@ -52,6 +52,11 @@ def dangerous(county_user: Any, appraiser_user: Any, trained_appraiser: Any) -> 
 
 @pytest.fixture
 def craftsman(county_user: Any) -> Any:
+    return make_craftsman(county_user)
+
+
+def make_craftsman(county_user: Any) -> Any:
+    """刘工匠, a craftsman trained in construction, as agreements name the builder."""
     person = save_trainee(
         actor=county_user, trainee=None, data={"name": "刘工匠", "kind": PersonKind.CRAFTSMAN, "region_code": "610826000000"}
     )
