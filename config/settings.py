@@ -12,7 +12,8 @@ VAR_DIR = Path(os.environ.get("ANJU_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("ANJU_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY", "anju-development-only-secret-key-change-me-in-production")
+DEVELOPMENT_SECRET_KEY = "anju-development-only-secret-key-change-me-in-production"  # refused when ANJU_DEBUG=0
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -200,3 +201,77 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Security headers, Content-Security-Policy and the production profile (issue 11 findings 9 and 14;
+# ADR 0021, docs/security/prod.md). Headers and the CSP apply always, so development and the tests
+# see what production serves; cookies over HTTPS only, HSTS and the HTTPS redirect when ANJU_DEBUG=0.
+# ---------------------------------------------------------------------------------------------------
+from csp.constants import NONE, SELF  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "core.middleware.NoStoreMiddleware"]
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Every page and the field app pass this policy: no inline script or style, no eval, nothing from
+# other origins. Violations are posted to core.csp.report, which logs them (logger "anju.csp").
+CSP_REPORT_URL = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],  # data: Bootstrap's inline SVG icons; blob: photo previews
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": CSP_REPORT_URL,
+    },
+}
+
+# No browsable API: its pages carry inline styles the policy refuses, and people read the API in
+# Swagger UI (/api/docs/, behind login). Clients get JSON.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+
+if not DEBUG:
+    _missing = {}  # variable -> how to give it, in Chinese
+    if not os.environ.get("SECRET_KEY") or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        _missing["SECRET_KEY"] = "SECRET_KEY"
+    if not ANJU_FIELD_KEY and not ANJU_FIELD_KEY_FILE.exists():
+        _missing["ANJU_FIELD_KEY"] = f"ANJU_FIELD_KEY（或密钥文件 {ANJU_FIELD_KEY_FILE}）"
+    if _missing:
+        raise ImproperlyConfigured(
+            f"生产模式（ANJU_DEBUG=0）拒绝启动：缺少 {'、'.join(_missing.values())}，请在环境中设置（见 docs/operations.md）。"
+            f" Production mode (ANJU_DEBUG=0) refuses to start: missing {', '.join(_missing)} (see docs/operations.md)."
+        )
+    SECURE_SSL_REDIRECT = _flag("ANJU_SSL_REDIRECT", True)
+    if _flag("ANJU_BEHIND_PROXY", False):
+        # Only behind the documented reverse proxy, which overwrites this header on every request.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("ANJU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # __Host- cookies: sent only over HTTPS, to this host, for the whole site (never set by a subdomain).
+    SESSION_COOKIE_NAME = "__Host-anju_session"
+    CSRF_COOKIE_NAME = "__Host-anju_csrf"

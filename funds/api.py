@@ -72,7 +72,8 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     """POST {county, year, stage?, cases?} builds a batch; then approve (another person), bank-file, bank-return."""
 
     policy_model = "funds.DisbursementBatch"
-    policy_actions = {"approve": "approve", "payments": "view", "bank_file": "export", "bank_return": "change"}
+    policy_actions = {"approve": "approve", "payments": "view", "bank_file": "export", "issue_bank_file": "export",
+                      "bank_return": "change"}  # fmt: skip
     personal_actions = ("payments",)
     personal_fields = ("payee_name", "account")
     serializer_class = BatchSerializer
@@ -111,8 +112,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
         return self.get_paginated_response(PaymentSerializer(page, many=True).data)
 
     @extend_schema(parameters=[], responses={200: bytes})
-    @action(detail=True, url_path="bank-file")
+    @action(detail=True, methods=["get"], url_path="bank-file")
     def bank_file(self, request: Request, pk: str) -> FileResponse:
+        """GET downloads the file of a batch already issued (POST to the same address issues it)."""
         suffix = ".csv" if request.query_params.get("as") == "csv" else ".xlsx"  # ?format= is DRF's renderer switch
         path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)
         try:
@@ -121,6 +123,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
             path.unlink(missing_ok=True)
             raise
         return send_temporary(path, f"bank{suffix}")
+
+    @extend_schema(request=None, responses={200: BatchSerializer})
+    @bank_file.mapping.post
+    def issue_bank_file(self, request: Request, pk: str) -> Response:
+        """POST issues the approved batch to the bank (it becomes "sent"); then GET downloads the file."""
+        batch = services.issue_bank_file(actor=user_of(request), batch_id=self.get_object().pk)
+        return Response(BatchSerializer(batch).data)
 
     @extend_schema(
         request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},

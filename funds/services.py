@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import require
 from accounts.roles import Cap
+from audit.access import record_access
 from audit.services import record
 from core.bulk import insert_instances, update_ids
 from funds import bankfile
@@ -254,23 +255,44 @@ def approve_batch(*, actor: User, batch_id: int) -> DisbursementBatch:
     return batch
 
 
-def bank_file(*, actor: User, batch_id: int, path: Path) -> int:
-    """Write the payment file for the bank; the batch then counts as sent."""
-    batch = DisbursementBatch.objects.get(pk=batch_id)
-    require(actor, Cap.PAY_MAKE, batch.region_code)
-    if batch.status == BatchStatus.DRAFT:
-        raise ValidationError(_("拨付批次须先经另一人审核，才能生成银行文件。"))
-    count = bankfile.write(batch, path)
+def issue_bank_file(*, actor: User, batch_id: int) -> DisbursementBatch:
+    """Issue the approved batch to the bank (生成银行代发文件): the batch then counts as sent, audited.
+    This is the only step that moves a batch to "sent"; downloading the file afterwards changes nothing."""
     with transaction.atomic():
-        if batch.status == BatchStatus.APPROVED:
-            DisbursementBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.SENT)
+        batch = DisbursementBatch.objects.select_for_update().get(pk=batch_id)
+        require(actor, Cap.PAY_MAKE, batch.region_code)
+        if batch.status == BatchStatus.DRAFT:
+            raise ValidationError(_("拨付批次须先经另一人审核，才能生成银行文件。"))
+        if batch.status != BatchStatus.APPROVED:
+            raise ValidationError(_("该批次已生成银行代发文件，请直接下载。"))
+        batch.status = BatchStatus.SENT
+        batch.save(update_fields=["status"])
         record(
             "funds.bank_file",
             actor=actor,
             obj=batch,
             region_code=batch.region_code,
-            after={"lines": count, "format": path.suffix},
+            before={"status": BatchStatus.APPROVED},
+            after={"status": BatchStatus.SENT, "count": batch.count, "total": batch.total},
         )
+    return batch
+
+
+def bank_file(*, actor: User, batch_id: int, path: Path) -> int:
+    """Write the payment file of a batch already issued (`issue_bank_file`); reads only, never moves the batch.
+    The file holds whole ID and account numbers, so the download is recorded as a read of personal data."""
+    batch = DisbursementBatch.objects.get(pk=batch_id)
+    require(actor, Cap.PAY_MAKE, batch.region_code)
+    if batch.status not in (BatchStatus.SENT, BatchStatus.CLOSED):
+        raise ValidationError(_("该批次尚未生成银行代发文件：请先在批次页点击“生成银行代发文件”，再下载。"))
+    count = bankfile.write(batch, path)
+    record_access(
+        actor=actor,
+        object_type=DisbursementBatch._meta.label_lower,
+        object_ids=[batch.pk],
+        fields=["payee_name", "payee_id", "account"],
+        path=f"bank{path.suffix}",
+    )
     return count
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from core.errors import message_text
@@ -191,7 +191,22 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @allow(DisbursementBatch, "export")
+@require_POST
+def issue_bank_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """生成银行代发文件: the explicit step that moves an approved batch to "sent" (the download only reads)."""
+    batch = _batch(request, pk, "export")
+    try:
+        services.issue_bank_file(actor=user_of(request), batch_id=batch.pk)
+        messages.success(request, _("已生成银行代发文件，批次已交银行；请下载文件报送银行。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    return redirect("funds:batch", pk=batch.pk)
+
+
+@allow(DisbursementBatch, "export")
+@require_GET
 def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileResponse:
+    """Download the file of a batch already issued; refuses (with a message) a batch not issued yet."""
     batch = _batch(request, pk, "export")
     suffix = ".csv" if fmt == "csv" else ".xlsx"
     path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)

@@ -110,6 +110,7 @@ def _bank_round_trip(office: User, batch_id: int) -> None:
 
     from core.uploads import temporary
 
+    funds.issue_bank_file(actor=office, batch_id=batch_id)
     with temporary(".csv") as sent, temporary(".csv") as back:  # in VAR_DIR/tmp, deleted after
         funds.bank_file(actor=office, batch_id=batch_id, path=sent)
         with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:

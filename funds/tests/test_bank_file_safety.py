@@ -34,6 +34,7 @@ def approved(two_accepted: list[Any], county_user: Any, checker: Any) -> Any:  #
     batch = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
     assert batch is not None
     services.approve_batch(actor=checker, batch_id=batch.pk)
+    services.issue_bank_file(actor=county_user, batch_id=batch.pk)
     return batch
 
 

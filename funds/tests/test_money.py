@@ -69,10 +69,11 @@ def test_batch_bank_file_return_and_ledger(two_accepted: list[Case], county_user
     batch = plan.batch
     assert batch is not None and batch.count == 2 and batch.total == Decimal("9500.50")
     with pytest.raises(ValidationError, match="须先经另一人审核"):
-        services.bank_file(actor=county_user, batch_id=batch.pk, path=tmp_path / "pay.xlsx")
+        services.issue_bank_file(actor=county_user, batch_id=batch.pk)
     with pytest.raises(PermissionDenied, match="制单人以外的另一人"):
         services.approve_batch(actor=county_user, batch_id=batch.pk)
     services.approve_batch(actor=checker, batch_id=batch.pk)
+    services.issue_bank_file(actor=county_user, batch_id=batch.pk)
     assert services.bank_file(actor=county_user, batch_id=batch.pk, path=tmp_path / "pay.xlsx") == 2
     sheet = openpyxl.load_workbook(tmp_path / "pay.xlsx").active
     rows = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
@@ -119,6 +120,7 @@ def test_mismatched_return_lines_are_reported_not_guessed(
     batch = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
     assert batch is not None
     services.approve_batch(actor=checker, batch_id=batch.pk)
+    services.issue_bank_file(actor=county_user, batch_id=batch.pk)
     services.bank_file(actor=county_user, batch_id=batch.pk, path=tmp_path / "pay.csv")
     first, second = list(csv.reader((tmp_path / "pay.csv").open(encoding="utf-8-sig")))[1:]
     first[5] = "5001.00"
@@ -220,3 +222,62 @@ def test_advance_at_start_then_the_rest_after_acceptance(
     )
     final = services.build_batch(actor=county_user, county="610826", year=case.year).batch
     assert final is not None and final.total == Decimal("2500.00")  # the subsidy less what was advanced
+
+
+def _approved(two_accepted: list[Case], county_user: Any, checker: Any) -> Any:
+    batch = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
+    assert batch is not None
+    services.approve_batch(actor=checker, batch_id=batch.pk)
+    return batch
+
+
+def test_downloading_the_bank_file_never_moves_the_batch(two_accepted: list[Case], county_user: Any, checker: Any) -> None:
+    """Finding 14: a GET (a link prefetched, a crawler, an <img src>) must not send the batch to the bank."""
+    from django.test import Client
+
+    from audit.models import AuditEvent
+
+    batch = _approved(two_accepted, county_user, checker)
+    web = Client()
+    web.force_login(county_user)
+    events = AuditEvent.objects.count()
+    for fmt in ("csv", "xlsx"):
+        refused = web.get(f"/funds/batches/{batch.pk}/bank.{fmt}", follow=True)
+        assert "尚未生成银行代发文件" in refused.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "approved" and AuditEvent.objects.count() == events
+    assert web.get(f"/funds/batches/{batch.pk}/issue/").status_code == 405  # the issuing step is POST only
+    page = web.get(f"/funds/batches/{batch.pk}/").content.decode()
+    assert "生成银行代发文件" in page and f"/funds/batches/{batch.pk}/bank.csv" not in page
+    assert web.post(f"/funds/batches/{batch.pk}/issue/").status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+    issued = AuditEvent.objects.filter(verb="funds.bank_file", object_id=str(batch.pk)).get()
+    assert issued.actor_id == county_user.pk and issued.after["status"] == "sent"
+    again = web.post(f"/funds/batches/{batch.pk}/issue/", follow=True).content.decode()
+    assert "已生成银行代发文件" in again
+    assert AuditEvent.objects.filter(verb="funds.bank_file").count() == 1  # a second POST issues nothing
+    download = web.get(f"/funds/batches/{batch.pk}/bank.csv")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    lines = list(csv.reader(b"".join(download.streaming_content).decode("utf-8-sig").splitlines()))  # type: ignore[attr-defined]
+    assert len(lines) == 3
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+    read = AuditEvent.objects.filter(verb="读取个人信息").last()
+    assert read is not None and read.actor_id == county_user.pk and "payee_id" in read.after["fields"]
+
+
+def test_issuing_the_bank_file_needs_an_approved_batch_and_the_maker_right(
+    two_accepted: list[Case], county_user: Any, checker: Any, town_user: Any, tmp_path: Path
+) -> None:
+    draft = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
+    assert draft is not None
+    with pytest.raises(ValidationError, match="须先经另一人审核"):
+        services.issue_bank_file(actor=county_user, batch_id=draft.pk)
+    services.approve_batch(actor=checker, batch_id=draft.pk)
+    with pytest.raises(PermissionDenied):
+        services.issue_bank_file(actor=town_user, batch_id=draft.pk)  # a town officer may not make payments
+    with pytest.raises(ValidationError, match="尚未生成银行代发文件"):
+        services.bank_file(actor=county_user, batch_id=draft.pk, path=tmp_path / "pay.csv")
+    draft.refresh_from_db()
+    assert draft.status == "approved" and not (tmp_path / "pay.csv").exists()

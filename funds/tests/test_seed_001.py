@@ -205,6 +205,7 @@ def test_seed_001_county_year(county_user: Any, appraiser_user: Any, tmp_path: P
         assert batch is not None and batch.total == BATCHES[number - 1]
         services.approve_batch(actor=checker, batch_id=batch.pk)
         sent = tmp_path / f"batch{number}.csv"
+        services.issue_bank_file(actor=county_user, batch_id=batch.pk)
         services.bank_file(actor=county_user, batch_id=batch.pk, path=sent)
         lines = list(csv.reader(sent.open(encoding="utf-8-sig")))[1:]
         back = tmp_path / f"return{number}.csv"

@@ -57,6 +57,9 @@ def test_cases_transitions_batches_and_bank_files_through_the_api(
     assert api(checker).post(f"/api/batches/{batch_id}/approve/").json()["status"] == "approved"
     payments = county.get(f"/api/batches/{batch_id}/payments/").json()["results"]
     assert payments[0]["account"] == "6230***********7888"
+    refused = county.get(f"/api/batches/{batch_id}/bank-file/?as=csv")
+    assert refused.status_code == 400 and "尚未生成银行代发文件" in str(refused.json())
+    assert county.post(f"/api/batches/{batch_id}/bank-file/").json()["status"] == "sent"
     sent = b"".join(county.get(f"/api/batches/{batch_id}/bank-file/?as=csv").streaming_content).decode("utf-8-sig")
     line = list(csv.reader(io.StringIO(sent)))[1]
     back = io.StringIO()

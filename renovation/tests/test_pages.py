@@ -125,6 +125,7 @@ def test_funds_pages_from_batch_to_bank_return(
     own = county.post(f"/funds/batches/{batch.pk}/approve/", follow=True).content.decode()
     assert "制单人以外的另一人" in own
     checker.post(f"/funds/batches/{batch.pk}/approve/")
+    assert "生成银行代发文件" in county.post(f"/funds/batches/{batch.pk}/issue/", follow=True).content.decode()
     sent = body(county.get(f"/funds/batches/{batch.pk}/bank.csv")).decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(sent)))
     assert lines[1][2] == "6230111122223333444" and lines[1][5] == "5000.00"

@@ -4,6 +4,8 @@
    only to /api/ (token auth). */
 (function () {
   "use strict";
+  var PAGE = document.body.dataset;  // the addresses, from the page's data- attributes (no inline script: CSP)
+  window.ANJU_FIELD = window.ANJU_FIELD || { api: PAGE.api, sw: PAGE.sw, scope: PAGE.scope };
   var API = window.ANJU_FIELD.api, S = window.AnjuStore, G = window.AnjuGrading;
   var BATCH = 50, CHUNK = window.ANJU_FIELD_CHUNK || 64 * 1024, MAX_SIDE = 1600, QUALITY = 0.7;
   var state = { token: null, config: null, households: [], villages: {}, current: null, capture: null, syncing: null, again: false };

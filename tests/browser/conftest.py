@@ -50,3 +50,16 @@ def page(browser: Any, live_server: Any) -> Any:
 def shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for(page: Any, expression: str, timeout_ms: float = 20000) -> None:
+    """Wait until a JavaScript expression is true. Playwright's wait_for_function compiles its predicate
+    with eval inside the page, which the Content-Security-Policy refuses (no 'unsafe-eval');
+    page.evaluate runs through the DevTools protocol, outside the page's policy."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout_ms / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)

@@ -18,7 +18,7 @@ from field.models import Photo
 from households.models import House
 from inspections import grading
 from inspections.models import Inspection
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,7 @@ def sign_in_and_download(page: Any, username: str) -> None:
     page.click("#pick-villages")
     page.check("#village-list input")
     page.click("#download")
-    page.wait_for_function("document.querySelector('#local-summary').textContent.includes('1 户')")
+    wait_for(page, "document.querySelector('#local-summary').textContent.includes('1 户')")
 
 
 def outbox_count(page: Any) -> str:
@@ -89,7 +89,7 @@ def test_field_app_offline_then_sync_then_resend(phone: Any, county_user: Any, t
     page.check("#inspect-form [name=household_confirmed]")
     page.fill("#inspect-form [name=confirmed_by]", "郝建国")
     page.click("#inspect-form [data-gps]")
-    page.wait_for_function("document.querySelector('#inspect-form [data-gps-text]').textContent.includes('±')")
+    wait_for(page, "document.querySelector('#inspect-form [data-gps-text]').textContent.includes('±')")
     page.set_input_files("#inspect-form [data-photos]", str(png(tmp_path / "house.png")))
     page.wait_for_selector("#inspect-form [data-thumbs] img")
     shot(page, "field-inspect")
@@ -100,7 +100,7 @@ def test_field_app_offline_then_sync_then_resend(phone: Any, county_user: Any, t
     shot(page, "field-offline-outbox")
 
     page.context.set_offline(False)  # the network returns: the app syncs by itself
-    page.wait_for_function(ALL_SENT)
+    wait_for(page, ALL_SENT)
     inspection = Inspection.objects.get()
     assert (inspection.verdict, inspection.source, inspection.risk_parts) == ("suspect", "field", ["walls"])
     assert inspection.accuracy_m == 15 and abs(float(inspection.latitude or 0) - 37.5003) < 1e-6
@@ -108,11 +108,11 @@ def test_field_app_offline_then_sync_then_resend(phone: Any, county_user: Any, t
     assert photo.complete and photo.record_uid == inspection.uid and photo.size < 200_000
     assert photo.file.read(3) == b"\xff\xd8\xff"  # compressed to JPEG on the phone
 
-    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('同步完成')")
+    wait_for(page, "document.querySelector('#sync-status').textContent.includes('同步完成')")
     with page.expect_response("**/api/field/sync/") as resent:
         page.click("#resend")  # the same outbox again
     assert [r["status"] for r in resent.value.json()["results"]] == ["exists"]
-    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('同步完成')")
+    wait_for(page, "document.querySelector('#sync-status').textContent.includes('同步完成')")
     assert outbox_count(page) == "0"
     assert Inspection.objects.count() == 1 and Photo.objects.count() == 1
     shot(page, "field-synced")
@@ -149,13 +149,13 @@ def test_field_sync_survives_cut_connections(phone: Any, county_user: Any, tmp_p
     page.set_input_files("#inspect-form [data-photos]", str(png(tmp_path / "big.png", 1200, 900)))
     page.wait_for_selector("#inspect-form [data-thumbs] img")
     page.click("#inspect-form button.btn-primary")
-    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('网络中断')")
+    wait_for(page, "document.querySelector('#sync-status').textContent.includes('网络中断')")
     assert records and Inspection.objects.count() == 1  # stored, though the phone did not hear so
     page.click("#sync-now")  # resend: the record answers "exists", the photo goes piece by piece
-    page.wait_for_function("document.querySelector('#sync-status').textContent.includes('网络中断')")
+    wait_for(page, "document.querySelector('#sync-status').textContent.includes('网络中断')")
     assert pieces and Photo.objects.get().received == 16384  # the first piece arrived, its answer was lost
     page.click("#sync-now")  # resumes at the server's offset (409 tells it where)
-    page.wait_for_function(ALL_SENT)
+    wait_for(page, ALL_SENT)
     photo = Photo.objects.get()
     assert photo.complete and photo.size > 16384 and Inspection.objects.count() == 1
 
@@ -181,7 +181,7 @@ def test_field_appraisal_grade_on_the_phone(phone: Any, county_user: Any, traine
     assert "已上传" in line.inner_text(), line.inner_text()
     appraisal = household.appraisals.get()
     assert (appraisal.grade, appraisal.rule, appraisal.source) == ("C", "R3", "field")
-    page.wait_for_function(ALL_SENT)
+    wait_for(page, ALL_SENT)
     assert Photo.objects.get(record_uid=appraisal.uid).part == "walls"
 
 
@@ -246,7 +246,7 @@ def test_construction_photos_from_the_phone_are_checked_as_evidence(
     page.click("[data-construction]")
     page.select_option("#construction-form select[name=stage]", "before")
     page.click("#construction-form [data-gps]")
-    page.wait_for_function("document.querySelector('#construction-form [data-gps-text]').textContent.includes('±')")
+    wait_for(page, "document.querySelector('#construction-form [data-gps-text]').textContent.includes('±')")
     page.set_input_files("#construction-form [data-photos]", str(png(tmp_path / "site.png")))
     page.wait_for_selector("#construction-form [data-thumbs] img")
     page.click("#construction-form button.btn-primary")

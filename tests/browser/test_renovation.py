@@ -126,6 +126,8 @@ def test_a_case_from_application_to_payment(
     page.click("#approve")
     as_user(page, "sd_county")
     page.goto(batch_url)
+    page.click("#issue-bank-file")
+    assert "已交银行" in page.inner_text("#batch-status")
     with page.expect_download() as sent:
         page.click("text=银行文件 .csv")
     lines = list(csv.reader(io.StringIO(Path(sent.value.path()).read_text(encoding="utf-8-sig"))))
