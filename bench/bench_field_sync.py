@@ -35,6 +35,18 @@ def payloads(households: list[Any], seq0: int) -> list[dict[str, Any]]:
     return out
 
 
+def noise_jpeg(size: int) -> bytes:
+    """A JPEG of random pixels of about `size` bytes (noise hardly compresses: about 1 byte a pixel at quality 90)."""
+    import io
+
+    from PIL import Image
+
+    side = max(8, int((size / 1.0) ** 0.5))
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
 def sync(session: requests.Session, base: str, records: list[dict[str, Any]], photo_bytes: int) -> tuple[float, float]:
     """Text first (batches of 50), then photos; returns (seconds for text, seconds for photos)."""
     start = time.perf_counter()
@@ -46,7 +58,7 @@ def sync(session: requests.Session, base: str, records: list[dict[str, Any]], ph
     text = time.perf_counter() - start
     start = time.perf_counter()
     for r in records:
-        content = os.urandom(photo_bytes)
+        content = noise_jpeg(photo_bytes)  # a real picture: the server decodes and re-encodes it (ADR 0020)
         meta = {"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": r["uid"], "size": len(content),
                 "taken_at": r["captured_at"], "part": "overview", "gps": r["gps"]}  # fmt: skip
         session.post(f"{base}/api/field/photos/", json=meta, timeout=60).raise_for_status()

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.uploads.BodySizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,8 +154,31 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "static_root"
 
 MEDIA_ROOT = Path(os.environ.get("ANJU_MEDIA_ROOT", VAR_DIR / "media"))
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Uploads, spreadsheets and retention (ADR 0020, docs/operations.md). Sizes are enforced while the
+# body arrives: multipart uploads stop past ANJU_MAX_UPLOAD_MB, other bodies past DATA_UPLOAD_MAX_MEMORY_SIZE.
+ANJU_TMP_DIR = VAR_DIR / "tmp"  # temporary files (bank files, PDFs, uploads on their way), never /tmp
+ANJU_TMP_DIR.mkdir(mode=0o700, exist_ok=True)
+FILE_UPLOAD_TEMP_DIR = str(ANJU_TMP_DIR)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads go to FILE_UPLOAD_TEMP_DIR, not memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+ANJU_MAX_UPLOAD_MB = int(os.environ.get("ANJU_MAX_UPLOAD_MB", "200"))
+ANJU_MAX_PHOTO_MB = int(os.environ.get("ANJU_MAX_PHOTO_MB", "10"))
+ANJU_MAX_IMAGE_PIXELS = int(os.environ.get("ANJU_MAX_IMAGE_PIXELS", "40000000"))
+ANJU_IMPORT_MAX_ROWS = int(os.environ.get("ANJU_IMPORT_MAX_ROWS", "500000"))
+ANJU_IMPORT_MAX_COLUMNS = int(os.environ.get("ANJU_IMPORT_MAX_COLUMNS", "200"))
+ANJU_IMPORT_MAX_CELLS = int(os.environ.get("ANJU_IMPORT_MAX_CELLS", "15000000"))
+ANJU_XLSX_MAX_UNCOMPRESSED_MB = int(os.environ.get("ANJU_XLSX_MAX_UNCOMPRESSED_MB", "1024"))
+ANJU_CSV_MAX_LINE_BYTES = int(os.environ.get("ANJU_CSV_MAX_LINE_BYTES", "100000"))
+# Imported files, their error files and exports are deleted this many days after they were made
+# (`manage.py purge_expired_files`, run daily); the job rows and their audit events stay.
+ANJU_RETENTION_DAYS = int(os.environ.get("ANJU_RETENTION_DAYS", "30"))
+ANJU_RETENTION_PURGERS = ["exchange.retention.purge", "field.retention.purge"]
 
 # The key that encrypts ID, phone and bank numbers. It never lives in the database: either the
 # environment variable (base64 of 32 random bytes) or a key file outside the database.

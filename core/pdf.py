@@ -57,9 +57,6 @@ def html_to_pdf(html: str, path: Path, *, page_format: str = "A4") -> Path:
 
 def attachment(path: Path, filename: str) -> Any:
     """A finished PDF as a download; the temporary file goes as soon as it is open (the handle keeps the bytes)."""
-    from django.http import FileResponse
+    from core.uploads import send_temporary
 
-    try:
-        return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
-    finally:
-        path.unlink(missing_ok=True)
+    return send_temporary(path, filename, "application/pdf")

@@ -91,20 +91,22 @@ def user_of(request: HttpRequest) -> User:
 
 def pdf_download(request: HttpRequest, html: str, filename: str, fallback: str) -> HttpResponseBase:
     """HTML printed to a PDF download; without a printer, the reason as a message on the `fallback` page."""
-    import tempfile
-    from pathlib import Path
-
     from django.contrib import messages
     from django.shortcuts import redirect
 
     from core.pdf import PdfUnavailable, attachment, html_to_pdf
+    from core.uploads import temp_path
 
-    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    path = temp_path(".pdf")  # in VAR_DIR/tmp; deleted when sent, or here when printing fails
     try:
         html_to_pdf(html, path)
     except PdfUnavailable as exc:
+        path.unlink(missing_ok=True)
         messages.error(request, str(exc))
         return redirect(fallback)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return attachment(path, filename)  # type: ignore[no-any-return]
 
 

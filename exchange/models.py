@@ -52,6 +52,7 @@ class ImportJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)  # each run owns the job by its number
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)  # files gone by retention (ADR 0020)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -102,6 +103,7 @@ class ExportJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)  # the file gone by retention (ADR 0020)
 
     objects = ScopedQuerySet.as_manager()
 

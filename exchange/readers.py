@@ -3,45 +3,81 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
+
+from exchange.sheet_limits import LimitExceeded, Limits, check_csv, check_xls, check_xlsx, probe_xls
 
 
 class UnreadableFile(ValueError):
     pass
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+def _csv_rows(path: Path, encoding: str, limits: Limits) -> Iterator[list[Any]]:
+    """A CSV's rows as a stream (never the whole text in memory), held to the row and column limits."""
+    with path.open(encoding=encoding, newline="") as fh:
         try:
-            return raw.decode(encoding)
+            for n, row in enumerate(csv.reader(fh), 1):
+                if n > limits.rows + 1 or len(row) > limits.columns:
+                    limits.check_extent(n, len(row))
+                yield row
+        except LimitExceeded as exc:
+            raise UnreadableFile(str(exc)) from None
+        except csv.Error as exc:
+            raise UnreadableFile(_("CSV 文件格式有误（%(e)s），请用 Excel 或 WPS 另存为 .xlsx 后再导入。") % {"e": exc}) from None
         except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件")
+            raise UnreadableFile(_("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx 文件")) from None
+
+
+def _check_kind(path: Path, name: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    from core.uploads import check_spreadsheet_kind
+
+    try:
+        check_spreadsheet_kind(path, name)
+    except ValidationError as exc:
+        raise UnreadableFile(" ".join(exc.messages)) from None
 
 
 def read_rows(path: Path, original_name: str = "") -> Iterator[list[Any]]:
+    """The first sheet's rows (or the CSV's), after the file's kind and size limits are checked (exchange.sheet_limits)."""
     name = (original_name or path.name).lower()
-    if name.endswith(".csv"):
-        text = _decode(path.read_bytes())
-        yield from csv.reader(io.StringIO(text))
+    suffix = Path(name).suffix
+    limits = Limits.current()
+    if suffix not in (".csv", ".xlsx", ".xlsm", ".xls"):
+        raise UnreadableFile(_("只支持 Excel（.xlsx、.xls）和 .csv 文件"))
+    try:
+        _check_kind(path, name)
+        if suffix == ".csv":
+            encoding = check_csv(path, limits)
+        elif suffix in (".xlsx", ".xlsm"):
+            check_xlsx(path, limits)
+        else:
+            check_xls(path, limits)  # the cells' extent, in process
+            probe_xls(path, limits)  # and calamine itself, in a child with capped memory
+    except LimitExceeded as exc:
+        raise UnreadableFile(str(exc)) from None
+    if suffix == ".csv":
+        yield from _csv_rows(path, encoding, limits)
         return
-    if name.endswith((".xlsx", ".xlsm", ".xls")):
-        try:
-            book = CalamineWorkbook.from_path(str(path))
-            sheet = book.get_sheet_by_index(0)
-            rows = sheet.iter_rows()
-        except Exception as exc:  # calamine raises its own error types for broken files
-            raise UnreadableFile(f"无法读取 Excel 文件：{exc}") from exc
-        yield from rows
-        return
-    raise UnreadableFile("只支持 Excel（.xlsx、.xls）和 .csv 文件")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises its own error types for broken files
+        raise UnreadableFile(_("无法读取 Excel 文件：%(e)s") % {"e": exc}) from exc
+    try:
+        limits.check_extent(sheet.height, sheet.width)  # again, after loading: an .xls the OLE walk could not read
+    except LimitExceeded as exc:
+        raise UnreadableFile(str(exc)) from None
+    yield from rows
 
 
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
@@ -66,8 +102,9 @@ def estimate_rows(path: Path, original_name: str = "") -> int:
         if name.endswith(".csv"):
             with path.open("rb") as fh:
                 return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-        if name.endswith((".xlsx", ".xlsm")) and (height := _xlsx_height(path)) is not None:
-            return height
-        return int(CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height)
+        if name.endswith((".xlsx", ".xlsm")):  # never calamine here: the sheet may be over the limits
+            height = _xlsx_height(path)
+            return height if height is not None else check_xlsx(path)[0]
+        return (check_xls(path) or (0, 0))[0]  # .xls: never calamine in process before probe_xls (it can abort)
     except Exception:  # an unreadable file is reported by the real read
         return 0

@@ -16,13 +16,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap
 from audit.services import record
-from core import policy
+from core import policy, uploads
 from exchange import jobstates
 from exchange.models import ExportJob, ImportJob
 from exchange.recovery import is_stale
 
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # .xls: Excel 97–2003 and WPS, read by calamine
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 def storage_dir(kind: str) -> Path:
@@ -41,12 +40,16 @@ def start_import(*, user: User, upload: UploadedFile) -> ImportJob:
     name = upload.name or "upload"
     if not name.lower().endswith(ALLOWED_SUFFIXES):
         raise ValidationError(_("只支持 Excel（.xlsx、.xls）和 .csv 文件。"))
-    if upload.size and upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("文件超过 200 MB，请拆分后分别导入。"))
+    limit = uploads.max_upload_bytes()
+    if upload.size and upload.size > limit:
+        raise ValidationError(uploads.too_large_message(limit))
     path = storage_dir("imports") / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
-    with path.open("wb") as fh:
-        for part in upload.chunks():
-            fh.write(part)
+    uploads.save_upload(upload, path, limit)
+    try:
+        uploads.check_spreadsheet_kind(path, name)  # by content, not by the name (rows and sizes: exchange.sheet_limits)
+    except ValidationError:
+        path.unlink(missing_ok=True)
+        raise
     return create_import_job(user=user, path=path, original_name=name)
 
 

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core.paging import paginate
+from core.uploads import send_temporary, serve_user_file, temp_path, uploaded_file
 from core.views import allow, obj_or_404, restricted
 from exchange import household_export, services
 from exchange.models import ExportJob, ImportJob
@@ -39,11 +39,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @allow(ImportJob, "change")
 @require_POST
 def import_upload(request: HttpRequest) -> HttpResponse:
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("请选择要导入的文件。"))
-        return redirect("exchange:imports")
     try:
+        upload = uploaded_file(request, "file")
+        if upload is None:
+            messages.error(request, _("请选择要导入的文件。"))
+            return redirect("exchange:imports")
         job = services.start_import(user=_user(request), upload=upload)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -79,16 +79,14 @@ def import_errors(request: HttpRequest, pk: str) -> HttpResponseBase:
     if not job.errors_path or not Path(job.errors_path).exists():
         raise Http404
     name = f"{Path(job.original_name).stem}_错误行.xlsx"
-    return FileResponse(open(job.errors_path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
+    return serve_user_file(open(job.errors_path, "rb"), content_type=XLSX, filename=name)
 
 
 @allow(ImportJob, "change")
 def import_template(request: HttpRequest) -> HttpResponseBase:
-    tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    tmp = temp_path(".xlsx")
     household_export.template(tmp)
-    response = FileResponse(open(tmp, "rb"), as_attachment=True, filename="农户档案导入模板.xlsx", content_type=XLSX)
-    tmp.unlink()
-    return response
+    return send_temporary(tmp, "农户档案导入模板.xlsx", XLSX)
 
 
 def _own_exports(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -136,4 +134,4 @@ def export_download(request: HttpRequest, pk: str) -> HttpResponseBase:
     from exchange.exports import CONTENT_TYPES
 
     content_type = CONTENT_TYPES.get(Path(job.file_path).suffix, XLSX)
-    return FileResponse(open(job.file_path, "rb"), as_attachment=True, filename=job.filename, content_type=content_type)
+    return serve_user_file(open(job.file_path, "rb"), content_type=content_type, filename=job.filename)

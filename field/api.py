@@ -36,10 +36,12 @@ MAX_VILLAGE_HOUSEHOLDS = 3000
 
 
 class RawBytesParser(BaseParser):
+    """A photo piece: the request's stream itself, copied to disk with a cap by the sync (never read whole here)."""
+
     media_type = "application/octet-stream"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return bytes(stream.read()) if stream is not None else b""
+        return stream if stream is not None else b""
 
 
 class ConfigView(PolicyAPIView):
@@ -202,10 +204,11 @@ class SyncView(PolicyAPIView):
 
 
 def _photo_state(photo: Photo) -> dict[str, Any]:
-    return {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    state = {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    return state | ({"refused": photo.refused} if photo.refused else {})
 
 
-SIZE_RANGE = _("照片大小应在 1 字节到 10 MB 之间，请压缩后再上传（手机端会自动压缩）。")
+SIZE_RANGE = _("照片大小不正确，请压缩后再上传（手机端会自动压缩）。")
 
 
 class PhotoDeclaration(serializers.Serializer):
@@ -214,8 +217,9 @@ class PhotoDeclaration(serializers.Serializer):
     uid = serializers.UUIDField()
     record_kind = serializers.ChoiceField(choices=RecordKind.choices)
     record_uid = serializers.UUIDField()
+    # the upper limit is the configurable one (ANJU_MAX_PHOTO_MB), judged by sync.declare_photo
     size = serializers.IntegerField(
-        min_value=1, max_value=sync.MAX_PHOTO_BYTES, error_messages={"min_value": SIZE_RANGE, "max_value": SIZE_RANGE}
+        min_value=1, max_value=2**31 - 1, error_messages={"min_value": SIZE_RANGE, "max_value": SIZE_RANGE}
     )
     sha256 = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=64)
     part = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -258,8 +262,8 @@ class PhotoView(PolicyAPIView):
             offset = int(request.query_params.get("offset", ""))
         except ValueError:
             raise ApiValidationError({"offset": "请指明这段内容的起始位置 offset。"}) from None
-        data = request.data
-        if not isinstance(data, bytes):
+        data: Any = request.data  # the body's stream (RawBytesParser), spooled to disk with a cap by the sync
+        if not (isinstance(data, bytes) or hasattr(data, "read")):
             raise ApiValidationError({"content": "照片内容须以 application/octet-stream 发送。"})
         try:
             photo = sync.append_chunk(actor=user_of(request), photo=photo, offset=offset, data=data)

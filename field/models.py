@@ -34,12 +34,14 @@ class Photo(Located):
     size = models.PositiveIntegerField(_("文件大小"))
     received = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
-    content_type = models.CharField(max_length=40, default="image/jpeg")
+    content_type = models.CharField(max_length=40, default="image/jpeg")  # the verified type (set on completion)
     file = models.FileField(upload_to="photos/%Y/%m/", blank=True)
     taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
     uploaded_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Why the server refused the content (not a picture it could decode and re-encode); a refused photo is never served.
+    refused = models.CharField(_("拒收原因"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

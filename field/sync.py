@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap
 from audit.services import jsonable, record
+from core import images, uploads
 from core.errors import ConflictError, message_text, messages_of
 from core.inputs import integer, items, mapping, no_nul
 from field import evidence
@@ -42,7 +45,6 @@ from households.writer import HOUSE_FIELDS
 from inspections.models import Appraisal, Inspection
 from inspections.services import AppraisalInput, InspectionInput, record_appraisal, record_inspection
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MODELS: dict[str, type[Inspection] | type[Appraisal]] = {RecordKind.INSPECTION: Inspection, RecordKind.APPRAISAL: Appraisal}
 
 
@@ -358,6 +360,10 @@ def store_flags(
 
 
 # --- photos ---------------------------------------------------------------------------------------
+# A photo is declared, sent in pieces (each spooled to disk with a cap, never held whole in memory),
+# and, with its last piece, checked against the declared hash and decoded and re-encoded as a JPEG
+# (core.images) before it counts as complete: what is stored and served is never what the client
+# sent. A picture that does not decode is refused for good (`Photo.refused`), audited, not served.
 
 
 class OffsetMismatch(Exception):
@@ -367,7 +373,7 @@ class OffsetMismatch(Exception):
 
 
 def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
-    """Announce a photo of a synced record (idempotent by the photo's uid)."""
+    """Announce a photo of a synced record (idempotent by the photo's uid). The type the client states is ignored."""
     uid = _uuid(meta.get("uid"), "uid")
     existing = Photo.objects.filter(uid=uid).first()
     if existing is not None:
@@ -379,9 +385,15 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
     owner = owner_model(kind).objects.filter(uid=record_uid).first()
     if owner is None or not actor.covers(owner.region_code):
         raise ValidationError({"record_uid": _("请先同步这张照片所属的记录，再上传照片。")})
-    size = int(meta.get("size") or 0)
-    if not 0 < size <= MAX_PHOTO_BYTES:
-        raise ValidationError({"size": _("照片大小应在 1 字节到 10 MB 之间，请压缩后再上传（手机端会自动压缩）。")})
+    try:
+        size = int(meta.get("size") or 0)
+    except (TypeError, ValueError):
+        size = 0
+    limit = uploads.max_photo_bytes()
+    if not 0 < size <= limit:
+        raise ValidationError(
+            {"size": _("照片大小应在 1 字节到 %(mb)d MB 之间，请压缩后再上传（手机端会自动压缩）。") % {"mb": limit // (1 << 20)}}
+        )
     digest = str(meta.get("sha256") or "").lower()
     if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
         raise ValidationError({"sha256": _("照片校验值格式不正确。")})
@@ -396,7 +408,7 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
         part=str(meta.get("part") or "")[:20],
         size=size,
         sha256=digest,
-        content_type=str(meta.get("content_type") or "image/jpeg")[:40],
+        content_type="",  # set to the verified type when the photo completes
         taken_at=_when(meta.get("taken_at"), "taken_at"),
         latitude=gps.latitude,
         longitude=gps.longitude,
@@ -406,12 +418,22 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
     )
 
 
-def attach_upload(*, actor: User, kind: str, record_uid: uuid.UUID, part: str, data: bytes, content_type: str) -> Photo:
+def attach_upload(*, actor: User, kind: str, record_uid: uuid.UUID, part: str, data: bytes | UploadedFile) -> Photo:
     """A photo uploaded whole with a web form: the same declaration, checks and evidence flags as the field app's."""
-    meta = {"uid": str(uuid.uuid4()), "record_kind": kind, "record_uid": str(record_uid), "part": part, "size": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "content_type": content_type or "image/jpeg"}  # fmt: skip
-    photo = declare_photo(actor=actor, meta=meta)
-    return append_chunk(actor=actor, photo=photo, offset=0, data=data)
+    limit = uploads.max_photo_bytes()
+    if isinstance(data, bytes):
+        spooled = uploads.spool(data, limit, uploads.too_large_message(limit))
+    else:
+        spooled = uploads.save_upload(data, uploads.temp_path(".part"), limit)
+    try:
+        size, digest = spooled.stat().st_size, _sha256(spooled)
+        meta = {"uid": str(uuid.uuid4()), "record_kind": kind, "record_uid": str(record_uid), "part": part, "size": size,
+                "sha256": digest}  # fmt: skip
+        photo = declare_photo(actor=actor, meta=meta)
+        with spooled.open("rb") as content:
+            return append_chunk(actor=actor, photo=photo, offset=0, data=content)
+    finally:
+        spooled.unlink(missing_ok=True)
 
 
 def _partial(photo: Photo) -> Path:
@@ -420,44 +442,121 @@ def _partial(photo: Photo) -> Path:
     return path
 
 
-def append_chunk(*, actor: User, photo: Photo, offset: int, data: bytes, now: dt.datetime | None = None) -> Photo:
-    """Write a piece at `offset`; the photo completes when its last byte arrives."""
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for piece in iter(lambda: fh.read(uploads.PIECE), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def _assemble(photo: Photo, offset: int, piece: Path) -> Path:
+    """The whole photo as it will be with this last piece: what came before (the partial file) and the piece."""
+    whole = uploads.temp_path(".whole")
+    with whole.open("wb") as out:
+        partial = _partial(photo)
+        if offset and partial.exists():
+            with partial.open("rb") as before:
+                shutil.copyfileobj(before, out, uploads.PIECE)
+            out.truncate(offset)
+            out.seek(offset)
+        with piece.open("rb") as last:
+            shutil.copyfileobj(last, out, uploads.PIECE)
+    return whole
+
+
+def _check_current(photo: Photo, offset: int) -> bool:
+    """False when the photo is already complete; raises when it was refused or the offset is not the server's."""
+    if photo.refused:
+        raise ValidationError({"file": photo.refused})
+    if photo.complete:
+        return False
+    if offset != photo.received:
+        raise OffsetMismatch(photo.received)
+    return True
+
+
+def append_chunk(*, actor: User, photo: Photo, offset: int, data: bytes | IO[bytes], now: dt.datetime | None = None) -> Photo:
+    """Write a piece at `offset`; the photo completes (hash checked, decoded, re-encoded) when its last byte arrives."""
     if not actor.covers(photo.region_code):
         raise PermissionDenied(_("该照片不在您的管辖范围内。"))
-    with transaction.atomic():
-        locked = Photo.objects.select_for_update().get(pk=photo.pk)
-        if locked.complete:
-            return locked
-        if offset != locked.received:
-            raise OffsetMismatch(locked.received)
-        if locked.received + len(data) > locked.size:
-            raise ValidationError({"size": _("上传的内容超过了声明的照片大小。")})
-        path = _partial(locked)
-        with path.open("r+b" if path.exists() else "wb") as out:
-            out.seek(offset)
-            out.write(data)
-            out.truncate()
-        locked.received += len(data)
-        corrupt = locked.received == locked.size and not _finish(actor, locked, path, now or timezone.now())
-        if corrupt:
-            locked.received = 0  # start again from the first byte
-        locked.save(update_fields=["received"])
-    if corrupt:
+    current = Photo.objects.get(pk=photo.pk)
+    if not _check_current(current, offset):
+        return current
+    piece = uploads.spool(data, current.size - offset, _("上传的内容超过了声明的照片大小。"))
+    whole: Path | None = None
+    try:
+        length = piece.stat().st_size
+        if offset + length == current.size:
+            whole = _assemble(current, offset, piece)
+            return _complete(actor, current, offset, whole, now or timezone.now())
+        with transaction.atomic():
+            locked = Photo.objects.select_for_update().get(pk=photo.pk)
+            if not _check_current(locked, offset):
+                return locked
+            path = _partial(locked)
+            with path.open("r+b" if path.exists() else "wb") as out, piece.open("rb") as src:
+                out.seek(offset)
+                shutil.copyfileobj(src, out, uploads.PIECE)
+                out.truncate()
+            locked.received += length
+            locked.save(update_fields=["received"])
+        return locked
+    finally:
+        piece.unlink(missing_ok=True)
+        if whole is not None:
+            whole.unlink(missing_ok=True)
+
+
+def _complete(actor: User, photo: Photo, offset: int, whole: Path, now: dt.datetime) -> Photo:
+    """Check the assembled photo (outside any lock: decoding takes time), then keep it in one transaction."""
+    digest = _sha256(whole)
+    if photo.sha256 and digest != photo.sha256:
+        with transaction.atomic():
+            pending = Photo.objects.select_for_update().filter(pk=photo.pk, received=offset, completed_at__isnull=True)
+            if pending.update(received=0):
+                _partial(photo).unlink(missing_ok=True)  # start again from the first byte
         raise ValidationError({"sha256": _("照片内容校验失败（传输中损坏），请重新上传。")})
+    with uploads.temporary(".jpg") as clean:
+        try:
+            verified = images.verify_photo(whole, clean)
+        except ValidationError as exc:
+            _refuse(actor, photo, offset, digest, message_text(exc))
+            raise
+        with transaction.atomic():
+            locked = Photo.objects.select_for_update().get(pk=photo.pk)
+            if not _check_current(locked, offset):
+                return locked
+            with clean.open("rb") as content:
+                locked.file.save(f"{locked.uid}.jpg", File(content), save=False)
+            locked.received, locked.sha256, locked.completed_at = locked.size, digest, now
+            locked.content_type = verified.content_type
+            locked.save(update_fields=["file", "received", "sha256", "content_type", "completed_at"])
+            _photo_findings(actor, locked, now)
+    _partial(photo).unlink(missing_ok=True)
     return locked
 
 
-def _finish(actor: User, photo: Photo, path: Path, now: dt.datetime) -> bool:
-    """Keep the photo and check it as evidence; False (and the piece discarded) if it is not what was declared."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if photo.sha256 and digest != photo.sha256:
-        path.unlink(missing_ok=True)
-        return False
-    with path.open("rb") as content:
-        photo.file.save(f"{photo.uid}.jpg", File(content), save=False)
-    path.unlink(missing_ok=True)
-    photo.sha256, photo.completed_at = digest, now
-    photo.save(update_fields=["file", "sha256", "completed_at"])
+def _refuse(actor: User, photo: Photo, offset: int, digest: str, reason: str) -> None:
+    """A photo that is not a picture: refused for good (not served, not resumable), the attempt audited."""
+    with transaction.atomic():
+        locked = Photo.objects.select_for_update().get(pk=photo.pk)
+        if locked.complete or locked.refused or locked.received != offset:
+            return
+        locked.refused, locked.sha256, locked.received = reason[:200], digest, 0
+        locked.save(update_fields=["refused", "sha256", "received"])
+        record(
+            "field.photo_refused",
+            actor=actor,
+            obj=locked,
+            region_code=locked.region_code,
+            object_label=_("现场照片"),
+            after={"uid": str(locked.uid), "reason": locked.refused, "sha256": digest, "size": locked.size},
+        )
+    _partial(photo).unlink(missing_ok=True)
+
+
+def _photo_findings(actor: User, photo: Photo, now: dt.datetime) -> None:
     owner = owner_model(photo.record_kind).objects.filter(uid=photo.record_uid).first()
     house = House.objects.filter(pk=photo.house_id).first() if photo.house_id else None
     findings = [
@@ -473,7 +572,6 @@ def _finish(actor: User, photo: Photo, path: Path, now: dt.datetime) -> bool:
     store_flags(
         findings, actor=actor, household=photo.household, house=house, kind=photo.record_kind, uid=photo.record_uid, photo=photo
     )
-    return True
 
 
 def resolve_conflict(*, actor: User, conflict: Conflict, keep: str, note: str) -> Conflict:

@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from core.errors import message_text
 from core.paging import paginate
+from core.uploads import serve_user_file
 from core.views import allow, obj_or_404, public, restricted, user_of
 from field import sync
 from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus, Photo
@@ -117,5 +118,6 @@ def conflicts(request: HttpRequest) -> HttpResponse:
 @allow("field.Photo")
 def photo(request: HttpRequest, uid: str) -> FileResponse:
     """A field photo, to those whose region covers it (photos are not public media)."""
-    found = obj_or_404(request, Photo, uid=uid, completed_at__isnull=False)
-    return FileResponse(found.file.open("rb"), content_type=found.content_type)
+    found = obj_or_404(request, Photo, uid=uid, completed_at__isnull=False, refused="")
+    # Only photos the server decoded and re-encoded are complete; even so the type shown inline is checked again.
+    return serve_user_file(found.file.open("rb"), content_type=found.content_type, filename=f"{uid}.jpg", inline=True)

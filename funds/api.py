@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from rest_framework.response import Response
 
 from core.inputs import IdListField
 from core.masking import mask_bank_account
+from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyViewSet
 from funds import services
@@ -121,9 +121,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     def bank_file(self, request: Request, pk: str) -> FileResponse:
         """GET downloads the file of a batch already issued (POST to the same address issues it)."""
         suffix = ".csv" if request.query_params.get("as") == "csv" else ".xlsx"  # ?format= is DRF's renderer switch
-        path = Path(tempfile.mkdtemp()) / f"bank{suffix}"
-        services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"bank{suffix}")
+        path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)
+        try:
+            services.bank_file(actor=user_of(request), batch_id=self.get_object().pk, path=path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return send_temporary(path, f"bank{suffix}")
 
     @extend_schema(request=None, responses={200: BatchSerializer})
     @bank_file.mapping.post
@@ -139,13 +143,13 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     @action(detail=True, methods=["post"], url_path="bank-return", parser_classes=[MultiPartParser])
     def bank_return(self, request: Request, pk: str) -> Response:
         batch = self.get_object()
-        upload = request.FILES.get("file")
+        upload = uploaded_file(request, "file")
         if upload is None:
             raise ApiValidationError({"file": "请上传银行回盘文件（.xlsx 或 .csv）。"})
         name = upload.name or "return.csv"
-        path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
-        path.write_bytes(upload.read())
-        result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
+        with temporary(Path(name).suffix.lower()) as path:
+            save_upload(upload, path)
+            result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
             {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}

@@ -60,6 +60,17 @@ def lines(batch: DisbursementBatch) -> Iterator[list[Any]]:
         ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run (OWASP CSV injection): text beginning with = + - @ tab or CR
+    gets a leading apostrophe, which Excel and WPS show as text and do not print. Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write(batch: DisbursementBatch, path: Path) -> int:
     if path.suffix == ".csv":
         with path.open("w", newline="", encoding="utf-8-sig") as out:  # Excel opens UTF-8 with a BOM
@@ -67,7 +78,7 @@ def write(batch: DisbursementBatch, path: Path) -> int:
             writer.writerow(HEADER)
             count = 0
             for row in lines(batch):
-                writer.writerow(row)
+                writer.writerow([neutral(c) for c in row])
                 count += 1
         return count
     return write_rows_fast(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from core.errors import ConflictError, message_text
 from core.paging import paginate
+from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import allow, obj_or_404, pdf_download, restricted, user_of
 from funds import selectors, services, summary_xlsx
 from funds.models import Allocation, DisbursementBatch, PaymentStatus, Stage, SubsidyStandard
@@ -210,28 +209,36 @@ def bank_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse | FileRes
     """Download the file of a batch already issued; refuses (with a message) a batch not issued yet."""
     batch = _batch(request, pk, "export")
     suffix = ".csv" if fmt == "csv" else ".xlsx"
-    path = Path(tempfile.mkdtemp()) / f"{uuid.uuid4().hex}{suffix}"
+    path = temp_path(suffix)  # full ID and account numbers: deleted as soon as it is sent (or refused)
     try:
         services.bank_file(actor=user_of(request), batch_id=batch.pk, path=path)
     except (ValidationError, PermissionDenied) as exc:
+        path.unlink(missing_ok=True)
         messages.error(request, message_text(exc))
         return redirect("funds:batch", pk=batch.pk)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{batch.name}_银行拨付文件{suffix}")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return send_temporary(path, f"{batch.name}_银行拨付文件{suffix}")
 
 
 @allow("funds.BankReturn", "change")
 @require_POST
 def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    upload = request.FILES.get("file")
+    try:
+        upload = uploaded_file(request, "file")
+    except ValidationError as exc:
+        messages.error(request, message_text(exc))
+        return redirect("funds:batch", pk=batch.pk)
     name = (upload.name or "") if upload is not None else ""
     if upload is None or Path(name).suffix.lower() not in (".xlsx", ".csv"):
         messages.error(request, _("请选择银行回盘文件（.xlsx 或 .csv）。"))
         return redirect("funds:batch", pk=batch.pk)
-    path = Path(tempfile.mkdtemp()) / f"return{Path(name).suffix.lower()}"
-    path.write_bytes(upload.read())
     try:
-        result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
+        with temporary(Path(name).suffix.lower()) as path:
+            save_upload(upload, path)
+            result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, message_text(exc))
         return redirect("funds:batch", pk=batch.pk)
@@ -305,7 +312,7 @@ def summary(request: HttpRequest) -> HttpResponse | FileResponse:
         return redirect("funds:home")
     data = selectors.year_summary(county, year)
     if request.GET.get("format") == "xlsx":
-        path = Path(tempfile.mkdtemp()) / "summary.xlsx"
+        path = temp_path(".xlsx")
         summary_xlsx.write(path, data)
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"{year}年农村危房改造年度汇总.xlsx")
+        return send_temporary(path, f"{year}年农村危房改造年度汇总.xlsx")
     return render(request, "funds/summary.html", {"s": data})

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import tempfile
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Cap, Role
 from core.paging import paginate
+from core.uploads import send_temporary, temp_path
 from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from exchange.xlsx_stream import write_rows_fast
 from inspections import sampling, services
@@ -90,10 +89,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def disagreements(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     _, plan, items = _plan(request, pk)
     if request.GET.get("format") == "xlsx":
-        path = Path(tempfile.mkdtemp()) / "disagreements.xlsx"
+        path = temp_path(".xlsx")
         write_rows_fast(path, title=f"{plan.name} 鉴定结论不一致清单", header=sampling.DISAGREEMENT_HEADER,
                         rows=sampling.disagreement_rows(items), widths=[12, 16, 8, 24, 8, 12, 40, 8, 12, 40])  # fmt: skip
-        return FileResponse(path.open("rb"), as_attachment=True, filename=f"{plan.name}_结论不一致清单.xlsx")
+        return send_temporary(path, f"{plan.name}_结论不一致清单.xlsx")
     page = paginate(sampling.disagreements(items), request.GET.get("page"))
     return render(request, "inspections/sampling_disagreements.html", {"plan": plan, "page": page})
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +16,7 @@ from codetables.models import Table
 from codetables.selectors import names
 from core.paging import paginate
 from core.pdf import attachment
+from core.uploads import send_temporary, temp_path
 from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from households.models import House, Household
 from inspections import grading, quantitative, selectors, services, weekly_xlsx
@@ -77,7 +76,7 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     household = _household(request, pk)
     form = InspectionForm(request.POST or None, initial={"uid": uuid.uuid4(), "inspector_name": user.display_name})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _upload_ok(request, form):
         d = form.cleaned_data
         data = services.InspectionInput(
             household_id=household.pk, inspected_on=d["inspected_on"], verdict=d["verdict"], uid=d["uid"],
@@ -178,7 +177,7 @@ def appraisal_page(
     initial = {"uid": uuid.uuid4(), "appraisers": [mine.pk] if mine else [], "organisation": mine.organisation if mine else ""}
     form = AppraisalForm(request.POST or None, appraisers=choices, initial=initial | (extra or {}).get("initial", {}))
     components = {k: (request.POST.get(f"c_{k}") or None) for k in grading.applicable(house.structure_type)}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _upload_ok(request, form):
         d = form.cleaned_data
         try:
             appraisal = save(services.AppraisalInput(
@@ -208,6 +207,18 @@ def _warn_failed(request: HttpRequest, failed: list[str]) -> None:
         messages.warning(request, _("以下照片未能保存：%(f)s") % {"f": "；".join(failed)})
 
 
+def _upload_ok(request: HttpRequest, form: Any) -> bool:
+    """False (and the reason on the form) when the photos were too large and their upload was stopped."""
+    from core.uploads import check_upload
+
+    try:
+        check_upload(request)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    return True
+
+
 def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> list[str]:
     """Photos uploaded as `photo_<part>` (a component, `site` or `overview`); returns what could not be kept, with why."""
     from core.errors import message_text
@@ -218,8 +229,7 @@ def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> li
         part = name.removeprefix("photo_")
         for upload in request.FILES.getlist(name):
             try:
-                attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part,
-                              data=upload.read(), content_type=upload.content_type or "")  # fmt: skip
+                attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part, data=upload)
             except (ValidationError, PermissionDenied) as exc:
                 failed.append(f"{upload.name}（{message_text(exc)}）")
     return failed
@@ -296,10 +306,10 @@ def weekly(request: HttpRequest) -> HttpResponse | FileResponse:
 
 
 def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
-    tmp = Path(tempfile.mkdtemp()) / "weekly.xlsx"
+    tmp = temp_path(".xlsx")
     weekly_xlsx.write(tmp, table)
     name = f"农户住房安全排查情况统计表_{table.week_end:%Y%m%d}.xlsx"
-    return FileResponse(tmp.open("rb"), as_attachment=True, filename=name)
+    return send_temporary(tmp, name)
 
 
 def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
@@ -329,10 +339,11 @@ def appraisal_pdf(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
 
     appraisal = _visible_appraisal(request, pk)
     context = _sheet_context(appraisal) | {"photos": _photos(appraisal, inline=True)}
-    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    path = temp_path(".pdf")
     try:
         html_to_pdf(render_to_string("inspections/appraisal_pdf.html", context, request=request), path)
     except PdfUnavailable as exc:
+        path.unlink(missing_ok=True)
         messages.error(request, str(exc))
         return redirect("inspections:appraisal", pk=pk)
     return attachment(path, f"鉴定表_{appraisal.household.head_name}_{appraisal.appraised_on:%Y%m%d}.pdf")
@@ -346,10 +357,11 @@ def house_label(request: HttpRequest, house_pk: int) -> HttpResponse | FileRespo
     from inspections.models import HouseSafety
 
     safety = obj_or_404(request, HouseSafety.objects.select_related("household"), pk=house_pk)
-    path = Path(tempfile.mkstemp(suffix=".pdf")[1])
+    path = temp_path(".pdf")
     try:
         labels.write_pdf(path, HouseSafety.objects.filter(pk=safety.pk).select_related("household"))
     except PdfUnavailable as exc:
+        path.unlink(missing_ok=True)
         messages.error(request, str(exc))
         return redirect("households:detail", pk=safety.household_id)
     return attachment(path, f"房屋安全标识_{safety.household.head_name}.pdf")

@@ -9,6 +9,7 @@ import random
 from decimal import Decimal
 
 from accounts.models import User
+from core.images import sample_jpeg
 from field.sync import attach_upload
 from funds import services as funds
 from inspections.models import AppraisalKind, HouseSafety
@@ -106,18 +107,17 @@ def generate(*, county: str = "610826", seed: int = 2026, today: dt.date | None 
 def _bank_round_trip(office: User, batch_id: int) -> None:
     """The bank file goes out and comes back all paid, through the same import as a real return file."""
     import csv
-    import tempfile
-    from pathlib import Path
 
-    folder = Path(tempfile.mkdtemp())
-    sent, back = folder / "bank.csv", folder / "回盘.csv"
+    from core.uploads import temporary
+
     funds.issue_bank_file(actor=office, batch_id=batch_id)
-    funds.bank_file(actor=office, batch_id=batch_id, path=sent)
-    with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:
-        reader, writer = csv.reader(src), csv.writer(out)
-        writer.writerow([*next(reader), "处理结果", "失败原因"])
-        writer.writerows([*row, "成功", ""] for row in reader)
-    funds.import_return(actor=office, batch_id=batch_id, path=back, original_name=back.name)
+    with temporary(".csv") as sent, temporary(".csv") as back:  # in VAR_DIR/tmp, deleted after
+        funds.bank_file(actor=office, batch_id=batch_id, path=sent)
+        with sent.open(encoding="utf-8-sig") as src, back.open("w", newline="", encoding="utf-8-sig") as out:
+            reader, writer = csv.reader(src), csv.writer(out)
+            writer.writerow([*next(reader), "处理结果", "失败原因"])
+            writer.writerows([*row, "成功", ""] for row in reader)
+        funds.import_return(actor=office, batch_id=batch_id, path=back, original_name="回盘.csv")
 
 
 # Days after the last appraisal in a town at which each step happens (notices last 7, 7 and 5 days).
@@ -209,8 +209,7 @@ def _advance(
                 kind="case",
                 record_uid=c.uid,
                 part=part,
-                data=f"{part} {c.uid}".encode() * 40,
-                content_type="image/jpeg",
+                data=sample_jpeg(f"{part} {c.uid}"),
             )
             services.transition(actor=None, case_id=c.pk, action=step, on=when)
         c.refresh_from_db()

@@ -193,24 +193,23 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
 @allow(Case, "change")
 @require_POST
 def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    from core.uploads import uploaded_files
     from field.sync import attach_upload
 
     case = _case(request, pk)
     part = request.POST.get("part", "")
-    if part not in services.STAGE_LABELS or not request.FILES.getlist("photos"):
+    try:
+        files = uploaded_files(request, "photos")
+    except ValidationError as exc:
+        messages.error(request, message_text(exc))
+        return _back(case)
+    if part not in services.STAGE_LABELS or not files:
         messages.error(request, _("请选择施工节点和照片。"))
         return _back(case)
     kept = 0
-    for upload in request.FILES.getlist("photos"):
+    for upload in files:
         try:
-            attach_upload(
-                actor=user_of(request),
-                kind="case",
-                record_uid=case.uid,
-                part=part,
-                data=upload.read(),
-                content_type=upload.content_type or "",
-            )
+            attach_upload(actor=user_of(request), kind="case", record_uid=case.uid, part=part, data=upload)
             kept += 1
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, f"{upload.name}：{message_text(exc)}")

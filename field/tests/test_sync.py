@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from conftest import PASSWORD, add_household, make_id, make_user
+from core.images import describe, sample_jpeg
 from field import sync
 from field.models import Conflict, EvidenceFlag, Photo
 from households.services import save_house
@@ -134,7 +136,7 @@ def upload(actor: Any, photo: Photo, content: bytes, piece: int = 4096) -> Photo
 
 def test_photo_after_its_record_resumes_and_is_checked(town_user: Any, household: Any, county_user: Any) -> None:
     p = payload(household)
-    content = bytes(range(256)) * 40  # 10,240 bytes
+    content = sample_jpeg("overview", (160, 120))  # a real photo: it is decoded and re-encoded on completion
     meta = {
         "uid": str(uuid.uuid4()),
         "record_kind": "inspection",
@@ -154,7 +156,8 @@ def test_photo_after_its_record_resumes_and_is_checked(town_user: Any, household
         sync.append_chunk(actor=town_user, photo=photo, offset=0, data=content[:5000])
     assert cut.value.received == 3000
     photo = sync.append_chunk(actor=town_user, photo=photo, offset=3000, data=content[3000:])
-    assert photo.complete and photo.file.read() == content
+    assert photo.complete and photo.sha256 == meta["sha256"] and photo.content_type == "image/jpeg"
+    assert photo.file.read(3) == b"\xff\xd8\xff" and describe(Path(photo.file.path))["width"] == 160
     # the same picture for another household is flagged
     other = add_household(county_user, head_id=make_id(seq=321), name="白海林")
     q = payload(other)
@@ -168,10 +171,16 @@ def test_photo_after_its_record_resumes_and_is_checked(town_user: Any, household
 def test_a_corrupt_photo_starts_again(town_user: Any, household: Any) -> None:
     p = payload(household)
     sync.sync_record(actor=town_user, payload=p)
-    content = b"x" * 5000
+    content = sample_jpeg("corrupt")
     photo = sync.declare_photo(
         actor=town_user,
-        meta={"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": p["uid"], "size": 5000, "sha256": "0" * 64},
+        meta={
+            "uid": str(uuid.uuid4()),
+            "record_kind": "inspection",
+            "record_uid": p["uid"],
+            "size": len(content),
+            "sha256": "0" * 64,
+        },
     )
     with pytest.raises(Exception, match="校验失败"):
         upload(town_user, photo, content)
@@ -191,15 +200,16 @@ def test_the_api_end_to_end_with_a_token(town_user: Any, household: Any) -> None
     batch = {"records": [p, p]}
     answers = client.post("/api/field/sync/", batch, content_type="application/json", **auth).json()["results"]
     assert [a["status"] for a in answers] == ["created", "exists"]
-    content = b"\xff\xd8" + b"j" * 9000
+    content = sample_jpeg("api", (200, 150))
+    half = len(content) // 2
     meta = {"uid": str(uuid.uuid4()), "record_kind": "inspection", "record_uid": p["uid"], "size": len(content)}
     assert client.post("/api/field/photos/", meta, content_type="application/json", **auth).status_code == 201
     url = f"/api/field/photos/{meta['uid']}/"
-    put = client.put(f"{url}?offset=0", content[:4000], content_type="application/octet-stream", **auth)
-    assert put.json()["received"] == 4000
-    wrong = client.put(f"{url}?offset=0", content[:4000], content_type="application/octet-stream", **auth)
-    assert wrong.status_code == 409 and wrong.json()["received"] == 4000
-    done = client.put(f"{url}?offset=4000", content[4000:], content_type="application/octet-stream", **auth).json()
+    put = client.put(f"{url}?offset=0", content[:half], content_type="application/octet-stream", **auth)
+    assert put.json()["received"] == half
+    wrong = client.put(f"{url}?offset=0", content[:half], content_type="application/octet-stream", **auth)
+    assert wrong.status_code == 409 and wrong.json()["received"] == half
+    done = client.put(f"{url}?offset={half}", content[half:], content_type="application/octet-stream", **auth).json()
     assert done["complete"] and client.get(url, **auth).json()["received"] == len(content)
     assert client.get("/api/field/config/", **auth).json()["user"]["can_inspect"] is True
     assert client.get("/api/field/households/?village=610827101200", **auth).status_code == 400  # the next county's village

@@ -19,6 +19,7 @@ import pytest
 
 from accounts.roles import Role
 from conftest import add_household, make_id, make_user
+from core.images import sample_jpeg
 from field.sync import attach_upload
 from funds import selectors, services
 from inspections.services import AppraisalInput, record_appraisal
@@ -76,8 +77,7 @@ def photo(actor: Any, case: Case, part: str) -> None:
         kind="case",
         record_uid=case.uid,
         part=part,
-        data=f"{case.uid}-{part}".encode() * 50,
-        content_type="image/jpeg",
+        data=sample_jpeg(f"{case.uid}-{part}"),
     )
 
 

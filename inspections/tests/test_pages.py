@@ -41,9 +41,10 @@ def test_inspection_form_records_and_asks_for_appraisal(client: Any, county_user
     assert "须勾选存在隐患的部位" in missing and not Inspection.objects.exists()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.images import sample_jpeg
     from field.models import Photo
 
-    photo = SimpleUploadedFile("正面.jpg", b"\xff\xd8\xff" + b"p" * 4000, content_type="image/jpeg")
+    photo = SimpleUploadedFile("正面.jpg", sample_jpeg("正面"), content_type="image/jpeg")
     done = client.post(url, form | {"risk_parts": ["walls", "site"], "measure": "appraise", "q_designed": "no",
                                     "photo_overview": photo})  # fmt: skip
     assert done.status_code == 302
@@ -68,10 +69,11 @@ def test_appraisal_form_grades_and_prints(client: Any, county_user: Any, apprais
     assert "不能把按规则评定的 B 级降为 A 级" in lowered and not Appraisal.objects.exists()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.images import sample_jpeg
     from field.models import Photo
 
-    wall = SimpleUploadedFile("墙体裂缝.jpg", b"\xff\xd8\xff" + b"w" * 3000, content_type="image/jpeg")
-    site = SimpleUploadedFile("场地.jpg", b"\xff\xd8\xff" + b"s" * 2000, content_type="image/jpeg")
+    wall = SimpleUploadedFile("墙体裂缝.jpg", sample_jpeg("墙体"), content_type="image/jpeg")
+    site = SimpleUploadedFile("场地.jpg", sample_jpeg("场地"), content_type="image/jpeg")
     saved = client.post(url, base | {"q_walls_d": "1", "q_walls_n": "10", "photo_walls": wall, "photo_site": site})
     assert saved.status_code == 302
     appraisal = Appraisal.objects.get()

@@ -8,6 +8,7 @@ import pytest
 
 from accounts.roles import Role
 from conftest import SUIDE_VILLAGE, add_household, make_user
+from core.images import sample_jpeg
 from field.sync import attach_upload
 from inspections import services as inspection_services
 from renovation import notices, services
@@ -81,8 +82,7 @@ def photo(actor: Any, case: Any, part: str) -> None:
         kind="case",
         record_uid=case.uid,
         part=part,
-        data=f"{case.pk}-{part}".encode() * 100,
-        content_type="image/jpeg",
+        data=sample_jpeg(f"{case.pk}-{part}"),
     )
 
 

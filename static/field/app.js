@@ -399,7 +399,7 @@
     Promise.all([S.all("outbox"), S.all("photos")]).then(function (v) {
       var box = v[0], photos = v[1];
       var pending = box.filter(function (r) { return r.status === "pending"; }).length;
-      var left = photos.filter(function (p) { return p.status !== "done"; }).length;
+      var left = photos.filter(function (p) { return p.status !== "done" && p.status !== "refused"; }).length;
       $("#outbox-count").textContent = pending;
       $("#outbox-count").className = "badge " + (pending ? "bg-warning text-dark" : "bg-secondary");
       $("#photo-count").textContent = left ? "照片待上传 " + left + " 张" : "";
@@ -462,7 +462,7 @@
     return Promise.all([S.all("photos"), S.all("outbox")]).then(function (v) {
       var sent = {};
       v[1].forEach(function (r) { if (r.status === "sent") sent[r.uid] = true; });
-      var todo = v[0].filter(function (p) { return p.status !== "done" && (sent[p.record_uid] || p.record_kind === "case"); });
+      var todo = v[0].filter(function (p) { return p.status !== "done" && p.status !== "refused" && (sent[p.record_uid] || p.record_kind === "case"); });
       var done = 0;
       return todo.reduce(function (p, photo) {
         return p.then(function () { return uploadPhoto(photo); }).then(function () { progress(++done, todo.length); });
@@ -474,10 +474,16 @@
       size: photo.size, sha256: photo.sha256, taken_at: photo.taken_at, part: photo.part, gps: photo.gps } })
       .then(function (res) {
         if (!res.ok) throw new Error("photo");
+        if (res.data.refused) return refused(photo, res.data.refused);
         return pieces(photo, res.data.received);
       });
   }
+  function refused(photo, reason) {  // the server could not decode it as a picture: it will never take it
+    photo.status = "refused"; photo.blob = null; toast("照片未被接收：" + reason, "danger");
+    return S.put("photos", photo);
+  }
   function pieces(photo, received) {
+    if (photo.refused) return refused(photo, photo.refused);
     if (received >= photo.size) {
       photo.status = "done"; photo.blob = null;  // keep the row (the record's history), drop the bytes
       return S.put("photos", photo);
@@ -485,6 +491,7 @@
     var piece = photo.blob.slice(received, received + CHUNK);
     return api("field/photos/" + photo.uid + "/?offset=" + received, { method: "PUT", body: piece, type: "application/octet-stream" })
       .then(function (res) {
+        if (res.data && res.data.file && !res.ok) return refused(photo, [].concat(res.data.file).join(""));
         if (res.status === 409 || res.ok) {
           photo.received = res.data.received;
           return S.put("photos", photo).then(function () { return pieces(photo, res.data.received); });
