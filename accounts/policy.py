@@ -56,15 +56,16 @@ def load() -> None:
     register("inspections.Inspection", view=grant(*ARCHIVE), change=grant(Cap.INSPECT))
     register("inspections.AppraisalTask", view=grant(*ARCHIVE), change=grant(Cap.APPRAISE))
     register("inspections.Appraisal",
-             view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("sample_item__plan__samplers"))],
+             view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("sample_item__plan__samplers"), distinct=True)],
              change=grant(Cap.APPRAISE))  # fmt: skip
     register("inspections.HouseSafety", view=grant(*ARCHIVE), change=grant(Cap.APPRAISE, Cap.INSPECT), export=grant(Cap.EXPORT))
     # Third-party sampling: the county draws and reads; the firm sees only what is handed to it.
     # "export": the plan's results (the disagreement list, screen and Excel), which the firm does not see.
-    register("inspections.SamplingPlan", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("samplers"))],
+    register("inspections.SamplingPlan", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("samplers"), distinct=True)],
              change=grant(Cap.MANAGE_CAMPAIGNS), export=grant(*ARCHIVE))  # fmt: skip
-    register("inspections.SampleItem", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=related("plan__samplers"))],
-             change=grant(Cap.RESAMPLE, scope=related("plan__samplers")))  # fmt: skip
+    firm = related("plan__samplers")
+    register("inspections.SampleItem", view=[grant(*ARCHIVE), grant(Cap.RESAMPLE, scope=firm, distinct=True)],
+             change=grant(Cap.RESAMPLE, scope=firm, distinct=True))  # fmt: skip
 
     # Training ledger: courses held above are visible below.
     trainers = (Cap.VIEW_ARCHIVE, Cap.MANAGE_TRAINING)

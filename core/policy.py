@@ -87,6 +87,7 @@ def anywhere(user: Any) -> Q:
 class Grant:
     caps: frozenset[str]
     scope: Scope
+    distinct: bool = False  # the scope runs through a many-to-many relation, which can repeat rows
 
 
 @dataclass
@@ -106,8 +107,8 @@ class Policy:
 _TABLE: dict[str, Policy] = {}
 
 
-def grant(*caps: str, scope: Scope | None = None) -> Grant:
-    return Grant(frozenset(str(c) for c in caps), scope or in_region())
+def grant(*caps: str, scope: Scope | None = None, distinct: bool = False) -> Grant:
+    return Grant(frozenset(str(c) for c in caps), scope or in_region(), distinct)
 
 
 def register(label: str, **actions: Grant | Iterable[Grant]) -> None:
@@ -157,16 +158,12 @@ def scope_q(user: Any, model: type[models.Model] | str, action: str) -> Q | None
 
 def restrict(queryset: models.QuerySet[_M], user: Any, action: str = "view") -> models.QuerySet[_M]:
     """The part of `queryset` the user may take `action` on (nothing when the role may not)."""
+    grants = policy_for(queryset.model).grants(user, action)
     q = scope_q(user, queryset.model, action)
     if q is None:
         return queryset.none()
     restricted = queryset.filter(q)
-    return restricted.distinct() if _joins_many(q) else restricted
-
-
-def _joins_many(q: Q) -> bool:
-    """A relation through a many-to-many (plan__samplers) can repeat rows."""
-    return any("__" in str(child[0]) for child in q.children if isinstance(child, tuple))
+    return restricted.distinct() if any(g.distinct for g in grants) else restricted
 
 
 def _report(user: Any, action: str, model: type[models.Model] | str, object_id: Any, reason: str, path: str) -> None:
