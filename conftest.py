@@ -174,3 +174,10 @@ def train_appraiser(county_user: Any, appraiser_user: Any) -> Any:
 def trained_appraiser(county_user: Any, appraiser_user: Any) -> Any:
     """李鉴定, an appraiser of the county trained a month ago, linked to the sd_appraiser account."""
     return train_appraiser(county_user, appraiser_user)
+
+
+def token_for(user: User) -> str:
+    """An API token's key for the user (accounts.tokens: expiring, revocable)."""
+    from accounts.tokens import issue
+
+    return issue(user=user, name="test").key

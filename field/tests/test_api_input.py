@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from conftest import token_for
 from field.models import Photo
 from inspections.models import Inspection
 
@@ -18,7 +18,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
 
 
 def inspection_record(hh: Any, **changes: Any) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from conftest import token_for
 from funds.models import DisbursementBatch
 from funds.tests.test_money import two_accepted  # noqa: F401 (fixture)
 from renovation.models import Case
@@ -17,7 +17,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.db.models.query import QuerySet
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from conftest import token_for
 from funds.models import DisbursementBatch, Payment
 from funds.tests.test_money import two_accepted  # noqa: F401 (fixture)
 from renovation.models import Case
@@ -43,7 +43,7 @@ def same_maximum(monkeypatch: Any) -> threading.Barrier:
 
 
 def run_together(*posts: dict[str, Any], user: Any) -> list[tuple[int, dict[str, Any]]]:
-    key = Token.objects.get_or_create(user=user)[0].key
+    key = token_for(user)
     answers: list[tuple[int, dict[str, Any]]] = []
 
     def post(body: dict[str, Any]) -> None:

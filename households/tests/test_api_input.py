@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
+from conftest import token_for
 from households.models import House, Household
 from renovation.services import open_case
 
 
 def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
 
 
 def test_deleting_a_household_or_house_under_renovation_is_refused(county_user: Any, village_user: Any, dangerous: Any) -> None:
