@@ -68,15 +68,19 @@ status=0
 for user in $USERS; do
   key=$(token "$user") || { echo "无法为 $user 取得令牌（POST /api/auth/token/）。" >&2; exit 1; }
   auth="Authorization: Token $key"
+  # A run whose token is refused everywhere would pass without testing anything: check it first.
+  probe=$(curl -sS -o "$WORK/probe.json" -w '%{http_code}' -H "$auth" "$BASE/api/regions/?parent=61")
+  [ "$probe" = 200 ] || { echo "$user 的令牌被拒绝（HTTP $probe）：$(cat "$WORK/probe.json")" >&2; exit 1; }
   curl -fsS -H "$auth" "$BASE/api/schema/?format=json" -o "$WORK/schema.json"
   echo "== schemathesis as $user: seed $SEED, $EXAMPLES examples per operation, at most ${MAX_TIME}s =="
-  # /api/auth/token/ is left out: random passwords for real usernames would lock the accounts this run uses.
+  # /api/auth/token/ is left out: random passwords for real usernames would lock the accounts this run uses;
+  # /api/auth/logout/ too: it revokes the very token the run uses, and every later request would be a 401.
   # run inside $WORK: schemathesis keeps a crash cache (.schemathesis/) in its working directory.
   # One worker: two threads parsing at once trip CPython 3.11's "AST constructor recursion depth mismatch".
   (cd "$WORK" && "$ROOT/.venv/bin/schemathesis" run "$WORK/schema.json" --url "$BASE" -H "$auth" \
     --checks "$CHECKS" --seed "$SEED" --max-examples "$EXAMPLES" --max-time "$MAX_TIME" \
     --phases examples,coverage,fuzzing --workers 1 --request-timeout 30 --no-color \
-    --suppress-health-check all --generation-database none --exclude-path /api/auth/token/ \
+    --suppress-health-check all --generation-database none --exclude-path /api/auth/token/ --exclude-path /api/auth/logout/ \
     --report junit --report-dir "$WORK/report-$user") || status=1
 done
 if grep -q "Internal Server Error" "$WORK"/gunicorn.* 2>/dev/null; then
