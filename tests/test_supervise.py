@@ -70,12 +70,13 @@ def test_a_second_stop_signal_does_not_cut_the_running_task_short(tmp_path: Path
         "def got(*a): print('GOT' + 'TERM', flush=True)\n"  # the log's start line quotes this source
         "signal.signal(signal.SIGTERM, got)\n"
         "print('ready', flush=True)\n"
-        "time.sleep(2)\n"
+        "time.sleep(4)\n"
     )
     sup = start(log, sys.executable, "-c", child)
     wait_for(lambda: log.exists() and "ready" in log.read_text(encoding="utf-8"))
     sup.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    # the second signal comes once the first has reached the worker (on a loaded machine that takes a while)
+    wait_for(lambda: log.read_text(encoding="utf-8").count("GOTTERM") == 1)
     sup.send_signal(signal.SIGTERM)
     assert sup.wait(20) == 0
     assert log.read_text(encoding="utf-8").count("GOTTERM") == 1
