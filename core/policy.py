@@ -201,9 +201,3 @@ def permits(user: Any, obj: models.Model, action: str) -> bool:
     """Whether the user may take the action on this one row (for buttons and service guards)."""
     q = scope_q(user, type(obj), action)
     return q is not None and type(obj)._default_manager.filter(q, pk=obj.pk).exists()
-
-
-def covers(user: Any, region_code: str) -> bool:
-    """Whether a region code (a prefix or a 12-digit code) lies under the user's region."""
-    region = getattr(user, "region_id", None) or ""
-    return bool(region) and bool(region_code) and region_code.startswith(region)
