@@ -10,7 +10,8 @@ from core.statemachine import Machine, Step
 
 def _machine(**kw: object) -> Machine:
     steps = kw.pop("steps", (Step("go", "前进", ("a",), "b"), Step("end", "结束", ("b",), "c")))
-    return Machine("test.toy", model="x.Y", states={"a": "甲", "b": "乙", "c": "丙"}, steps=steps, initial="a", final=("c",), register=False)  # type: ignore[arg-type]
+    states = {"a": "甲", "b": "乙", "c": "丙"}
+    return Machine("test.toy", model="x.Y", states=states, steps=steps, initial="a", final=("c",), register=False)  # type: ignore[arg-type]
 
 
 def test_a_step_to_an_undeclared_state_is_refused_at_declaration() -> None:
