@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Q, QuerySet
 
 from core.scoping import code_range, prefix_filter
 from households.models import House, Household
-from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, InspectionTask, TaskStatus, Verdict
+from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, InspectionTask, Verdict
 from regions.selectors import name_of
 
 LEVEL_LENGTHS = (2, 4, 6, 9, 12)
@@ -155,12 +154,15 @@ def household_counts(prefix: str, start: dt.date, end: dt.date, *, week_start: d
     low, high = code_range(prefix if campaign is None else within(campaign, prefix))
     hh, tasks, insp = Household._meta.db_table, InspectionTask._meta.db_table, Inspection._meta.db_table
     if campaign is not None and campaign.is_closed:
-        population = (f"SELECT t.household_id, t.region_code, h.is_key_group FROM {tasks} t "
-                      f"JOIN {hh} h ON h.id = t.household_id WHERE t.campaign_id = %s AND t.region_code BETWEEN %s AND %s")  # fmt: skip
+        population = (
+            f"SELECT t.household_id, t.region_code, h.is_key_group FROM {tasks} t JOIN {hh} h ON h.id = t.household_id "
+            "WHERE t.campaign_id = %s AND t.region_code BETWEEN %s AND %s"
+        )
         pop_params: list[Any] = [campaign.pk, low, high]
     else:
         population = f"SELECT id AS household_id, region_code, is_key_group FROM {hh} WHERE region_code BETWEEN %s AND %s"
         pop_params = [low, high]
+    which_params: list[Any]
     if campaign is not None:
         which, which_params = "campaign_id = %s", [campaign.pk]
     else:

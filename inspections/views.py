@@ -102,8 +102,8 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         data = services.InspectionInput(
             household_id=household.pk, inspected_on=d["inspected_on"], verdict=d["verdict"], uid=d["uid"],
-            campaign_id=d["campaign"], inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"], answers=form.answers(),
-            household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
+            campaign_id=d["campaign"], inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"],
+            answers=form.answers(), household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
         )  # fmt: skip
         try:
             inspection, created = services.record_inspection(actor=user, data=data)
