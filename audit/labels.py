@@ -48,6 +48,7 @@ VERBS = {
     "training.course_save": _("保存培训班"),
     "training.record_add": _("登记培训记录"),
     "inspection.campaign_start": _("发起排查"),
+    "inspection.campaign_close": _("结束排查"),
     "inspection.record": _("录入排查"),
     "inspection.appraise": _("房屋安全性鉴定"),
     "inspection.sample_draw": _("第三方抽查抽样"),

@@ -97,12 +97,12 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     household = _household(request, pk)
     form = InspectionForm(request.POST or None, initial={
-        "uid": uuid.uuid4(), "inspector_name": user.display_name, "campaign": request.GET.get("campaign", "")})  # fmt: skip
+        "uid": uuid.uuid4(), "inspector_name": user.display_name, "in_campaign": request.GET.get("campaign", "")})  # fmt: skip
     if request.method == "POST" and form.is_valid() and _upload_ok(request, form):
         d = form.cleaned_data
         data = services.InspectionInput(
             household_id=household.pk, inspected_on=d["inspected_on"], verdict=d["verdict"], uid=d["uid"],
-            campaign_id=d["campaign"], inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"],
+            campaign_id=d["in_campaign"], inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"],
             answers=form.answers(), household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
         )  # fmt: skip
         try:
