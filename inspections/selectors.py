@@ -167,31 +167,33 @@ def household_counts(prefix: str, start: dt.date, end: dt.date, *, week_start: d
         which, which_params = "campaign_id = %s", [campaign.pk]
     else:
         which, which_params = "region_code BETWEEN %s AND %s", [low, high]
-    # MAX(id * 2 + suspect) is the latest inspection, its verdict carried in the lowest bit
-    sql = f"""
-        SELECT substr(p.region_code, 1, %s) AS unit, COUNT(*),
-               SUM(CASE WHEN p.is_key_group THEN 1 ELSE 0 END),
-               COUNT(l.household_id),
-               SUM(CASE WHEN l.household_id IS NOT NULL AND p.is_key_group THEN 1 ELSE 0 END),
+    # Two passes, the shape docs/performance.md measured: the population by unit, then each household's
+    # latest inspection joined to it (MAX(id * 2 + suspect): the newest row, its verdict in the lowest bit).
+    group = "GROUP BY substr(p.region_code, 1, %s)"
+    counted = f"""SELECT substr(p.region_code, 1, %s), COUNT(*), SUM(CASE WHEN p.is_key_group THEN 1 ELSE 0 END)
+                  FROM ({population}) p {group}"""
+    inspected = f"""
+        SELECT substr(p.region_code, 1, %s), COUNT(*), SUM(CASE WHEN p.is_key_group THEN 1 ELSE 0 END),
                SUM(l.m %% 2), SUM(l.w)
-        FROM ({population}) p
-        LEFT JOIN (SELECT household_id, MAX(id * 2 + CASE WHEN verdict = %s THEN 1 ELSE 0 END) AS m,
-                          MAX(CASE WHEN inspected_on >= %s THEN 1 ELSE 0 END) AS w
-                   FROM {insp} WHERE {which} AND inspected_on BETWEEN %s AND %s
-                   GROUP BY household_id) l ON l.household_id = p.household_id
-        GROUP BY substr(p.region_code, 1, %s)"""
-    params = [length, *pop_params, Verdict.SUSPECT, week_start or end + dt.timedelta(days=1), *which_params, start, end,
-              length]  # fmt: skip
+        FROM (SELECT household_id, MAX(id * 2 + CASE WHEN verdict = %s THEN 1 ELSE 0 END) AS m,
+                     MAX(CASE WHEN inspected_on >= %s THEN 1 ELSE 0 END) AS w
+              FROM {insp} WHERE {which} AND inspected_on BETWEEN %s AND %s
+              GROUP BY household_id) l
+        JOIN ({population}) p ON p.household_id = l.household_id {group}"""
+    week_from = week_start or end + dt.timedelta(days=1)
+    out: dict[str, dict[str, int]] = {}
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    out = {}
-    for unit, households, key, inspected, inspected_key, suspect, week in rows:
-        suspect = int(suspect or 0)
-        out[unit] = {"households": households, "key_households": int(key or 0), "inspected": inspected,
-                     "inspected_key": int(inspected_key or 0), "suspect": suspect, "safe": inspected - suspect,
-                     "this_week": int(week or 0)}  # fmt: skip
+        cur.execute(counted, [length, *pop_params, length])
+        for unit, households, key in cur.fetchall():
+            out[unit] = {"households": households, "key_households": int(key or 0), **dict.fromkeys(INSPECTED, 0)}
+        cur.execute(inspected, [length, Verdict.SUSPECT, week_from, *which_params, start, end, *pop_params, length])
+        for unit, n, key, suspect, week in cur.fetchall():
+            sus = int(suspect or 0)
+            out[unit].update(inspected=n, inspected_key=int(key or 0), suspect=sus, safe=n - sus, this_week=int(week or 0))
     return out
+
+
+INSPECTED = ("inspected", "inspected_key", "suspect", "safe", "this_week")
 
 
 def within(campaign: Campaign, prefix: str) -> str:
