@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.scoping import code_range, prefix_filter
 from households.models import House, Household
@@ -253,6 +255,29 @@ def _latest_grades(length: int, low: str, high: str, start: dt.date, end: dt.dat
 def last_thursday(today: dt.date) -> dt.date:
     """Weekly reports are due on Thursday mornings: the report week ends on the latest Thursday."""
     return today - dt.timedelta(days=(today.weekday() - 3) % 7)
+
+
+def coverage_note(campaign: Campaign | None, prefix: str, shown: int) -> str:
+    """What the progress page, the weekly page and its Excel file say about whom the figures cover
+    (`shown`: the households they count under `prefix`); empty when there is nothing to explain."""
+    if campaign is None:
+        return ""
+    if campaign.is_closed:
+        day = timezone.localtime(campaign.closed_at).date() if campaign.closed_at else campaign.deadline
+        note = _("本次排查已于 %(day)s 结束，统计按结束时范围内的农户计算。") % {"day": f"{day:%Y-%m-%d}"}
+        found = difference(campaign, prefix)
+        if found is not None:
+            note += _(
+                "结束时共 %(n)d 户；目前档案中该范围有 %(m)d 户，其中结束后新增（或迁入）%(a)d 户不在本次排查内，"
+                "另有 %(b)d 户已迁出该范围但仍按结束时计入。按当前档案统计请选择不限排查工作的统计表。"
+            ) % {"n": found.closed_with, "m": found.today, "a": found.added, "b": found.gone}
+        return note
+    if within(campaign, prefix) == campaign.scope and shown != campaign.task_count:
+        return _(
+            "排查进行中，按当前档案统计：发起时共 %(n)d 户，目前范围内有 %(m)d 户；"
+            "此后新增的农户计入本次排查，迁出或注销的不再计入。"
+        ) % {"n": campaign.task_count, "m": shown}
+    return ""
 
 
 def pending_households(campaign: Campaign, prefix: str) -> QuerySet[Household]:

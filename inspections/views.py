@@ -64,7 +64,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     trail = [prefix[:n] for n in selectors.LEVEL_LENGTHS if len(campaign.scope) <= n <= len(prefix)]
     return render(request, "inspections/campaign.html", {
         "campaign": campaign, "rows": rows, "total": total, "prefix": prefix, "pending": pending, "trail": trail,
-        "today": today, "leaf": len(prefix) == 9, "difference": selectors.difference(campaign, prefix),
+        "today": today, "leaf": len(prefix) == 9, "note": selectors.coverage_note(campaign, prefix, total.total),
         "may_close": campaign_workflow.may(campaign, "close", user), "state_label": _state_label(campaign),
     })  # fmt: skip
 
@@ -317,20 +317,20 @@ def weekly(request: HttpRequest) -> HttpResponse | FileResponse:
     if not (prefix.startswith(user.region_id or "-") and len(prefix) in selectors.LEVEL_LENGTHS):
         prefix = user.region_id or ""
     table = selectors.weekly_table(prefix, week_end, campaign)
+    note = selectors.coverage_note(campaign, prefix, table.total.values["households"])
     if request.GET.get("format") == "xlsx":
-        return _weekly_file(table)
+        return _weekly_file(table, note)
     query = request.GET.copy()
     query.pop("unit", None)
     return render(request, "inspections/weekly.html", {
         "form": form, "table": table, "groups": weekly_xlsx.GROUPS, "query": query.urlencode(),
-        "drill": len(prefix) < 9, "campaign": campaign,
-        "difference": selectors.difference(campaign, prefix) if campaign is not None else None,
+        "drill": len(prefix) < 9, "note": note,
     })  # fmt: skip
 
 
-def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
+def _weekly_file(table: selectors.WeeklyTable, note: str) -> FileResponse:
     tmp = temp_path(".xlsx")
-    weekly_xlsx.write(tmp, table)
+    weekly_xlsx.write(tmp, table, note)
     name = f"农户住房安全排查情况统计表_{table.week_end:%Y%m%d}.xlsx"
     return send_temporary(tmp, name)
 

@@ -12,6 +12,7 @@ The expected figures below are counted by hand from the households each test mak
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -152,6 +154,9 @@ def test_after_closing_the_campaign_keeps_its_households_and_the_pages_explain_t
     for url in (reverse("inspections:campaign", args=[campaign.pk]),
                 reverse("inspections:weekly") + f"?campaign={campaign.pk}&week_end={TODAY.isoformat()}"):  # fmt: skip
         assert explained in client.get(url).content.decode()
+    xlsx = client.get(reverse("inspections:weekly"), {"campaign": campaign.pk, "week_end": TODAY.isoformat(), "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert any(explained in str(cell.value) for row in sheet.iter_rows() for cell in row)
     progress = api(county_user).get(f"/api/campaigns/{campaign.pk}/progress/").json()
     assert progress["state"] == "closed"
     assert progress["difference"] == {"closed_with": 3, "today": 3, "added": 1, "gone": 1}
