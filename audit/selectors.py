@@ -59,10 +59,18 @@ class AuditSearchForm(forms.Form):
         return data
 
 
-class IdNumberForm(forms.Form):
-    """The household filter's input: sent by POST, so the number is in no URL, log or history."""
+class _Unechoed(forms.TextInput):
+    """A text box that never writes its value back into the page."""
 
-    id_number = forms.CharField(label=_("农户身份证号"), max_length=30)
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
+class IdNumberForm(forms.Form):
+    """The household filter's input: sent by POST, so the number is in no URL, log or history,
+    and not echoed back into the page."""
+
+    id_number = forms.CharField(label=_("农户身份证号"), max_length=30, widget=_Unechoed)
 
     def clean_id_number(self) -> str:
         value = "".join(self.cleaned_data["id_number"].split())
