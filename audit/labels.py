@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -216,11 +217,19 @@ def value_label(field: str, value: Any, object_type: str = "") -> str:
     return str(name) if name else code
 
 
-# Object types recorded without a model behind them.
+# Object types recorded without a model behind them, and models that carry no Chinese verbose_name.
 OBJECT_TYPES = {
     "file": _("导入文件"),
     "retention": _("到期文件清理"),
     "core.crypto": _("字段加密密钥"),
+    "audit.auditanchor": _("审计锚点"),
+    "inspections.inspectiontask": _("排查任务"),
+    "inspections.appraisaltask": _("鉴定任务"),
+    "inspections.housesafety": _("房屋安全状况"),
+    "field.deviceclock": _("设备时钟"),
+    "renovation.caseevent": _("改造记录"),
+    "renovation.acceptance": _("竣工验收"),
+    "funds.bankreturn": _("银行回盘"),
 }
 
 # The group an action code's prefix puts it in, in the action drop-down.
@@ -295,24 +304,25 @@ def _model_field(object_type: str, name: str) -> models.Field[Any, Any] | None:
 def object_type_label(object_type: str) -> str:
     """An object type by its model's name (renovation.case → 改造户), else by OBJECT_TYPES."""
     model = _model(object_type)
-    if model is not None:
+    if model is not None and object_type not in OBJECT_TYPES:
         return str(model._meta.verbose_name)
     return str(OBJECT_TYPES.get(object_type, object_type))
 
 
 def object_type_choices() -> list[tuple[str, Any]]:
     """The object-type drop-down: every model of the project's own apps and the non-model types, by name."""
+    types = {m._meta.label_lower: object_type_label(m._meta.label_lower) for m in _project_models()}
+    types.update({k: str(v) for k, v in OBJECT_TYPES.items()})
+    return [("", _("全部对象")), *sorted(types.items(), key=lambda kv: (kv[0].split(".")[0], str(kv[1])))]
+
+
+def _project_models() -> list[type[models.Model]]:
+    """The models of the project's own apps (not Django's or a library's: their rows are not audited)."""
     from django.conf import settings
 
-    base = str(settings.BASE_DIR)
-    types = {
-        m._meta.label_lower: m._meta.verbose_name
-        for config in apps.get_app_configs()
-        if str(config.path).startswith(base)
-        for m in config.get_models()
-    }
-    types.update(OBJECT_TYPES)
-    return [("", _("全部对象")), *sorted(types.items(), key=lambda kv: (kv[0].split(".")[0], str(kv[1])))]
+    base = Path(settings.BASE_DIR)
+    own = [c for c in apps.get_app_configs() if Path(c.path).is_relative_to(base) and "site-packages" not in Path(c.path).parts]
+    return [m for c in own for m in c.get_models()]
 
 
 def field_label(name: str, object_type: str = "") -> str:

@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from audit.labels import object_type_choices, verb_choices, verb_condition
+from audit.labels import VERB_GROUPS, object_type_choices, verb_choices, verb_condition
 from audit.models import AccessLog, AuditEvent
 from core.policy import scope_q
 from core.scoping import prefix_filter
@@ -27,9 +27,18 @@ HOUSEHOLD = "households.household"
 _Q = TypeVar("_Q", bound=Model)
 
 
+class VerbField(forms.ChoiceField):
+    """An action or a whole group of them; a group's bare prefix (verb=household, as links and
+    export jobs made before the drop-down say) stands for the group."""
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value).strip()
+        return f"{value}." if value in VERB_GROUPS else value
+
+
 class AuditSearchForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=KINDS, required=False)
-    verb = forms.ChoiceField(label=_("操作"), choices=verb_choices, required=False)
+    verb = VerbField(label=_("操作"), choices=verb_choices, required=False)
     object_type = forms.ChoiceField(label=_("对象类型"), choices=object_type_choices, required=False)
     actor = forms.CharField(label=_("操作人（用户名）"), required=False, max_length=150)
     object_id = forms.CharField(label=_("对象ID"), required=False, max_length=64)
@@ -132,7 +141,7 @@ def _object_condition(object_type: str, object_id: str) -> Q:
 def search(user: Any, params: Mapping[str, Any] | None) -> QuerySet[AuditEvent]:
     """Events in the user's region matching the search form's parameters (raw strings, as in a URL);
     nothing when they are not valid (the page shows the form's reasons)."""
-    qs = AuditEvent.objects.restrict(user, "view").order_by("-id")
+    qs: QuerySet[AuditEvent] = AuditEvent.objects.restrict(user, "view").order_by("-id")
     form = _bound(params)
     if form is None:
         return qs
@@ -162,7 +171,7 @@ def search_reads(user: Any, params: Mapping[str, Any] | None) -> QuerySet[Access
     """Reads of personal data (audit.access.record_access) in the user's region matching the form:
     by reader, kind and id of object read, household, the reader's region, dates."""
     scope = scope_q(user, AuditEvent, "view")  # reads are part of the audit log: its readers, its scope
-    qs = (AccessLog.objects.none() if scope is None else AccessLog.objects.filter(scope)).order_by("-id")
+    qs: QuerySet[AccessLog] = (AccessLog.objects.none() if scope is None else AccessLog.objects.filter(scope)).order_by("-id")
     form = _bound(params)
     if form is None:
         return qs

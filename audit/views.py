@@ -68,7 +68,7 @@ def _events(qs: Any) -> Any:
     return qs.defer("before", "after").annotate(content_size=Cast(size, IntegerField()))
 
 
-def _summarise(events: list[AuditEvent]) -> None:
+def _summarise(events: list[Any]) -> None:
     """Each event of the page with its object type by name and its changes as readable text."""
     short = [e.pk for e in events if (e.content_size or 0) <= SUMMARY_CHARS]
     content = {pk: (b, a) for pk, b, a in AuditEvent.objects.filter(pk__in=short).values_list("pk", "before", "after")}
@@ -112,4 +112,3 @@ def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     rows = changes(event.object_type, event.before, event.after) if page is None else []
     return render(request, "audit/detail.html", {
         "e": event, "rows": rows, "page": page, "type_label": object_type_label(event.object_type)})  # fmt: skip
-
