@@ -101,13 +101,17 @@ def households_by_id_number(user: Any, raw: str) -> list[int]:
     return [h.pk for h in found]
 
 
-def _bound(params: Mapping[str, Any] | None) -> AuditSearchForm | None:
-    """The search form's cleaned data; None when nothing was asked (the whole log)."""
-    return AuditSearchForm(params) if params else None
-
-
-def _common(qs: QuerySet[_Q], d: dict[str, Any]) -> QuerySet[_Q]:
-    """The filters events and reads share: who, what kind of object, where, when."""
+def _matching(qs: QuerySet[_Q], params: Mapping[str, Any] | None) -> tuple[QuerySet[_Q], dict[str, Any] | None]:
+    """`qs` newest first, with the filters events and reads share (who, what kind of object, where,
+    when), and the form's cleaned data for the rest; no data when nothing was asked (the whole
+    log) or the parameters are not valid (then nothing matches: the page shows the reasons)."""
+    qs = qs.order_by("-id")
+    if not params:
+        return qs, None
+    form = AuditSearchForm(params)
+    if not form.is_valid():
+        return qs.none(), None
+    d = form.cleaned_data
     if d["actor"].strip():
         qs = qs.filter(actor_name=d["actor"].strip())
     if d["object_type"]:
@@ -119,7 +123,7 @@ def _common(qs: QuerySet[_Q], d: dict[str, Any]) -> QuerySet[_Q]:
         qs = qs.filter(at__gte=dt.datetime.combine(d["since"], dt.time.min, tzinfo=tz))
     if d["until"]:
         qs = qs.filter(at__lt=dt.datetime.combine(d["until"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
-    return qs
+    return qs, d
 
 
 def _creation_events(household_ids: list[int]) -> list[int]:
@@ -141,14 +145,9 @@ def _object_condition(object_type: str, object_id: str) -> Q:
 def search(user: Any, params: Mapping[str, Any] | None) -> QuerySet[AuditEvent]:
     """Events in the user's region matching the search form's parameters (raw strings, as in a URL);
     nothing when they are not valid (the page shows the form's reasons)."""
-    qs: QuerySet[AuditEvent] = AuditEvent.objects.restrict(user, "view").order_by("-id")
-    form = _bound(params)
-    if form is None:
+    qs, d = _matching(AuditEvent.objects.restrict(user, "view"), params)
+    if d is None:
         return qs
-    if not form.is_valid():
-        return qs.none()
-    d = form.cleaned_data
-    qs = _common(qs, d)
     if d["verb"]:
         qs = qs.filter(**verb_condition(d["verb"]))
     if d["object_id"].strip():
@@ -171,14 +170,9 @@ def search_reads(user: Any, params: Mapping[str, Any] | None) -> QuerySet[Access
     """Reads of personal data (audit.access.record_access) in the user's region matching the form:
     by reader, kind and id of object read, household, the reader's region, dates."""
     scope = scope_q(user, AuditEvent, "view")  # reads are part of the audit log: its readers, its scope
-    qs: QuerySet[AccessLog] = (AccessLog.objects.none() if scope is None else AccessLog.objects.filter(scope)).order_by("-id")
-    form = _bound(params)
-    if form is None:
+    qs, d = _matching(AccessLog.objects.none() if scope is None else AccessLog.objects.filter(scope), params)
+    if d is None:
         return qs
-    if not form.is_valid():
-        return qs.none()
-    d = form.cleaned_data
-    qs = _common(qs, d)
     if d["object_id"].strip() or d["household"]:
         qs = qs.alias(ids_text=Cast("object_ids", TextField()))  # type: ignore[assignment]
     if d["object_id"].strip():
