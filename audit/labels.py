@@ -8,13 +8,17 @@ keys no model field carries (snapshot keys such as head_id, non-model object typ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audit.access import DENIED
@@ -257,6 +261,35 @@ VERB_GROUPS = {
 }
 
 
+_T = TypeVar("_T")
+_language: ContextVar[str | None] = ContextVar("audit_labels_language", default=None)
+
+
+@contextmanager
+def one_language() -> Iterator[None]:
+    """Label many events in the language active now, without asking for it again each time."""
+    token = _language.set(get_language())
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def _per_language(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Labels looked up once per language: an export names a million events with a few dozen labels."""
+    cache: dict[tuple[Any, ...], _T] = {}
+
+    @wraps(fn)
+    def cached(*args: Any) -> _T:
+        key = (_language.get() or get_language(), *args)
+        if key not in cache:
+            cache[key] = fn(*args)
+        return cache[key]
+
+    return cached
+
+
+@_per_language
 def verb_label(verb: str) -> str:
     return str(VERBS.get(verb, verb))
 
@@ -281,6 +314,7 @@ def verb_condition(value: str) -> dict[str, str]:
     return {"verb__startswith": value} if value.endswith(".") else {"verb": value}
 
 
+@cache
 def _model(object_type: str) -> type[models.Model] | None:
     if "." not in object_type:
         return None
@@ -290,6 +324,7 @@ def _model(object_type: str) -> type[models.Model] | None:
         return None
 
 
+@cache
 def _model_field(object_type: str, name: str) -> models.Field[Any, Any] | None:
     model = _model(object_type)
     if model is None:
@@ -301,6 +336,7 @@ def _model_field(object_type: str, name: str) -> models.Field[Any, Any] | None:
     return found if isinstance(found, models.Field) else None
 
 
+@_per_language
 def object_type_label(object_type: str) -> str:
     """An object type by its model's name (renovation.case → 改造户), else by OBJECT_TYPES."""
     model = _model(object_type)
@@ -325,6 +361,7 @@ def _project_models() -> list[type[models.Model]]:
     return [m for c in own for m in c.get_models()]
 
 
+@_per_language
 def field_label(name: str, object_type: str = "") -> str:
     """A snapshot key by its Chinese name: the model field's verbose_name when the object type's
     model has the field (and names it), else FIELDS, else the key itself."""
@@ -334,6 +371,7 @@ def field_label(name: str, object_type: str = "") -> str:
     return str(FIELDS.get(name, name))
 
 
+@_per_language
 def source_label(source: str) -> str:
     return str(SOURCES.get(source, source))
 

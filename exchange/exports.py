@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from audit.labels import change_text, changes, object_type_label, source_label, verb_label
+from audit.labels import change_text, changes, object_type_label, one_language, source_label, verb_label
 from audit.models import AuditEvent
 from audit.selectors import search as search_audit
 from audit.services import batch_items
@@ -42,6 +42,7 @@ def _write_households(path: Path, qs: QuerySet[Household], unmasked: bool, progr
 
 
 CELL_CHARS = 32_000  # Excel keeps at most 32,767 characters in a cell
+SHEET_LINES = 1_048_576 - 3  # Excel's rows per sheet, less the title, the header and a closing note
 AUDIT_HEADER = [
     "编号",
     "时间",
@@ -90,15 +91,23 @@ def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iter
             "成功" if e.success else "失败", change_text(rows, "before")[:CELL_CHARS], change_text(rows, "after")[:CELL_CHARS],
         ]  # fmt: skip
 
-    for e in _keyset(qs):
-        if read is not None:
-            read[0] += 1
-        listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
-        if listed is not None:
-            for h in listed:
-                yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], None, h)
-        else:
-            yield line(e, e.object_id, e.object_label, e.region_code, e.before, e.after)
+    def lines() -> Iterator[list[Any]]:
+        for e in _keyset(qs):
+            if read is not None:
+                read[0] += 1
+            listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
+            if listed is not None:
+                for h in listed:
+                    yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], None, h)
+            else:
+                yield line(e, e.object_id, e.object_label, e.region_code, e.before, e.after)
+
+    with one_language():
+        for n, row in enumerate(lines(), start=1):
+            if n > SHEET_LINES:  # said in the sheet, never cut off silently
+                yield ["", "", "", "", "", f"已达 Excel 单表 {SHEET_LINES:,} 行上限，其后的记录未导出：请缩小日期范围分次导出"]
+                return
+            yield row
 
 
 def _write_audit(path: Path, qs: QuerySet[AuditEvent], unmasked: bool, progress: Callable[[int], None]) -> int:

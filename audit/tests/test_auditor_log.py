@@ -275,3 +275,13 @@ def test_no_other_role_sees_the_log(role: str, county_user: Any) -> None:
     client.post(reverse("exchange:export_new"), {"kind": "audit"})
     assert AuditEvent.objects.filter(verb="export.audit").count() == before
     assert client.get("/api/audit/").status_code == 404  # the log has no API
+
+
+def test_an_export_longer_than_a_sheet_says_where_it_stopped(county_user: Any, auditor: Any, monkeypatch: Any) -> None:
+    from exchange import exports
+
+    record_many([Event("codeitem.update", actor=county_user, region_code="610826", object_type="codetables.codeitem",
+                       object_id=str(i)) for i in range(5)])  # fmt: skip
+    monkeypatch.setattr(exports, "SHEET_LINES", 3)
+    lines = list(exports._audit_rows(exports.KINDS["audit"].queryset(auditor, {"verb": "codeitem.update"})))
+    assert len(lines) == 4 and "上限" in lines[-1][5] and "分次导出" in lines[-1][5]
