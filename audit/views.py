@@ -16,7 +16,8 @@ from audit.services import batch_items
 from core.paging import paginate
 from core.views import allow, obj_or_404, user_of
 
-SUMMARY_CHARS = 300  # an event whose before and after are longer is summed up on its own page only
+SUMMARY_CHARS = 4000  # an event whose before and after are longer (a batch event's) is shown on its own page only
+SUMMARY_ROWS = 6  # changes listed for an event in the list; its page shows them all
 
 
 def _query(params: QueryDict) -> str:
@@ -77,7 +78,8 @@ def _summarise(events: list[Any]) -> None:
         e.summary = None
         if e.pk in content:
             rows = changes(e.object_type, *content[e.pk])
-            e.summary = [r for r in rows if r.changed] or rows
+            rows = [r for r in rows if r.changed and (r.before or r.after)] or rows
+            e.summary, e.more = rows[:SUMMARY_ROWS], len(rows) - SUMMARY_ROWS
 
 
 BATCH_PAGE = 100
