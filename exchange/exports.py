@@ -61,20 +61,22 @@ AUDIT_HEADER = [
 
 
 AUDIT_CHUNK = 2000  # events per query of the export's keyset walk
+AUDIT_COLUMNS = ("id", "at", "actor_name", "ip", "source", "verb", "object_type", "object_id", "object_label",
+                 "region_code", "success", "before", "after")  # fmt: skip
 
 
-def _keyset(qs: QuerySet[AuditEvent], chunk: int = AUDIT_CHUNK) -> Iterator[AuditEvent]:
-    """The events of `qs`, newest first, a chunk per query after the last id seen: memory stays at
-    one chunk however many events there are, and no cursor or transaction stays open between chunks
-    (docs/adr/0028-audit-log-for-auditors.md)."""
-    qs = qs.order_by("-id")
+def _keyset(qs: QuerySet[AuditEvent], chunk: int = AUDIT_CHUNK) -> Iterator[dict[str, Any]]:
+    """The events of `qs` as dicts of AUDIT_COLUMNS, newest first, a chunk per query after the last
+    id seen: memory stays at one chunk however many events there are, and no cursor or transaction
+    stays open between chunks (docs/adr/0028-audit-log-for-auditors.md)."""
+    rows = qs.order_by("-id").values(*AUDIT_COLUMNS)
     last: int | None = None
     while True:
-        page = list(qs.filter(pk__lt=last)[:chunk] if last is not None else qs[:chunk])
+        page = list(rows.filter(pk__lt=last)[:chunk] if last is not None else rows[:chunk])
         yield from page
         if len(page) < chunk:
             return
-        last = page[-1].pk
+        last = page[-1]["id"]
 
 
 def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iterator[list[Any]]:
@@ -82,25 +84,27 @@ def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iter
     a batch creation event gives one line per household it created, so each line names one object
     and its cells stay under Excel's 32,767 characters. `read[0]` counts the events read so far:
     the job's progress is measured in events, as its total is."""
+    tz = timezone.get_current_timezone()
 
-    def line(e: AuditEvent, object_id: str, label: str, region: str, before: Any, after: Any) -> list[Any]:
-        rows = changes(e.object_type, before, after)
+    def line(e: dict[str, Any], object_id: str, label: str, region: str, before: Any, after: Any) -> list[Any]:
+        rows = changes(e["object_type"], before, after)
         return [
-            e.pk, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name or "系统", e.ip,
-            source_label(e.source), verb_label(e.verb), object_type_label(e.object_type), object_id, label, region,
-            "成功" if e.success else "失败", change_text(rows, "before")[:CELL_CHARS], change_text(rows, "after")[:CELL_CHARS],
+            e["id"], e["at"].astimezone(tz).isoformat(" ", "seconds")[:19], e["actor_name"] or "系统", e["ip"],
+            source_label(e["source"]), verb_label(e["verb"]), object_type_label(e["object_type"]), object_id, label,
+            region, "成功" if e["success"] else "失败", change_text(rows, "before")[:CELL_CHARS],
+            change_text(rows, "after")[:CELL_CHARS],
         ]  # fmt: skip
 
     def lines() -> Iterator[list[Any]]:
         for e in _keyset(qs):
             if read is not None:
                 read[0] += 1
-            listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
+            listed = batch_items(e["after"]) if e["verb"] == BATCH_CREATE else None
             if listed is not None:
                 for h in listed:
                     yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], None, h)
             else:
-                yield line(e, e.object_id, e.object_label, e.region_code, e.before, e.after)
+                yield line(e, e["object_id"], e["object_label"], e["region_code"], e["before"], e["after"])
 
     with one_language():
         for n, row in enumerate(lines(), start=1):
