@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from audit.labels import changes, object_type_label, value_label
 from audit.models import AuditEvent
@@ -27,9 +28,10 @@ def _query(params: QueryDict) -> str:
 
 
 @allow(AuditEvent)
+@sensitive_post_parameters("id_number")
 def search_view(request: HttpRequest) -> HttpResponse:
     """The log with its filters. A POST carries an ID number: the households it names (blind index)
-    become the `household` filter, so the number itself is in no URL."""
+    become the `household` filter, so the number itself is in no URL (nor in an error report)."""
     id_form = IdNumberForm()
     if request.method == "POST":
         id_form = IdNumberForm(request.POST)

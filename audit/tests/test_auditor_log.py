@@ -142,6 +142,7 @@ def test_the_auditor_finds_a_households_events_by_its_id_number(county_user: Any
 
     response = auditor_client.post(reverse("audit:search"), {"id_number": f" {number[:6]} {number[6:]}".lower()})
     assert response.status_code == 302
+    assert list(response.wsgi_request.sensitive_post_parameters) == ["id_number"]  # hidden from error reports
     location = response["Location"]
     assert number not in location and number[-4:] not in location  # the number is in no URL
     rows = _events_table(auditor_client, dict(p.split("=") for p in location.split("?", 1)[1].split("&")))
