@@ -3,26 +3,17 @@ name of the action, a household found by its ID number, and a change read as a t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from accounts.roles import Role
-from conftest import PASSWORD, add_household, household_input, make_id, make_user
+from conftest import add_household, household_input, make_id, make_user
 from households.services import update_household
 from tests.browser.conftest import shot
+from tests.browser.test_renovation import as_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def column(page: Any, n: int) -> list[str]:
@@ -37,9 +28,9 @@ def test_an_auditor_filters_by_登录_and_by_a_household_and_reads_a_change(page
     add_household(county_user, head_id=make_id(seq=612), name="白永旺")
     changed = household_input(head_id=number, name="贺兰", phone="13700001111", family_size=5)
     update_household(actor=county_user, household=household, data=changed, version=household.version)
-    sign_in(page, "sd_county")  # a login to find
+    as_user(page, "sd_county")  # a login to find
 
-    sign_in(page, "sd_auditor")
+    as_user(page, "sd_auditor")
     page.goto("/audit/")
     page.select_option("select[name=verb]", label="登录")
     page.click("#audit-search")
@@ -64,10 +55,8 @@ def test_an_auditor_filters_by_登录_and_by_a_household_and_reads_a_change(page
     page.wait_for_selector("#change-table")
     header = [t.strip() for t in page.locator("#change-table thead th").all_inner_texts()]
     assert header == ["字段", "修改前", "修改后"]
-    cells = {
-        r.locator("td").nth(0).inner_text().strip(): (r.locator("td").nth(1).inner_text().strip(), r.locator("td").nth(2).inner_text().strip())
-        for r in page.locator("#change-table tbody tr").all()
-    }  # fmt: skip
+    texts = [[t.strip() for t in r.locator("td").all_inner_texts()] for r in page.locator("#change-table tbody tr").all()]
+    cells = {field: (old, new) for field, old, new in texts}
     assert cells["家庭人口"] == ("3", "5")
     assert "13700001111" not in cells["联系电话"][1] and cells["联系电话"][1].endswith("1111")
     assert page.locator("#event-type").inner_text().strip() == "农户"
