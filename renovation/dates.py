@@ -134,7 +134,7 @@ def step_problems(case: Any, action: str, on: dt.date, entered: dt.date) -> list
         return [p] if (p := not_before(on, case.completed_on, what, _("竣工日期"))) else []
     previous = last_step(case)
     if previous is not None and previous.effective_on is not None:
-        label = workflow.BY_ACTION[previous.action].label if previous.action in workflow.BY_ACTION else _("上一步")
+        label = workflow.BY_ACTION[previous.action].label if previous.action in workflow.BY_ACTION else _("纳入改造")
         if p := not_before(on, previous.effective_on, what, _("上一步“%(a)s”") % {"a": label}):
             return [p]
     return []
