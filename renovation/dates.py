@@ -137,6 +137,11 @@ def step_problems(case: Any, action: str, on: dt.date, entered: dt.date) -> list
         label = workflow.BY_ACTION[previous.action].label if previous.action in workflow.BY_ACTION else _("纳入改造")
         if p := not_before(on, previous.effective_on, what, _("上一步“%(a)s”") % {"a": label}):
             return [p]
+        if previous.action in workflow.NOTICE_ACTIONS:  # the review after a notice is not dated inside its period
+            notice = case.notices.filter(level=previous.action.removesuffix("_notice")).order_by("-end_date").first()
+            after = notice.end_date + dt.timedelta(days=1) if notice is not None else None
+            if p := not_before(on, after, what, _("公示期满次日")):
+                return [p]
     return []
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 from conftest import SUIDE_VILLAGE, add_household, make_user
@@ -16,7 +17,7 @@ from renovation.dates import clock_at
 from training.models import CourseKind, PersonKind
 from training.services import add_records, save_course, save_trainee
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()  # the server's date (Asia/Shanghai), as the date rules count it
 LONG_AGO = TODAY - dt.timedelta(days=25)
 
 
@@ -89,8 +90,6 @@ def photo(actor: Any, case: Any, part: str) -> None:
 
 def opened_on(case: Any, day: dt.date) -> None:
     """Set up history: the case was opened on `day` (tests only; the steps after it are taken on the clock)."""
-    from django.utils import timezone
-
     from renovation.models import CaseEvent
 
     moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
