@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from renovation import rules, workflow
 
 CONSTRUCTION = ("start", "structure_done", "complete")
+AFTER_NOTICE = {"town_review": "village", "county_approve": "town", "agree": "county"}  # the step after each notice
 STAGE_NAMES = {
     "agree": gettext_lazy("签订协议"),
     "start": gettext_lazy("开工"),
@@ -128,6 +129,8 @@ def step_problems(case: Any, action: str, on: dt.date, entered: dt.date) -> list
     what = _("%(a)s日期") % {"a": step.label}
     if p := not_future(on, entered, what):
         return [p]
+    if action in workflow.HOLD_ACTIONS:
+        return []  # an objection holds the case the day it is received (the server's day)
     if action in CONSTRUCTION:
         return stage_problems(case, {action: on}, {action: entered})
     if action == "accept":
@@ -137,8 +140,8 @@ def step_problems(case: Any, action: str, on: dt.date, entered: dt.date) -> list
         label = workflow.BY_ACTION[previous.action].label if previous.action in workflow.BY_ACTION else _("纳入改造")
         if p := not_before(on, previous.effective_on, what, _("上一步“%(a)s”") % {"a": label}):
             return [p]
-        if previous.action in workflow.NOTICE_ACTIONS:  # the review after a notice is not dated inside its period
-            notice = case.notices.filter(level=previous.action.removesuffix("_notice")).order_by("-end_date").first()
+        if action in AFTER_NOTICE:  # the review after a notice is not dated inside its period
+            notice = case.notices.filter(level=AFTER_NOTICE[action]).order_by("-end_date").first()
             after = notice.end_date + dt.timedelta(days=1) if notice is not None else None
             if p := not_before(on, after, what, _("公示期满次日")):
                 return [p]
