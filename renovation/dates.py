@@ -56,13 +56,13 @@ def _fmt(day: dt.date) -> str:
     return f"{day:%Y年%m月%d日}"
 
 
-def not_future(on: dt.date, entered: dt.date, what: str) -> str | None:
+def not_future(on: dt.date, entered: dt.date, what: Any) -> str | None:
     if on > entered:
         return _("%(w)s（%(d)s）不能晚于今天（%(t)s）") % {"w": what, "d": _fmt(on), "t": _fmt(entered)}
     return None
 
 
-def not_before(on: dt.date, previous: dt.date | None, what: str, previous_what: str) -> str | None:
+def not_before(on: dt.date, previous: dt.date | None, what: Any, previous_what: Any) -> str | None:
     if previous is not None and on < previous:
         return _("%(w)s（%(d)s）不能早于%(p)s（%(q)s）") % {"w": what, "d": _fmt(on), "p": previous_what, "q": _fmt(previous)}
     return None
