@@ -91,7 +91,7 @@ def test_a_case_from_application_to_payment(
         page.goto(f"/renovation/cases/{case.pk}/")
         step(page, "county_approve")
         publish(page, start + dt.timedelta(days=20))
-    with clock_at(start + dt.timedelta(days=26)):
+    with clock_at(start + dt.timedelta(days=40)):  # after the craftsman's training (25 days ago)
         as_user(page, "sd_county")
         page.goto(f"/renovation/cases/{case.pk}/")
         page.select_option("#case-terms select[name=mode]", "repair")
@@ -103,8 +103,8 @@ def test_a_case_from_application_to_payment(
         assert "已签改造协议" in page.inner_text("#case-state")
     # the town records construction with photos, each stage on its day
     for part, action, on in (
-        ("before", "start", start + dt.timedelta(days=30)),
-        ("after", "complete", start + dt.timedelta(days=40)),
+        ("before", "start", start + dt.timedelta(days=42)),
+        ("after", "complete", start + dt.timedelta(days=52)),
     ):
         with clock_at(on):
             as_user(page, "sd_town")
