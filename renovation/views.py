@@ -392,6 +392,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             "cases": candidates[:500],
             "days": notice_days(level),
             "today": timezone.localdate(),
+            "given": request.POST if request.method == "POST" else {},
             "state": workflow.MACHINE.label(source),
         },
     )
