@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -107,6 +106,9 @@ def record_objection(*, actor: User | None, case_id: int, content: str, received
     require(actor, Cap.CASE_REVIEW, case.region_code)
     if not content.strip():
         raise ValidationError({"content": _("请填写异议内容。")})
+    received_on = received_on or dates.today()
+    if problem := dates.not_future(received_on, dates.today(), _("收到异议的日期")):
+        raise ValidationError({"received_on": problem})
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         notice = case.notices.order_by("-end_date").first()
@@ -116,7 +118,7 @@ def record_objection(*, actor: User | None, case_id: int, content: str, received
             notice=notice,
             region_code=case.region_code,
             content=content.strip(),
-            received_on=received_on or timezone.localdate(),
+            received_on=received_on,
             recorded_by=actor,
         )
         record(

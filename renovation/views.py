@@ -135,6 +135,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "builders": builders,
             "states": workflow.STATES,
             "objections": case.objections.all(),
+            "on_notice": case.state in workflow.NOTICE_STATE.values(),
             "notices": case.notices.all(),
             "payments": Payment.objects.filter(case=case).select_related("batch"),
             "items": services.ACCEPTANCE_ITEMS,

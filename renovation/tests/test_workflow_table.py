@@ -133,3 +133,34 @@ def test_the_main_path_is_the_domains() -> None:
         assert before in sources or any(s in sources for s in skips.get((before, after), ())), (before, after)
     assert machine.initial == "application" and machine.final == {"archived", "rejected"}
     assert str(machine.label("village_notice")) == "村级公示中" and str(machine.label("paid")) == "补助已拨付"
+
+
+def test_the_banks_confirmation_pays_through_the_pay_step_naming_the_importer(
+    village_user: Any,
+    town_user: Any,
+    county_user: Any,
+    dangerous: Any,
+    craftsman: Any,
+    appraiser_user: Any,
+    trained_appraiser: Any,
+) -> None:
+    """Payment is a step of the same machine: the importer of the bank file is its actor; a rebuild whose old
+    house still stands (应拆尽拆) is not paid."""
+    import datetime as dt
+
+    from audit.models import AuditEvent
+    from renovation.tests.fixtures import accepted_repair
+
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    case = accepted_repair(case, village_user, town_user, county_user, craftsman, appraiser_user, trained_appraiser)
+    Case.objects.filter(pk=case.pk).update(mode="rebuild_onsite")  # set-up: a rebuild, accepted, not demolished
+    today = dt.date.today()
+    assert services.mark_paid_many(cases=Case.objects.filter(pk=case.pk), on=today, actor=county_user) == 0
+    Case.objects.filter(pk=case.pk).update(mode="repair")
+    assert services.mark_paid_many(cases=Case.objects.filter(pk=case.pk), on=today, actor=county_user) == 1
+    paid = Case.objects.get(pk=case.pk)
+    event = paid.events.last()
+    assert paid.state == "paid" and paid.paid_on == today and paid.version == case.version + 1
+    assert event is not None and event.action == "pay" and event.actor == county_user and event.from_state == "accepted"
+    assert AuditEvent.objects.filter(verb="renovation.pay", actor_id=county_user.pk).count() == 1
+    assert services.mark_paid_many(cases=Case.objects.filter(pk=case.pk), on=today, actor=county_user) == 0  # once
