@@ -90,11 +90,15 @@ class TransitionSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
     on = serializers.DateField(required=False, allow_null=True, help_text="the day it happened (not in the future)")
-    stage = serializers.ChoiceField(choices=list(workflow.STAGE_DATES), required=False)
+    stage = serializers.CharField(required=False, max_length=20, help_text="start, structure_done or complete")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["action"] == CORRECT and (not attrs.get("stage") or not attrs.get("on")):
             raise serializers.ValidationError(_("更正日期须写明施工节点（stage）和更正后的日期（on）。"))
+        if attrs.get("stage") and attrs["stage"] not in workflow.STAGE_DATES:
+            raise serializers.ValidationError(
+                {"stage": _("施工节点应为 start（开工）、structure_done（主体完工）或 complete（竣工）。")}
+            )
         return attrs
 
 

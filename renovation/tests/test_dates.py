@@ -275,6 +275,11 @@ def test_a_correction_is_held_to_the_same_date_rules(completed: Case, town_user:
     assert refused.status_code == 400 and "不能晚于今天" in refused.content.decode()
     page = login("sd_county").post(f"/renovation/cases/{completed.pk}/step/", body, follow=True)
     assert "不能晚于今天" in page.content.decode()
+    for wrong in ({**body, "stage": "accepted_on"}, {"action": "correct", "comment": "改"}):
+        bad = api(county_user).post(f"/api/cases/{completed.pk}/transition/", wrong, content_type="application/json")
+        assert bad.status_code == 400 and "施工节点" in bad.content.decode()
+    bad_page = login("sd_county").post(f"/renovation/cases/{completed.pk}/step/", {**body, "stage": "x"}, follow=True)
+    assert bad_page.status_code == 200 and "尚无可更正" in bad_page.content.decode()
     assert snapshot(completed) == before
     ok = api(county_user).post(
         f"/api/cases/{completed.pk}/transition/",
