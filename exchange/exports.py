@@ -186,14 +186,14 @@ def _cases(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
 
 def _case_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
     from regions.selectors import name_of
-    from renovation.workflow import STATES
+    from renovation.workflow import MACHINE
 
     for c in qs.iterator(chunk_size=2000):
         ident = (WHOLE if unmasked else MASKED).id_number(c.household.head_id)
         places = [name_of(c.region_code[:6]), name_of(c.region_code[:9]), name_of(c.region_code)]
         dates = [c.deadline, c.started_on, c.completed_on, c.accepted_on]
         yield [*places, c.household.head_name, ident, c.year, c.grade, c.get_mode_display(), c.get_build_method_display(),
-               STATES.get(c.state, c.state), *dates, c.subsidy, c.paid_on]  # fmt: skip
+               MACHINE.label(c.state), *dates, c.subsidy, c.paid_on]  # fmt: skip
 
 
 def _write_cases(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:

@@ -305,18 +305,15 @@ class ConflictsView(PolicyAPIView):
         )
 
 
-BUILDING = ("agreed", "started", "structure_done", "completed")
-
-
 def _building_cases(household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Renovation cases under construction, for construction photos taken on site (record kind "case")."""
     from renovation.models import GUARANTEE_MODES, Case
-    from renovation.workflow import STATES
+    from renovation.workflow import BUILDING, MACHINE
 
     out: dict[int, list[dict[str, Any]]] = {}
     rows = Case.objects.filter(household_id__in=household_ids, state__in=BUILDING).exclude(mode__in=list(GUARANTEE_MODES))
     for c in rows.values("uid", "household_id", "state", "year"):
         out.setdefault(c["household_id"], []).append(
-            {"uid": str(c["uid"]), "state": c["state"], "state_label": STATES[c["state"]], "year": c["year"]}
+            {"uid": str(c["uid"]), "state": c["state"], "state_label": MACHINE.label(c["state"]), "year": c["year"]}
         )
     return out

@@ -150,7 +150,7 @@ def _cases_with_files(household: Household) -> list[Any]:
     return cases
 
 
-def _states() -> dict[str, str]:
+def _states() -> dict[str, Any]:
     from renovation.workflow import STATES
 
     return STATES
