@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from accounts.models import User
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from funds import services as funds
 from inspections.models import AppraisalKind, HouseSafety
 from inspections.services import AppraisalInput, record_appraisal
@@ -210,6 +210,7 @@ def _advance(
                 record_uid=c.uid,
                 part=part,
                 data=sample_jpeg(f"{part} {c.uid}"),
+                capture=field_capture(c.house),  # the field app's fix and time: a stage needs a located photo
             )
             services.transition(actor=None, case_id=c.pk, action=step, on=when)
         c.refresh_from_db()

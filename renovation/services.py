@@ -22,7 +22,7 @@ from audit.services import record
 from core.errors import ConflictError
 from households.models import House, Household
 from inspections.models import Appraisal, AppraisalKind
-from renovation import rules, workflow
+from renovation import rules, stage_evidence, workflow
 from renovation.models import GUARANTEE_MODES, NEW_BUILD_MODES, Acceptance, BuildMethod, Case, CaseEvent, Mode
 from training.models import PersonKind, Trainee
 from training.services import require_trained
@@ -305,11 +305,8 @@ def _stage_checks(case: Case, action: str, today: dt.date) -> None:
     """Construction evidence: photos of the stage on file, stages apart by the configured days, new builds in order."""
     if action not in STAGE_PHOTOS:
         return
-    from field.models import Photo
-
-    part = STAGE_PHOTOS[action]
-    if not Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False).exists():
-        raise ValidationError(_("请先上传%(s)s照片（带时间和定位）。") % {"s": STAGE_LABELS[part]})
+    if (photo_reason := stage_evidence.stage_refusal(case, action)) is not None:  # photo evidence: ADR 0026
+        raise ValidationError(photo_reason)
     if action == "complete" and case.mode in NEW_BUILD_MODES and case.state != "structure_done":
         raise ValidationError(_("新建、翻建须先完成主体。"))
     previous = case.structure_done_on or case.started_on if action == "complete" else case.started_on
