@@ -190,6 +190,7 @@ def photo_findings(
     photo: Photo, house_point: tuple[Decimal | None, Decimal | None], record_captured: dt.datetime | None, now: dt.datetime
 ) -> list[Finding]:
     """The checks every completed photo gets, whichever way it came (field app, API or web form)."""
+    point: tuple[Decimal | None, Decimal | None]
     if photo.latitude is not None and photo.longitude is not None:
         what, point = _("照片"), (photo.latitude, photo.longitude)
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,15 +28,21 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 
 def _previous_step(case: Any) -> Any:
-    """The step that brought the case into its current state (the latest event entering it)."""
-    return case.events.filter(to_state=case.state).order_by("-at", "-id").first()
+    """The step that brought the case into its current state (the latest event that moved it there;
+    holds and date corrections, which leave the state as it was, are not a step before)."""
+    moves = case.events.filter(to_state=case.state).exclude(from_state=F("to_state"))
+    return moves.order_by("-at", "-id").first()
 
 
 def _earliest(previous: Any) -> tuple[dt.datetime | None, dt.date | None, bool]:
-    """(entered at, effective date, whether the photo must be on a later day than that date)."""
+    """(entered at, the later of its effective date and its day of entry, whether the photo must be on a later day).
+
+    The day of entry counts too, so a back-dated stage cannot make a photo taken the day it was entered
+    look like one from a later day."""
     if previous is None:
         return None, None, False
-    return previous.at, previous.effective_on, previous.action in CONSTRUCTION_STEPS
+    day = max(filter(None, (previous.effective_on, timezone.localtime(previous.at).date())))
+    return previous.at, day, previous.action in CONSTRUCTION_STEPS
 
 
 def located_photos(case: Any, part: str, now: dt.datetime | None = None) -> list[Any]:
@@ -44,9 +51,8 @@ def located_photos(case: Any, part: str, now: dt.datetime | None = None) -> list
 
     now = now or timezone.now()
     at, effective, later_day = _earliest(_previous_step(case))
-    photos = (
-        Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False, refused="")
-        .filter(evidence=EvidenceClass.FIELD, mock_location=False, taken_at__lte=now + FUTURE_TOLERANCE)
+    photos = Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False, refused="").filter(
+        evidence=EvidenceClass.FIELD, mock_location=False, taken_at__lte=now + FUTURE_TOLERANCE
     )
     flagged = EvidenceFlag.objects.filter(record_uid=case.uid, kind__in=DISQUALIFYING_FLAGS, status__in=("open", "confirmed"))
     photos = photos.exclude(pk__in=flagged.filter(photo__isnull=False).values("photo_id"))
