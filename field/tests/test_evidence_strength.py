@@ -264,11 +264,11 @@ def test_completion_photos_the_same_day_as_the_start_are_refused(town_user: Any,
 
 
 def test_a_back_dated_start_does_not_make_a_same_day_photo_a_later_one(town_user: Any, agreed: Case) -> None:
-    """The start entered today but dated ten days ago: a completion photo taken today is still the start's day."""
-    start, afternoon, later = day(1), day(1, 16), day(20)
-    with clock(start):
-        field_photo(town_user, agreed, "before", jpeg("before"), start - dt.timedelta(minutes=30))
-        assert "已办理" in step_page(town_user, agreed, "start", on=start.date() - dt.timedelta(days=10))
+    """The start entered on day 5 but dated day 1: a completion photo taken on day 5 is still the start's day."""
+    dated, entered, afternoon, later = day(1).date(), day(5), day(5, 16), day(30)
+    with clock(entered):
+        field_photo(town_user, agreed, "before", jpeg("before"), entered - dt.timedelta(minutes=30))
+        assert "已办理" in step_page(town_user, agreed, "start", on=dated)
     with clock(afternoon):
         field_photo(town_user, agreed, "after", jpeg("after"), afternoon - dt.timedelta(hours=1))
     with clock(later):
