@@ -55,6 +55,7 @@ VERBS = {
     "field.conflict": _("现场数据同步冲突"),
     "field.conflict_resolve": _("处理同步冲突"),
     "field.flag_review": _("核查证据疑点"),
+    "field.evidence_override": _("登记照片证据例外"),
     "renovation.open": _("纳入危房改造"),
     "renovation.village_review": _("村民主评议"),
     "renovation.town_review": _("乡镇审核"),
