@@ -205,6 +205,8 @@ class SyncView(PolicyAPIView):
 
 def _photo_state(photo: Photo) -> dict[str, Any]:
     state = {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    if photo.complete:  # what stands behind it (ADR 0026): the app shows a photo the server did not take as located
+        state |= {"evidence": photo.evidence, "evidence_label": str(photo.get_evidence_display())}
     return state | ({"refused": photo.refused} if photo.refused else {})
 
 

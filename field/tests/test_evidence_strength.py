@@ -121,6 +121,7 @@ def field_photo(
     assert client.post("/api/field/photos/", meta, content_type="application/json").status_code == 201
     put = client.put(f"/api/field/photos/{uid}/?offset=0", content, content_type="application/octet-stream")
     assert put.status_code == 200 and put.json()["complete"], put.content
+    assert put.json()["evidence_label"] in ("现场定位", "仅EXIF", "无定位")
     return Photo.objects.get(uid=uid)
 
 
@@ -353,3 +354,30 @@ def test_another_county_cannot_override(neighbour_user: Any, agreed: Case) -> No
     assert answer.status_code in (400, 403, 404) and not EvidenceOverride.objects.exists()
     assert page(neighbour_town).post(f"/field/overrides/{agreed.pk}/", {"part": "before", "reason": "x" * 10}).status_code == 404
     assert SUIDE_VILLAGE.startswith(agreed.region_code[:9])
+
+
+# --- appraisal and inspection photos: the same checks, the same badges -----------------------------------------
+
+
+def test_an_appraisal_web_photo_is_checked_on_its_exif_and_shown_as_exif_only(
+    appraiser_user: Any, trained_appraiser: Any, dangerous: Any, county_user: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from households.models import House
+    from inspections.views import _photos
+    from renovation.tests.fixtures import LONG_AGO, appraise
+
+    House.objects.filter(household=dangerous).update(latitude=HOUSE[0], longitude=HOUSE[1])
+    appraisal = appraise(appraiser_user, trained_appraiser, dangerous, "C", LONG_AGO)
+    from field.sync import attach_upload
+
+    far = jpeg("wall far", timezone.now() - dt.timedelta(minutes=2), FAR)
+    upload = SimpleUploadedFile("wall.jpg", far, content_type="image/jpeg")
+    photo = attach_upload(actor=appraiser_user, kind="appraisal", record_uid=appraisal.uid, part="walls", data=upload)
+    assert photo.evidence == "exif" and photo.latitude is None and photo.exif_latitude == FAR[0]
+    assert list(EvidenceFlag.objects.filter(photo=photo).values_list("kind", flat=True)) == ["far"]
+    sheet = page(county_user).get(f"/inspections/appraisals/{appraisal.pk}/").content.decode()
+    assert "仅EXIF" in sheet
+    (_label, src, shown), *_rest = _photos(appraisal, inline=True)  # what the PDF embeds goes with its class
+    assert src.startswith("data:image/jpeg;base64,") and shown.evidence == "exif"
