@@ -148,7 +148,7 @@ class HouseholdsView(PersonalDataMixin, PolicyAPIView):
                 }
             )
         tasks = dict(
-            InspectionTask.objects.filter(household_id__in=ids, status=TaskStatus.PENDING, campaign__is_closed=False).values_list(
+            InspectionTask.objects.filter(household_id__in=ids, status=TaskStatus.PENDING, campaign__state="open").values_list(
                 "household_id", "campaign_id"
             )
         )
