@@ -81,6 +81,7 @@ VERBS = {
     "field.photo_refused": _("拒收现场照片"),
     "files.purge": _("清理到期文件"),
     "crypto.rotate_field_key": _("轮换字段加密密钥"),
+    "field.evidence_override": _("登记照片证据例外"),
     "renovation.open": _("纳入危房改造"),
     "renovation.village_review": _("村民主评议"),
     "renovation.town_review": _("乡镇审核"),

@@ -23,7 +23,7 @@ from codetables.selectors import names
 from core.inputs import no_nul
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyAPIView
-from field import evidence, sync
+from field import evidence, overrides, sync
 from field.models import Conflict, ConflictStatus, Photo, RecordKind
 from households.models import House, Household
 from inspections import grading
@@ -205,6 +205,8 @@ class SyncView(PolicyAPIView):
 
 def _photo_state(photo: Photo) -> dict[str, Any]:
     state = {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    if photo.complete:  # what stands behind it (ADR 0026): the app shows a photo the server did not take as located
+        state |= {"evidence": photo.evidence, "evidence_label": str(photo.get_evidence_display())}
     return state | ({"refused": photo.refused} if photo.refused else {})
 
 
@@ -273,6 +275,30 @@ class PhotoView(PolicyAPIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(_photo_state(photo))
+
+
+class OverrideInput(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    part = serializers.CharField(max_length=20)
+    reason = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+class OverridesView(PolicyAPIView):
+    """POST {case, part, reason}: a town reviewer's recorded override of a stage's located-photo rule (ADR 0026)."""
+
+    policy_model = "field.EvidenceOverride"
+    policy_actions = {"post": "change"}
+
+    @extend_schema(request=OverrideInput, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        ser = OverrideInput(data=no_nul(request.data, "detail"))
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        made = overrides.record_override(actor=user_of(request), case_id=data["case"], part=data["part"], reason=data["reason"])
+        return Response(
+            {"id": made.pk, "case": data["case"], "part": made.part, "reason": made.reason, "by": made.created_by_name},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ConflictsView(PolicyAPIView):

@@ -244,14 +244,16 @@ def _upload_ok(request: HttpRequest, form: Any) -> bool:
 def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> list[str]:
     """Photos uploaded as `photo_<part>` (a component, `site` or `overview`); returns what could not be kept, with why."""
     from core.errors import message_text
-    from field.sync import attach_upload
+    from field.sync import attach_upload, upload_notes
 
     failed = []
     for name in request.FILES:
         part = name.removeprefix("photo_")
         for upload in request.FILES.getlist(name):
             try:
-                attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part, data=upload)
+                kept = attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part, data=upload)
+                if notes := upload_notes(kept):  # the same evidence checks as the field app's photos, told at once
+                    messages.warning(request, f"{upload.name}：{'；'.join(notes)}")
             except (ValidationError, PermissionDenied) as exc:
                 failed.append(f"{upload.name}（{message_text(exc)}）")
     return failed
@@ -335,8 +337,9 @@ def _weekly_file(table: selectors.WeeklyTable, note: str) -> FileResponse:
     return send_temporary(tmp, name)
 
 
-def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
-    """(caption, src) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page."""
+def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str, Any]]:
+    """(caption, src, photo) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page.
+    The photo goes along so the sheet shows what stands behind it (field_evidence.evidence_badge)."""
     import base64
 
     from django.urls import reverse
@@ -348,9 +351,9 @@ def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
         label = grading.BY_KEY[p.part].label if p.part in grading.BY_KEY else (_("场地") if p.part == "site" else _("现场"))
         if inline:
             with p.file.open("rb") as f:
-                out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}"))
+                out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}", p))
         else:
-            out.append((label, reverse("field:photo", args=[p.uid])))
+            out.append((label, reverse("field:photo", args=[p.uid]), p))
     return out
 
 

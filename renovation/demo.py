@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from accounts.models import User
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from funds import services as funds
 from inspections.models import AppraisalKind, HouseSafety
 from inspections.services import AppraisalInput, record_appraisal
@@ -200,7 +200,14 @@ def _advance(
                 break
             part = services.STAGE_PHOTOS[step]
             with clock_at(when):
-                attach_upload(actor=office, kind="case", record_uid=c.uid, part=part, data=sample_jpeg(f"{part} {c.uid}"))
+                attach_upload(
+                    actor=office,
+                    kind="case",
+                    record_uid=c.uid,
+                    part=part,
+                    data=sample_jpeg(f"{part} {c.uid}"),
+                    capture=field_capture(c.house),  # the field app's fix and time: a stage needs a located photo
+                )
                 services.transition(actor=None, case_id=c.pk, action=step)
         c.refresh_from_db()
         reappraised_on, accepted_on = due("reappraise"), due("accept")

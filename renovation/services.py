@@ -24,7 +24,7 @@ from core.errors import ConflictError
 from core.statemachine import Step
 from households.models import House, Household
 from inspections.models import Appraisal, AppraisalKind
-from renovation import dates, rules, workflow
+from renovation import dates, rules, stage_evidence, workflow
 from renovation.models import GUARANTEE_MODES, NEW_BUILD_MODES, Acceptance, BuildMethod, Case, CaseEvent, Mode
 from training.models import PersonKind, Trainee
 from training.services import require_trained
@@ -416,11 +416,8 @@ def _stage_checks(case: Case, action: str, today: dt.date) -> None:
     renovation.dates'; new builds' order is the workflow's guard.)"""
     if action not in STAGE_PHOTOS:
         return
-    from field.models import Photo
-
-    part = STAGE_PHOTOS[action]
-    if not Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False).exists():
-        raise ValidationError(_("请先上传%(s)s照片（带时间和定位）。") % {"s": STAGE_LABELS[part]})
+    if (photo_reason := stage_evidence.stage_refusal(case, action)) is not None:  # photo evidence: ADR 0026
+        raise ValidationError(photo_reason)
 
 
 ACCEPTANCE_ITEMS = {

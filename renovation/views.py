@@ -231,7 +231,7 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     from core.uploads import uploaded_files
-    from field.sync import attach_upload
+    from field.sync import attach_upload, upload_notes
 
     case = _case(request, pk)
     part = request.POST.get("part", "")
@@ -246,8 +246,10 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     kept = 0
     for upload in files:
         try:
-            attach_upload(actor=user_of(request), kind="case", record_uid=case.uid, part=part, data=upload)
+            kept_photo = attach_upload(actor=user_of(request), kind="case", record_uid=case.uid, part=part, data=upload)
             kept += 1
+            if notes := upload_notes(kept_photo, stage=True):
+                messages.warning(request, f"{upload.name}：{'；'.join(notes)}")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, f"{upload.name}：{message_text(exc)}")
     if kept:

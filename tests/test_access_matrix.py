@@ -278,6 +278,7 @@ ARGS: dict[str, dict[str, str]] = {
     "funds:bank_return": {"pk": "funds.disbursementbatch"},
     "exchange:import_action": {"pk": "exchange.importjob", "action": "=cancel"},
     "field:photo": {"uid": "field.photo"},
+    "field:override": {"case_pk": "renovation.case"},
     "field-photo": {"uid": "field.photo"},
     "sampling-plan-items": {"pk": "inspections.samplingplan"},
     "sampling-plan-disagreements": {"pk": "inspections.samplingplan"},

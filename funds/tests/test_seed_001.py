@@ -20,7 +20,7 @@ import pytest
 from accounts.roles import Role
 from conftest import add_household, make_id, make_user
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from funds import selectors, services
 from inspections.services import AppraisalInput, record_appraisal
 from regions.models import Level, Region
@@ -79,6 +79,7 @@ def photo(actor: Any, case: Case, part: str) -> None:
         record_uid=case.uid,
         part=part,
         data=sample_jpeg(f"{case.uid}-{part}"),
+        capture=field_capture(case.house),  # taken on site with the field app (a stage needs a located photo)
     )
 
 

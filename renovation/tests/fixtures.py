@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from conftest import SUIDE_VILLAGE, add_household, make_user
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from inspections import services as inspection_services
 from renovation import notices, services
 from renovation.dates import clock_at
@@ -85,6 +85,7 @@ def photo(actor: Any, case: Any, part: str) -> None:
         record_uid=case.uid,
         part=part,
         data=sample_jpeg(f"{case.pk}-{part}"),
+        capture=field_capture(case.house),  # taken on site with the field app (a stage needs a located photo)
     )
 
 

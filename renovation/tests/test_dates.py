@@ -23,6 +23,13 @@ from renovation.dates import clock_at
 from renovation.models import Case, CaseEvent, Notice
 from renovation.tests.fixtures import TODAY, agreed_repair, opened_on, photo, through_notices
 
+
+@pytest.fixture(autouse=True)
+def _photo_evidence_not_under_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about dates; the photos they upload are taken at the real time before the
+    clock-moved steps. The photo evidence rule has its own tests (field/tests/test_evidence_strength.py)."""
+    monkeypatch.setattr("renovation.stage_evidence.stage_refusal", lambda *a, **k: None)
+
 DAY = dt.timedelta(days=1)
 
 

@@ -17,7 +17,7 @@ from conftest import PASSWORD, make_user
 from renovation.dates import clock_at
 from renovation.models import Case
 from renovation.tests.fixtures import appraise
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS, shot
 from tests.browser.test_field import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -112,8 +112,14 @@ def test_a_case_from_application_to_payment(
             page.select_option("#case-photos select[name=part]", part)
             page.set_input_files("#case-photos input[type=file]", str(png(tmp_path / f"{part}.png", 320, 240)))
             page.click("#case-photos button")
+            assert "无定位" in page.inner_text("#case-photos")  # a web upload is no located evidence (ADR 0026)
+            page.select_option("#override-form select[name=part]", part)
+            page.fill("#override-form input[name=reason]", "演示：照片由网页补传，乡镇干部已现场核实")
+            page.click("#override-form button")
             step(page, action, on=on)
     assert "已竣工" in page.inner_text("#case-state")
+    assert "竣工后照片例外" in page.inner_text("#evidence-overrides")
+    page.locator("#case-photos").screenshot(path=str(SHOTS / "case-photos-evidence.png"))
     # re-appraised B after completion; the county accepts with the checklist
     appraise(appraiser_user, trained_appraiser, dangerous, "B", TODAY - dt.timedelta(days=2))
     as_user(page, "sd_county")
