@@ -83,21 +83,8 @@ VERBS = {
     "crypto.rotate_field_key": _("轮换字段加密密钥"),
     "field.evidence_override": _("登记照片证据例外"),
     "renovation.open": _("纳入危房改造"),
-    "renovation.village_review": _("村民主评议"),
-    "renovation.town_review": _("乡镇审核"),
-    "renovation.county_approve": _("县级审批"),
-    "renovation.agree": _("签订改造协议"),
     "renovation.terms": _("确定改造方式和补助"),
-    "renovation.start": _("开工"),
-    "renovation.structure_done": _("主体完工"),
-    "renovation.complete": _("竣工"),
-    "renovation.accept": _("竣工验收"),
-    "renovation.confirm_guarantee": _("确认保障落实"),
-    "renovation.demolish": _("旧房拆除/封存"),
-    "renovation.pay": _("补助到账"),
-    "renovation.archive": _("改造归档"),
-    "renovation.return": _("退回重新申请"),
-    "renovation.reject": _("改造不予通过"),
+    "renovation.correct_date": _("更正办理日期"),
     "renovation.notice": _("发布公示"),
     "renovation.objection": _("登记公示异议"),
     "renovation.objection_resolve": _("处理公示异议"),
@@ -193,6 +180,12 @@ FIELDS = {
 # knows none of them: a mapping, or a function that names one code (None when it cannot).
 Labels = Mapping[str, Any] | Callable[[str], Any]
 _VALUES: dict[tuple[str, str], Labels] = {}
+
+
+def register_verbs(labels: Mapping[str, Any]) -> None:
+    """Action codes declared in an app's own table (a workflow's steps, each recorded as
+    "<app>.<action>"), named there once and registered from its AppConfig.ready."""
+    VERBS.update(labels)
 
 
 def register_values(field: str, labels: Labels, *, object_type: str = "") -> None:
