@@ -7,7 +7,9 @@ class FundsConfig(AppConfig):
 
     def ready(self) -> None:
         from audit.labels import register_values
-        from funds.models import BatchStatus, Stage
+        from funds.models import Stage
+        from funds.workflow import BATCH, EXCEPTION
 
         register_values("stage", dict(Stage.choices))
-        register_values("status", dict(BatchStatus.choices), object_type="funds.disbursementbatch")
+        register_values("status", dict(BATCH.choices), object_type="funds.disbursementbatch")
+        register_values("state", dict(EXCEPTION.choices), object_type="funds.subsidyexception")

@@ -251,6 +251,11 @@ def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | 
             elif (problem := rules.check_area(case.family_size, terms.planned_area)) is not None:
                 errors["planned_area"] = problem
         builder = _builder(terms.builder_id, errors) if terms.mode not in GUARANTEE_MODES else None
+        if "subsidy" not in errors and terms.mode in Mode.values:
+            from funds.standards import problem as subsidy_problem  # funds imports renovation: import here
+
+            if reason := subsidy_problem(case, terms.subsidy, mode=terms.mode):
+                errors["subsidy"] = reason  # the one subsidy rule: the standard, or an approved exception
         if errors:
             raise ValidationError(errors)
         if builder is not None:
@@ -403,8 +408,9 @@ def mark_paid(*, case_id: int, on: dt.date) -> Case:
     return case
 
 
-def mark_paid_many(*, cases: QuerySet[Case], on: dt.date) -> int:
-    """The bank confirmed these cases' final payments: each ready case becomes paid, in bulk (a batch may hold 50,000)."""
+def mark_paid_many(*, cases: QuerySet[Case], on: dt.date, actor: User | None = None) -> int:
+    """The bank confirmed these cases' final payments: each ready case becomes paid, in bulk (a batch may hold 50,000).
+    `actor`: the person who imported the bank's return file (or decided its line), named in the events."""
     from audit.services import Event, record_many
     from core.bulk import insert_instances, update_ids
 
@@ -419,13 +425,13 @@ def mark_paid_many(*, cases: QuerySet[Case], on: dt.date) -> int:
         if not ready:
             return 0
         update_ids(Case, [c.pk for c in ready], {"state": "paid", "paid_on": on})
-        system, note = _("系统"), _("银行回盘确认到账")
+        system, note = (actor.display_name if actor is not None else _("系统")), _("银行回盘确认到账")
         insert_instances([
-            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor_name=system, comment=note,
-                      effective_on=on)
+            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor=actor, actor_name=system,
+                      comment=note, effective_on=on)
             for c in ready
         ])  # fmt: skip
-        record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
+        record_many(Event("renovation.pay", actor=actor, obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
                           after={"state": "paid", "paid_on": on}) for c in ready)  # fmt: skip
     return len(ready)
 

@@ -86,8 +86,21 @@ def photo(actor: Any, case: Any, part: str) -> None:
     )
 
 
+def county_standards(year: int) -> None:
+    """Suide's subsidy standards for the year (domain 7.4: C 5,000, D 25,000; turnkey 40,000), which the
+    agreement's subsidy is checked against (funds.standards)."""
+    from funds.models import SubsidyStandard
+
+    for grade, mode, amount in (("C", "repair", 5000), ("", "rebuild_onsite", 25000), ("", "turnkey", 40000)):
+        SubsidyStandard.objects.get_or_create(
+            year=year, region_prefix="610826", grade=grade, mode=mode,
+            defaults={"amount": Decimal(amount), "source_document": "绥建发〔2026〕8号"},
+        )  # fmt: skip
+
+
 def through_notices(case: Any, village_user: Any, town_user: Any, county_user: Any) -> Any:
     """Village review and notice, town review and notice, county approval and notice, each notice long over."""
+    county_standards(case.year)
     start = TODAY - dt.timedelta(days=40)
     services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
     notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=start)
