@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.crypto import Sealed, SecretField
 from core.scoping import ScopedQuerySet
 from funds import workflow
+from renovation.models import Mode
 
 
 def money(label: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
@@ -161,8 +162,11 @@ class BankReturn(models.Model):
     lines = models.PositiveIntegerField(default=0)
     paid = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    unmatched = models.JSONField(default=list)  # [{"line": n, "reference": "...", "reason": "...", "raw": [...], "decided": {...}}]
-    waiting = models.JSONField(default=list)  # lines the bank reports as still in progress (处理中): [{"line", "reference", "result"}]
+    # [{"line": n, "reference", "result": the bank's words, "reason", "raw": [...], "decided": {paid, reason, by, at}}]
+    unmatched = models.JSONField(default=list)
+    waiting = models.JSONField(
+        default=list
+    )  # lines the bank reports as still in progress (处理中): [{"line", "reference", "result"}]
     imported_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
 
@@ -179,6 +183,7 @@ class SubsidyException(models.Model):
 
     case = models.ForeignKey("renovation.Case", on_delete=models.PROTECT, related_name="subsidy_exceptions")
     region_code = models.CharField(max_length=12)
+    mode = models.CharField(_("改造方式"), max_length=20, choices=Mode.choices)  # the ceiling holds for this mode only
     amount = money(_("申请补助金额（元）"))
     standard_amount = money(_("适用补助标准（元）"), null=True, blank=True)
     reason = models.CharField(_("超标准理由"), max_length=300)

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
@@ -137,9 +137,7 @@ def _context(cases: Any, stage: str, year: int) -> _Context:
     from households.models import Household
 
     standards = list(SubsidyStandard.objects.filter(year=year))
-    categories = (
-        standards_rule.categories_of(cases.values("household_id")) if any(s.category for s in standards) else {}
-    )
+    categories = standards_rule.categories_of(cases.values("household_id")) if any(s.category for s in standards) else {}
     advanced = dict(
         Payment.objects.filter(case__in=cases, stage=Stage.ADVANCE, status__in=LIVE)
         .values("case_id")
@@ -171,7 +169,7 @@ def _amount(case: Case, ctx: _Context) -> tuple[Decimal, str | None]:
     )  # fmt: skip
     if problem or case.subsidy is None:
         return Decimal(0), problem or _("未确定补助金额")
-    advanced = ctx.advanced.get(case.pk, Decimal(0))
+    advanced = (ctx.advanced.get(case.pk) or Decimal(0)).quantize(CENT)
     if ctx.stage == Stage.ADVANCE:
         standard = standards_rule.standard_for(case, standards=ctx.standards, categories=ctx.categories.get(case.household_id))
         ratio = standard.advance_ratio if standard else Decimal(0)
@@ -226,9 +224,7 @@ def plan_rows(
     cases: Any, stage: str, year: int, asked: bool
 ) -> tuple[list[tuple[Case, Decimal, Payment | None]], dict[int, str], dict[int, Case]]:
     """The lines a batch would pay, and every case it leaves out with the reason (the one batch rule)."""
-    live = dict(
-        Payment.objects.filter(case__in=cases, stage=stage, status__in=LIVE).values_list("case_id", "batch__name")
-    )
+    live = dict(Payment.objects.filter(case__in=cases, stage=stage, status__in=LIVE).values_list("case_id", "batch__name"))
     failed = {p.case_id: p for p in Payment.objects.filter(case__in=cases, stage=stage, status=PaymentStatus.FAILED)}
     ctx = _context(cases, stage, year)
     rows: list[tuple[Case, Decimal, Payment | None]] = []
@@ -377,8 +373,9 @@ def approval_problems(batch: DisbursementBatch) -> list[str]:
         reason = _eligible(case, stage) or standards_rule.problem(
             case, case.subsidy, standards=standards, categories=categories.get(case.household_id, set()), exceptions=exceptions
         )
-        if reason is None and case.subsidy is not None and (totals.get(case_id) or 0) > case.subsidy:
-            reason = _("预拨与拨付合计 %(t)s 元超过补助金额 %(s)s 元") % {"t": totals[case_id], "s": case.subsidy}
+        total = (totals.get(case_id) or Decimal(0)).quantize(CENT)  # SQLite's SUM comes back without its places
+        if reason is None and case.subsidy is not None and total > case.subsidy:
+            reason = _("预拨与拨付合计 %(t)s 元超过补助金额 %(s)s 元") % {"t": total, "s": case.subsidy}
         if reason:
             out.append(f"{reference}：{reason}")
     return out

@@ -54,7 +54,8 @@ def standard_for(
     for s in candidates:
         if s.year != year or not case.region_code.startswith(s.region_prefix):
             continue
-        if (s.grade and s.grade != case.grade) or (s.mode and s.mode != mode) or (s.category and s.category not in (categories or ())):
+        held = categories or set()
+        if (s.grade and s.grade != case.grade) or (s.mode and s.mode != mode) or (s.category and s.category not in held):
             continue
         # equally specific: the one saved last (a later document replaces an earlier one)
         key = (len(s.region_prefix), bool(s.mode) + bool(s.grade) + bool(s.category), s.pk or 0)
@@ -67,17 +68,17 @@ def standard_for(
 class Exceptions:
     """The subsidy exceptions of a set of cases, read once: the approved ceiling and the pending requests."""
 
-    approved: dict[int, Decimal]
+    approved: dict[tuple[int, str], Decimal]  # (case, mode) -> the approved ceiling
     pending: set[int]
 
     @classmethod
     def of(cls, case_ids: Any) -> Exceptions:
         """`case_ids`: ids or a queryset of cases (kept as a subquery, so 50,000 cases cost one query)."""
-        approved: dict[int, Decimal] = {}
+        approved: dict[tuple[int, str], Decimal] = {}
         rows = SubsidyException.objects.filter(case__in=case_ids, state__in=[workflow.EXC_APPROVED, workflow.PENDING])
-        for case_id, state, amount in rows.order_by("decided_at", "id").values_list("case_id", "state", "amount"):
+        for case_id, mode, state, amount in rows.order_by("decided_at", "id").values_list("case_id", "mode", "state", "amount"):
             if state == workflow.EXC_APPROVED:
-                approved[case_id] = amount  # the latest approval is the ceiling
+                approved[(case_id, mode)] = amount  # the latest approval is the ceiling
         pending = set(rows.filter(state=workflow.PENDING).values_list("case_id", flat=True))
         return cls(approved, pending)
 
@@ -110,11 +111,13 @@ def problem(
     mode = case.mode if mode is None else mode
     standard = standard_for(case, standards=standards, mode=mode, categories=categories)
     if standard is None:
-        return _("未找到该户适用的补助标准（%(d)s），须先由县级登记补助标准，不能凭估计确定或拨付补助。") % {"d": _describe(case, mode)}
+        return _("未找到该户适用的补助标准（%(d)s），须先由县级登记补助标准，不能凭估计确定或拨付补助。") % {
+            "d": _describe(case, mode)
+        }
     if amount <= standard.amount:
         return None
     exceptions = exceptions if exceptions is not None else Exceptions.of([case.pk])
-    ceiling = exceptions.approved.get(case.pk)
+    ceiling = exceptions.approved.get((case.pk, mode))
     if ceiling is not None and amount <= ceiling:
         return None
     if ceiling is not None:
@@ -140,8 +143,12 @@ def check_subsidy(case: Case, amount: Decimal | None, *, mode: str | None = None
 # --- exceptions: requested by one person, approved by another at county level ----------------------
 
 
-def request_exception(*, actor: User | None, case_id: int, amount: Decimal, reason: str, document_no: str) -> SubsidyException:
+def request_exception(
+    *, actor: User | None, case_id: int, amount: Decimal, reason: str, document_no: str, mode: str = ""
+) -> SubsidyException:
+    """Ask for `amount` above the standard for the case in `mode` (the case's own mode when it has one)."""
     from accounts.permissions import require
+    from renovation.models import Mode
 
     errors: dict[str, str] = {}
     if not reason.strip():
@@ -155,9 +162,12 @@ def request_exception(*, actor: User | None, case_id: int, amount: Decimal, reas
         require(actor, Cap.CASE_APPROVE, case.region_code)
         if case.state in ("paid", "archived", "rejected"):
             raise ValidationError(_("该改造户已拨付、归档或未通过审批，不能再申请超标准补助。"))
-        standard = standard_for(case)
+        mode = mode or case.mode
+        if mode not in Mode.values:
+            raise ValidationError({"mode": _("请选择超标准补助所对应的改造方式。")})
+        standard = standard_for(case, mode=mode)
         if standard is None:
-            raise ValidationError(_("未找到该户适用的补助标准（%(d)s），须先登记补助标准。") % {"d": _describe(case, case.mode)})
+            raise ValidationError(_("未找到该户适用的补助标准（%(d)s），须先登记补助标准。") % {"d": _describe(case, mode)})
         if amount <= standard.amount:
             errors["amount"] = _("申请金额未超过适用标准 %(s)s 元，无需申请超标准补助。") % {"s": standard.amount}
         if errors:
@@ -167,6 +177,7 @@ def request_exception(*, actor: User | None, case_id: int, amount: Decimal, reas
         exc = SubsidyException.objects.create(
             case=case,
             region_code=case.region_code,
+            mode=mode,
             amount=amount.quantize(CENT),
             standard_amount=standard.amount,
             reason=reason.strip()[:300],
@@ -179,7 +190,8 @@ def request_exception(*, actor: User | None, case_id: int, amount: Decimal, reas
             obj=exc,
             region_code=case.region_code,
             object_label=f"{case.household.head_name}户",
-            after={"amount": exc.amount, "standard": standard.amount, "reason": exc.reason, "document_no": exc.document_no},
+            after={"mode": mode, "amount": exc.amount, "standard": standard.amount, "reason": exc.reason,
+                   "document_no": exc.document_no},  # fmt: skip
         )
     return exc
 

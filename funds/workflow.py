@@ -62,16 +62,16 @@ ISSUED_STATES = (APPROVED, SENT, RETURNED, CLOSED)
 AT_BANK = (SENT, RETURNED)
 
 PENDING, EXC_APPROVED, REFUSED = "pending", "approved", "refused"
+SECOND_AT_COUNTY = Who(Cap.PAY_CHECK, not_maker=True, county_only=True)
 
 EXCEPTION = Machine(
     "funds.exception",
     model="funds.SubsidyException",
     states={PENDING: gettext_lazy("待审批"), EXC_APPROVED: gettext_lazy("已批准"), REFUSED: gettext_lazy("未批准")},
     steps=(
-        Step("approve", gettext_lazy("批准超标准补助"), (PENDING,), EXC_APPROVED, who=Who(Cap.PAY_CHECK, not_maker=True, county_only=True)),
-        Step("refuse", gettext_lazy("不批准超标准补助"), (PENDING,), REFUSED, who=Who(Cap.PAY_CHECK, not_maker=True, county_only=True),
-             needs_comment=True),
-    ),  # fmt: skip
+        Step("approve", gettext_lazy("批准超标准补助"), (PENDING,), EXC_APPROVED, who=SECOND_AT_COUNTY),
+        Step("refuse", gettext_lazy("不批准超标准补助"), (PENDING,), REFUSED, who=SECOND_AT_COUNTY, needs_comment=True),
+    ),
     initial=PENDING,
     final=(EXC_APPROVED, REFUSED),
 )
