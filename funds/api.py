@@ -83,6 +83,10 @@ class DecideLineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 
 
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
 class BatchCreateSerializer(serializers.Serializer):
     county = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("请填写县级区划代码（6 位数字）。")})
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -95,7 +99,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
 
     policy_model = "funds.DisbursementBatch"
     policy_actions = {"approve": "approve", "payments": "view", "bank_file": "export", "issue_bank_file": "export",
-                      "bank_return": "change", "exclusions": "view", "decide_line": "change"}  # fmt: skip
+                      "bank_return": "change", "exclusions": "view", "decide_line": "change", "cancel": "change"}  # fmt: skip
     personal_actions = ("payments",)
     personal_fields = ("payee_name", "account")
     serializer_class = BatchSerializer
@@ -146,6 +150,15 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
     def approve(self, request: Request, pk: str) -> Response:
         return Response(BatchSerializer(services.approve_batch(actor=user_of(request), batch_id=self.get_object().pk)).data)
 
+    @extend_schema(request=DecisionSerializer, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a draft batch, {note: the reason}; its lines are released for a new batch."""
+        ser = DecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        batch = services.cancel_batch(actor=user_of(request), batch_id=self.get_object().pk, reason=ser.validated_data["note"])
+        return Response(BatchSerializer(batch).data)
+
     @extend_schema(responses={200: PaymentSerializer(many=True)})
     @action(detail=True)
     def payments(self, request: Request, pk: str) -> Response:
@@ -195,7 +208,8 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
 class ExceptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = SubsidyException
-        fields = ["id", "case", "region_code", "mode", "amount", "standard_amount", "reason", "document_no", "state", "requested_by",
+        fields = ["id", "case", "region_code", "mode", "amount", "standard_amount", "reason", "document_no", "state",
+                  "requested_by",
                   "requested_at", "decided_by", "decided_at", "decision_note"]  # fmt: skip
         read_only_fields = fields
 
@@ -206,10 +220,6 @@ class ExceptionRequestSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     reason = serializers.CharField(max_length=300, allow_blank=True)
     document_no = serializers.CharField(max_length=100, allow_blank=True)
-
-
-class DecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
 class SubsidyExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
@@ -230,7 +240,11 @@ class SubsidyExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
         exc = standards.request_exception(
-            actor=user_of(request), case_id=d["case"], amount=d["amount"], reason=d["reason"], document_no=d["document_no"],
+            actor=user_of(request),
+            case_id=d["case"],
+            amount=d["amount"],
+            reason=d["reason"],
+            document_no=d["document_no"],
             mode=d["mode"],
         )
         return Response(ExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)

@@ -72,7 +72,7 @@ class BatchStatus:
     """The batch's states by name; their labels and steps are declared once, in funds.workflow.BATCH."""
 
     DRAFT, APPROVED, SENT, RETURNED = workflow.DRAFT, workflow.APPROVED, workflow.SENT, workflow.RETURNED
-    CLOSED = workflow.CLOSED
+    CLOSED, CANCELLED = workflow.CLOSED, workflow.CANCELLED
 
 
 class DisbursementBatch(models.Model):
@@ -112,6 +112,7 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid", _("已到账")
     FAILED = "failed", _("失败")
     REISSUED = "reissued", _("失败已重发")
+    CANCELLED = "cancelled", _("批次已作废")
 
 
 class Payment(Sealed):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from funds.models import Allocation, BatchStatus, DisbursementBatch, Payment, PaymentStatus
+from funds.models import Allocation, DisbursementBatch, Payment, PaymentStatus
 from funds.workflow import ISSUED_STATES
 from renovation.models import Case, Mode
 from renovation.selectors import ACCEPTED, COMPLETED, PAID, STARTED
@@ -157,7 +157,9 @@ def year_summary(county: str, year: int) -> YearSummary:
             rows.append(SummaryRow(label, **c))
     total = SummaryRow("合计", *(sum(getattr(r, f) for r in rows) for f in ("cases", "started", "completed", "accepted", "paid")))
     pending = cases.filter(mode="").count()
-    batches = DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).exclude(status=BatchStatus.DRAFT)
+    batches = DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).filter(
+        status__in=list(ISSUED_STATES)
+    )
     confirmed = dict(
         Payment.objects.filter(batch__in=batches, status=PaymentStatus.PAID)
         .values("batch_id")

@@ -394,7 +394,8 @@ def approve_batch(*, actor: User, batch_id: int) -> DisbursementBatch:
         refused = approval_problems(batch)
         if refused:
             raise ValidationError(
-                _("该批次有 %(n)d 笔不能审核，请作废后重新生成批次：%(l)s") % {"n": len(refused), "l": "；".join(refused[:5])}
+                _("该批次有 %(n)d 笔不能审核，请制单人作废该批次、核实后重新生成：%(l)s")
+                % {"n": len(refused), "l": "；".join(refused[:5])}
             )
         BATCH.move_one(batch, "approve", checked_by=actor, approved_at=timezone.now())
         batch.checked_by = actor
@@ -405,6 +406,26 @@ def approve_batch(*, actor: User, batch_id: int) -> DisbursementBatch:
             region_code=batch.region_code,
             after={"count": batch.count, "total": batch.total},
         )
+    return batch
+
+
+def cancel_batch(*, actor: User, batch_id: int, reason: str) -> DisbursementBatch:
+    """Cancel a draft the checker will not approve: its lines are released (a failed line it paid again is
+    failed again, on the correction list), so the cases can go into a new batch once corrected. Audited."""
+    with transaction.atomic():
+        batch = DisbursementBatch.objects.select_for_update().get(pk=batch_id)
+        step = check_who(BATCH, "cancel", actor, batch.region_code, None)
+        if reasons := BATCH.reasons(batch, step):
+            raise ValidationError(reasons)
+        if not reason.strip():
+            raise ValidationError({"reason": _("请写明作废原因。")})
+        lines = Payment.objects.filter(batch=batch)
+        Payment.objects.filter(pk__in=lines.exclude(retry_of=None).values("retry_of_id")).update(status=PaymentStatus.FAILED)
+        lines.update(status=PaymentStatus.CANCELLED, retry_of=None)  # the failed line may be paid again later
+        BATCH.move_one(batch, "cancel")
+        after = {"status": BatchStatus.CANCELLED, "reason": reason.strip(), "count": batch.count, "total": batch.total}
+        record("funds.cancel", actor=actor, obj=batch, region_code=batch.region_code, before={"status": BatchStatus.DRAFT},
+               after=after)  # fmt: skip
     return batch
 
 

@@ -190,8 +190,13 @@ def request_exception(
             obj=exc,
             region_code=case.region_code,
             object_label=f"{case.household.head_name}户",
-            after={"mode": mode, "amount": exc.amount, "standard": standard.amount, "reason": exc.reason,
-                   "document_no": exc.document_no},  # fmt: skip
+            after={
+                "mode": mode,
+                "amount": exc.amount,
+                "standard": standard.amount,
+                "reason": exc.reason,
+                "document_no": exc.document_no,
+            },
         )
     return exc
 

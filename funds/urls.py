@@ -10,6 +10,7 @@ urlpatterns = [
     path("batches/", views.new_batch, name="batch_new"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("batches/<int:pk>/approve/", views.approve, name="approve"),
+    path("batches/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("batches/<int:pk>/issue/", views.issue_bank_file, name="issue_bank_file"),
     path("batches/<int:pk>/bank.<str:fmt>", views.bank_file, name="bank_file"),
     path("batches/<int:pk>/return/", views.bank_return, name="bank_return"),

@@ -211,6 +211,19 @@ def _batch_step(request: HttpRequest, pk: int, step: Any, done: str) -> HttpResp
     return redirect("funds:batch", pk=batch.pk)
 
 
+@allow(DisbursementBatch, "change")
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """作废 a draft batch (with the reason): its lines are released for a new batch."""
+    batch = _batch(request, pk, "change")
+    try:
+        services.cancel_batch(actor=user_of(request), batch_id=batch.pk, reason=request.POST.get("reason", ""))
+        messages.success(request, _("批次已作废，其中的改造户可在核实后重新生成批次。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    return redirect("funds:batch", pk=batch.pk)
+
+
 @allow(DisbursementBatch, "export")
 @require_POST
 def issue_bank_file(request: HttpRequest, pk: int) -> HttpResponse:

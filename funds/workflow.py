@@ -2,8 +2,9 @@
 
 A batch is made by one person (制单, PAY_MAKE) and approved by another (复核, PAY_CHECK), issued to the bank,
 then its return files come back: a batch with lines still waiting for the bank is "returned", one with no
-line waiting is "closed". `Step.who` says who may take each step: the capability and whether the maker of
-the batch is barred from it (separation of duties). The services (funds/services.py) check `who` and the
+line waiting is "closed"; a draft the checker will not approve is cancelled by the maker. `Step.who` says
+who may take each step: the capability and whether the maker of the batch is barred from it (separation of
+duties). The services (funds/services.py) check `who` and the
 guards under select_for_update and then move the row with `Machine.move_one`, the only writer of the column.
 
 A subsidy exception (an amount above the standard, funds/standards.py) is requested by one person and
@@ -33,7 +34,7 @@ class Who:
     county_only: bool = False
 
 
-DRAFT, APPROVED, SENT, RETURNED, CLOSED = "draft", "approved", "sent", "returned", "closed"
+DRAFT, APPROVED, SENT, RETURNED, CLOSED, CANCELLED = "draft", "approved", "sent", "returned", "closed", "cancelled"
 
 BATCH = Machine(
     "funds.batch",
@@ -45,15 +46,18 @@ BATCH = Machine(
         SENT: gettext_lazy("已交银行"),
         RETURNED: gettext_lazy("已回盘（有待确认）"),
         CLOSED: gettext_lazy("已结清"),
+        CANCELLED: gettext_lazy("已作废"),
     },
     steps=(
         Step("approve", gettext_lazy("审核批次"), (DRAFT,), APPROVED, who=Who(Cap.PAY_CHECK, not_maker=True)),
         Step("issue", gettext_lazy("生成银行代发文件"), (APPROVED,), SENT, who=Who(Cap.PAY_MAKE)),
         Step("return", gettext_lazy("导入回盘"), (SENT, RETURNED), RETURNED, who=Who(Cap.PAY_MAKE)),
         Step("close", gettext_lazy("结清批次"), (SENT, RETURNED), CLOSED, who=Who(Cap.PAY_MAKE)),
+        # a draft the checker will not approve (a line no longer fits its standard): its lines are released
+        Step("cancel", gettext_lazy("作废批次"), (DRAFT,), CANCELLED, who=Who(Cap.PAY_MAKE), needs_comment=True),
     ),
     initial=DRAFT,
-    final=(CLOSED,),
+    final=(CLOSED, CANCELLED),
 )
 
 # The batch states whose payments have gone to (or are cleared for) the bank: the ledger counts them.

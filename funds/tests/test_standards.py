@@ -90,7 +90,7 @@ def test_turnkey_above_40000_is_refused(
     case = d_case(county_user, town_user, village_user, appraiser_user, trained_appraiser)
     terms = cases.Terms(mode="turnkey", build_method="organised", subsidy=Decimal("41900"), builder_id=craftsman.pk,
                         planned_area=Decimal("50"))  # fmt: skip
-    with pytest.raises(ValidationError, match="超过适用标准 40000.00 元"):
+    with pytest.raises(ValidationError, match=r"超过适用标准 40000\.00 元"):
         cases.set_terms(actor=county_user, case_id=case.pk, terms=terms)
     assert Case.objects.get(pk=case.pk).subsidy is None
     terms.subsidy = Decimal("40000")
@@ -141,7 +141,7 @@ def test_an_exception_needs_a_second_person_at_county_level(
     assert SubsidyException.objects.get().state == "pending"
     standards.decide_exception(actor=checker, exception_id=exc.pk, approve=True, note="同意")
     assert cases.set_terms(actor=county_user, case_id=approved_c.pk, terms=repair("6500", craftsman)).subsidy == Decimal("6500")
-    with pytest.raises(ValidationError, match="超过已批准的超标准补助 6500.00 元"):
+    with pytest.raises(ValidationError, match=r"超过已批准的超标准补助 6500\.00 元"):
         cases.set_terms(actor=county_user, case_id=approved_c.pk, terms=repair("6500.01", craftsman))
     verbs = list(AuditEvent.objects.filter(verb__startswith="funds.exception").order_by("id").values_list("verb", "actor_id"))
     assert verbs == [("funds.exception_request", county_user.pk), ("funds.exception_approve", checker.pk)]
@@ -188,7 +188,9 @@ def test_exceptions_from_the_api(approved_c: Case, county_user: Any, checker: An
     assert SubsidyException.objects.get().state == "pending"
     done = api(checker).post(f"/api/subsidy-exceptions/{pk}/approve/", {"note": "同意"}, content_type="application/json")
     assert done.status_code == 200 and done.json()["state"] == "approved"
-    bad = api(county_user).post("/api/subsidy-exceptions/", {"case": approved_c.pk, "amount": "x"}, content_type="application/json")
+    bad = api(county_user).post(
+        "/api/subsidy-exceptions/", {"case": approved_c.pk, "amount": "x"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and CHINESE.search(bad.content.decode())
 
 
@@ -234,7 +236,7 @@ def test_advances_and_final_never_exceed_the_subsidy(accepted: Case, county_user
     # an advance of 3,000 booked beside the final 5,000 (a line written past the services)
     Payment.objects.create(batch=batch, case=accepted, household_id=accepted.household_id, region_code=accepted.region_code,
                            stage="advance", amount=Decimal("3000"), reference="AJ-ADVANCE-X", payee_name="郝建国")  # fmt: skip
-    with pytest.raises(ValidationError, match="合计 8000.00 元超过补助金额 5000.00 元"):
+    with pytest.raises(ValidationError, match=r"合计 8000\.00 元超过补助金额 5000\.00 元"):
         services.approve_batch(actor=checker, batch_id=batch.pk)
     assert DisbursementBatch.objects.get(pk=batch.pk).status == "draft"
 
