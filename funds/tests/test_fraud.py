@@ -113,7 +113,7 @@ def test_a_house_is_paid_once(
 
 
 def test_a_house_that_is_not_c_or_d_is_not_paid(two_accepted: list[Case], county_user: Any) -> None:  # noqa: F811
-    first, second = two_accepted
+    _first, second = two_accepted
     Case.objects.filter(pk=second.pk).update(grade="B")
     refused_everywhere(county_user, second, "不是C级或D级危房")
 
