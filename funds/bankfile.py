@@ -75,7 +75,8 @@ def outcome(result: Any, bank_name: str = "") -> str | None:
 
 def unreadable(batch: DisbursementBatch) -> list[str]:
     """References of the batch's pending lines whose account or ID number does not open (core.crypto)."""
-    payments = batch.payments.filter(status="pending").only("id", "reference", "payee_id_enc", "account_enc")
+    # not batch.payments: the related manager sets each row's batch, which reads the deferred batch_id (a query a row)
+    payments = Payment.objects.filter(batch=batch, status="pending").only("id", "reference", "payee_id_enc", "account_enc")
     return [p.reference for p in payments.iterator(chunk_size=5000)
             if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable)]  # fmt: skip
 

@@ -352,10 +352,8 @@ def approval_problems(batch: DisbursementBatch) -> list[str]:
     the subsidy within its standard or approved exception, and all its live payments (advance and final,
     in every batch) together never above the subsidy. Returns "reference: reason" for each line refused."""
     lines = Payment.objects.filter(batch=batch, status=PaymentStatus.PENDING)
-    cases = (
-        Case.objects.filter(pk__in=lines.values("case_id"))
-        .select_related("household")
-        .only("id", "region_code", "household_id", "house_id", "state", "mode", "subsidy", "year", "grade")
+    cases = Case.objects.filter(pk__in=lines.values("case_id")).only(
+        "id", "region_code", "household_id", "state", "mode", "subsidy", "year", "grade"
     )
     standards = list(SubsidyStandard.objects.filter(year=batch.year))
     exceptions = standards_rule.Exceptions.of(cases)

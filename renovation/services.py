@@ -431,8 +431,8 @@ def mark_paid_many(*, cases: QuerySet[Case], on: dt.date, actor: User | None = N
                       comment=note, effective_on=on)
             for c in ready
         ])  # fmt: skip
-        record_many(Event("renovation.pay", actor=actor, obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
-                          after={"state": "paid", "paid_on": on}) for c in ready)  # fmt: skip
+        record_many(Event("renovation.pay", actor=actor, obj=c, object_label=f"{c.household.head_name}户",
+                          before={"state": c.state}, after={"state": "paid", "paid_on": on}) for c in ready)  # fmt: skip
     return len(ready)
 
 

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_county_official_sees_999999_yuan_refused(
     page: Any, county_user: Any, village_user: Any, town_user: Any, dangerous: Any, craftsman: Any
 ) -> None:
-    case = through_notices(open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user)
+    opened = open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    case = through_notices(opened, village_user, town_user, county_user)
     as_user(page, "sd_county")
     page.goto(f"/renovation/cases/{case.pk}/")
     page.select_option("#case-terms select[name=mode]", "repair")
