@@ -132,7 +132,7 @@ def main() -> None:
         writer.writerow([*next(reader), "处理结果", "失败原因"])
         for row in reader:
             draw = rng.random()
-            result = (
+            words = (
                 ("失败", "账户已销户")
                 if draw < 0.01
                 else ("处理中", "")
@@ -141,7 +141,7 @@ def main() -> None:
                 if draw < 0.017
                 else ("成功", "")
             )
-            writer.writerow([*row, *result])
+            writer.writerow([*row, *words])
     start = time.perf_counter()
     result = services.import_return(actor=maker, batch_id=batch.pk, path=back, original_name="bank_return.csv")
     return_s = time.perf_counter() - start

@@ -116,7 +116,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
         plan = services.build_batch(
             actor=user_of(request), county=d["county"], year=d["year"], stage=d["stage"], case_ids=d.get("cases") or None
         )
-        skipped = [{"case": k, "reason": v} for k, v in plan.skipped.items()]
+        skipped: list[Any] = [{"case": k, "reason": v} for k, v in plan.skipped.items()]
         if plan.batch is None:
             raise ApiValidationError({"detail": "没有可以拨付的改造户。", "skipped": skipped})
         return Response({**BatchSerializer(plan.batch).data, "skipped": skipped}, status=status.HTTP_201_CREATED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ def _county(request: HttpRequest, user: User) -> str:
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "") or request.POST.get("year", "")
     return int(value) if value.isdigit() else timezone.localdate().year
+
+
+def _number(value: str) -> int | None:
+    """A row id or line number typed in a form: ASCII digits only ("²".isdigit() is true), within range."""
+    value = value.strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def _money(value: str) -> Decimal:
@@ -362,14 +369,14 @@ def decide_line(request: HttpRequest, pk: int) -> HttpResponse:
     """A person decides a return line the matcher left unmatched: paid or failed, with the reason."""
     batch = _batch(request, pk)
     p = request.POST
-    bank_return = batch.returns.filter(pk=p.get("return_id", "") if p.get("return_id", "").isdigit() else None).first()
-    line = p.get("line", "")
-    if bank_return is None or not line.isdigit() or p.get("decision") not in ("paid", "failed"):
+    return_id, line = _number(p.get("return_id", "")), _number(p.get("line", ""))
+    bank_return = batch.returns.filter(pk=return_id).first() if return_id is not None else None
+    if bank_return is None or line is None or p.get("decision") not in ("paid", "failed"):
         messages.error(request, _("请选择回盘文件中的一行，并判定为“已到账”或“失败”。"))
         return redirect("funds:batch", pk=batch.pk)
     try:
         services.decide_line(
-            actor=user_of(request), return_id=bank_return.pk, line=int(line), paid=p["decision"] == "paid",
+            actor=user_of(request), return_id=bank_return.pk, line=line, paid=p["decision"] == "paid",
             reason=p.get("reason", ""),
         )  # fmt: skip
         messages.success(request, _("已判定第 %(n)s 行。") % {"n": line})
@@ -398,18 +405,18 @@ def exceptions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_exception(request: HttpRequest) -> HttpResponse:
     p = request.POST
-    case_id = p.get("case", "").strip()
+    case_id = _number(p.get("case", ""))
     try:
-        if not case_id.isdigit():
+        if case_id is None:
             raise ValidationError(_("请填写改造户编号（数字）。"))
         standards.request_exception(
-            actor=user_of(request), case_id=int(case_id), amount=_money(p.get("amount", "")), reason=p.get("reason", ""),
+            actor=user_of(request), case_id=case_id, amount=_money(p.get("amount", "")), reason=p.get("reason", ""),
             document_no=p.get("document_no", ""), mode=p.get("mode", ""),
         )  # fmt: skip
         messages.success(request, _("超标准补助申请已提交，须由县级另一人审批。"))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, message_text(exc))
-    return redirect(reverse("funds:exceptions") + (f"?case={case_id}" if case_id.isdigit() else ""))
+    return redirect(reverse("funds:exceptions") + (f"?case={case_id}" if case_id is not None else ""))
 
 
 @allow(SubsidyException, "approve")

@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.test import Client
 
-from accounts.roles import Role
 from audit.models import AuditEvent
-from conftest import PASSWORD, make_user, token_for
 from funds import bankfile, services
 from funds.models import BankReturn, DisbursementBatch, Payment
+from funds.tests.helpers import api, login
 from funds.tests.test_money import return_file, two_accepted  # noqa: F401 (fixture)
 from renovation.models import Case, CaseEvent
 
@@ -55,12 +53,9 @@ def test_a_bank_has_its_own_words() -> None:
 
 
 @pytest.fixture
-def checker(db: Any) -> Any:
-    return make_user("sd_checker", "610826", Role.COUNTY_STAFF)
-
-
-def at_bank(cases: list[Case], county_user: Any, checker: Any, tmp_path: Path) -> tuple[DisbursementBatch, list[list[str]]]:
-    batch = services.build_batch(actor=county_user, county="610826", year=cases[0].year).batch
+def sent(two_accepted: list[Case], county_user: Any, checker: Any, tmp_path: Path) -> tuple[DisbursementBatch, list[list[str]]]:  # noqa: F811
+    """Both cases in a batch approved by the second person and issued: the batch and the lines the bank got."""
+    batch = services.build_batch(actor=county_user, county="610826", year=two_accepted[0].year).batch
     assert batch is not None
     services.approve_batch(actor=checker, batch_id=batch.pk)
     services.issue_bank_file(actor=county_user, batch_id=batch.pk)
@@ -68,21 +63,11 @@ def at_bank(cases: list[Case], county_user: Any, checker: Any, tmp_path: Path) -
     return batch, list(csv.reader((tmp_path / "pay.csv").open(encoding="utf-8-sig")))[1:]
 
 
-def login(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
 @pytest.mark.parametrize("words", [("未成功", "不成功"), ("处理中", "交易未成功")])
 def test_not_successful_is_never_booked_as_paid_from_the_page(
-    two_accepted: list[Case],  # noqa: F811
-    county_user: Any,
-    checker: Any,
-    tmp_path: Path,
-    words: tuple[str, str],
+    sent: Any, county_user: Any, tmp_path: Path, words: tuple[str, str]
 ) -> None:
-    batch, (one, two) = at_bank(two_accepted, county_user, checker, tmp_path)
+    batch, (one, two) = sent
     back = return_file(tmp_path / "回盘.csv", [[*one, words[0], ""], [*two, words[1], ""]])
     with back.open("rb") as upload:
         shown = login("sd_county").post(f"/funds/batches/{batch.pk}/return/", {"file": upload}, follow=True).content.decode()
@@ -95,15 +80,10 @@ def test_not_successful_is_never_booked_as_paid_from_the_page(
     assert DisbursementBatch.objects.get().status == "returned"
 
 
-def test_not_successful_is_never_booked_as_paid_from_the_api(
-    two_accepted: list[Case],  # noqa: F811
-    county_user: Any,
-    checker: Any,
-    tmp_path: Path,
-) -> None:
-    batch, (one, two) = at_bank(two_accepted, county_user, checker, tmp_path)
+def test_not_successful_is_never_booked_as_paid_from_the_api(sent: Any, county_user: Any, checker: Any, tmp_path: Path) -> None:
+    batch, (one, two) = sent
     back = return_file(tmp_path / "r.csv", [[*one, "未成功", "余额不足"], [*two, "处理中", ""]])
-    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(county_user)}")
+    client = api(county_user)
     with back.open("rb") as upload:
         answer = client.post(f"/api/batches/{batch.pk}/bank-return/", {"file": upload}).json()
     assert (answer["paid"], answer["failed"]) == (0, 0)
@@ -111,13 +91,8 @@ def test_not_successful_is_never_booked_as_paid_from_the_api(
     assert set(Payment.objects.values_list("status", flat=True)) == {"pending"}
 
 
-def test_a_person_decides_an_unknown_line_with_a_reason(
-    two_accepted: list[Case],  # noqa: F811
-    county_user: Any,
-    checker: Any,
-    tmp_path: Path,
-) -> None:
-    batch, (one, two) = at_bank(two_accepted, county_user, checker, tmp_path)
+def test_a_person_decides_an_unknown_line_with_a_reason(sent: Any, county_user: Any, checker: Any, tmp_path: Path) -> None:
+    batch, (one, two) = sent
     back = return_file(tmp_path / "r.csv", [[*one, "成功", ""], [*two, "不成功", ""]])
     services.import_return(actor=county_user, batch_id=batch.pk, path=back, original_name="r.csv")
     r = BankReturn.objects.get()
@@ -139,13 +114,8 @@ def test_a_person_decides_an_unknown_line_with_a_reason(
     assert event.actor_id == county_user.pk
 
 
-def test_the_events_of_a_return_file_name_the_importer(
-    two_accepted: list[Case],  # noqa: F811
-    county_user: Any,
-    checker: Any,
-    tmp_path: Path,
-) -> None:
-    batch, (one, two) = at_bank(two_accepted, county_user, checker, tmp_path)
+def test_the_events_of_a_return_file_name_the_importer(sent: Any, county_user: Any, checker: Any, tmp_path: Path) -> None:
+    batch, (one, two) = sent
     back = return_file(tmp_path / "r.csv", [[*one, "成功", ""], [*two, "成功", ""]])
     services.import_return(actor=county_user, batch_id=batch.pk, path=back, original_name="r.csv")
     pays = AuditEvent.objects.filter(verb="renovation.pay")
@@ -154,13 +124,8 @@ def test_the_events_of_a_return_file_name_the_importer(
     assert DisbursementBatch.objects.get().status == "closed"
 
 
-def test_batch_steps_follow_the_declared_machine(
-    two_accepted: list[Case],  # noqa: F811
-    county_user: Any,
-    checker: Any,
-    tmp_path: Path,
-) -> None:
-    batch, (one, two) = at_bank(two_accepted, county_user, checker, tmp_path)
+def test_batch_steps_follow_the_declared_machine(sent: Any, county_user: Any, checker: Any, tmp_path: Path) -> None:
+    batch, (one, two) = sent
     assert DisbursementBatch.objects.get().status == "sent"
     services.import_return(actor=county_user, batch_id=batch.pk, path=return_file(tmp_path / "a.csv", [[*one, "成功", ""]]),
                            original_name="a.csv")  # fmt: skip

@@ -6,42 +6,23 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from django.test import Client
 
-from accounts.roles import Role
 from audit.models import AuditEvent
-from conftest import PASSWORD, add_household, make_id, make_user, token_for
+from conftest import add_household, make_id
 from funds import services
 from funds.models import BatchExclusion, DisbursementBatch, Payment
+from funds.tests.helpers import api, login
 from funds.tests.test_money import return_file, two_accepted  # noqa: F401 (fixture)
 from renovation import services as cases
 from renovation.models import Case
 from renovation.services import open_case
 from renovation.tests.fixtures import through_notices
-
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-
-
-def login(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-
-
-@pytest.fixture
-def checker(db: Any) -> Any:
-    return make_user("sd_checker", "610826", Role.COUNTY_STAFF)
 
 
 def refused_everywhere(county_user: Any, case: Case, expected: str) -> None:

@@ -271,6 +271,14 @@ def test_seed_001_county_year(county_user: Any, appraiser_user: Any, tmp_path: P
     assert SubsidyException.objects.filter(state="approved").count() == 42  # the turnkey houses above 40,000
 
 
+def to_bank(county_user: Any, checker: Any, batch_id: int, path: Path) -> list[list[str]]:
+    """Approved by the second person, issued to the bank, its file written: the lines the bank receives."""
+    services.approve_batch(actor=checker, batch_id=batch_id)
+    services.issue_bank_file(actor=county_user, batch_id=batch_id)
+    services.bank_file(actor=county_user, batch_id=batch_id, path=path)
+    return list(csv.reader(path.open(encoding="utf-8-sig")))[1:]
+
+
 def return_lines(path: Path, lines: list[list[str]], result: Any) -> Path:
     with path.open("w", newline="", encoding="utf-8-sig") as out:
         writer = csv.writer(out)
@@ -293,10 +301,7 @@ def test_scenario_year_with_a_payment_failed_and_paid_again(county_user: Any, ap
                       issued_on=D(2022, 6, 1), amount=Decimal(100000))  # fmt: skip
     first = services.build_batch(actor=county_user, county="610826", year=2022).batch
     assert first is not None and (first.count, first.total) == (6, Decimal(70000))
-    services.approve_batch(actor=checker, batch_id=first.pk)
-    services.issue_bank_file(actor=county_user, batch_id=first.pk)
-    services.bank_file(actor=county_user, batch_id=first.pk, path=tmp_path / "b1.csv")
-    lines = list(csv.reader((tmp_path / "b1.csv").open(encoding="utf-8-sig")))[1:]
+    lines = to_bank(county_user, checker, first.pk, tmp_path / "b1.csv")
     back = return_lines(tmp_path / "r1.csv", lines, lambda line: ("失败", "账户已销户") if line[3] == "王0" else ("成功", ""))
     result = services.import_return(actor=county_user, batch_id=first.pk, path=back, original_name="r1.csv")
     assert (result.bank_return.paid, result.bank_return.failed) == (5, 1)
@@ -310,10 +315,7 @@ def test_scenario_year_with_a_payment_failed_and_paid_again(county_user: Any, ap
     household.save()
     second = services.build_batch(actor=county_user, county="610826", year=2022).batch
     assert second is not None and (second.count, second.total) == (1, Decimal(5000))
-    services.approve_batch(actor=checker, batch_id=second.pk)
-    services.issue_bank_file(actor=county_user, batch_id=second.pk)
-    services.bank_file(actor=county_user, batch_id=second.pk, path=tmp_path / "b2.csv")
-    lines = list(csv.reader((tmp_path / "b2.csv").open(encoding="utf-8-sig")))[1:]
+    lines = to_bank(county_user, checker, second.pk, tmp_path / "b2.csv")
     assert lines[0][2] == "6230999999999999999"
     services.import_return(actor=county_user, batch_id=second.pk, path=return_lines(tmp_path / "r2.csv", lines,
                            lambda line: ("成功", "")), original_name="r2.csv")  # fmt: skip

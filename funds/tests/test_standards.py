@@ -5,41 +5,24 @@ from the module under test."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
 from accounts.roles import Role
 from audit.models import AuditEvent
-from conftest import PASSWORD, add_household, make_id, make_user, token_for
+from conftest import add_household, make_id, make_user
 from funds import services, standards
 from funds.models import DisbursementBatch, Payment, SubsidyException, SubsidyStandard
+from funds.tests.helpers import CHINESE, api, login
 from renovation import services as cases
 from renovation.models import Case
 from renovation.services import open_case
 from renovation.tests.fixtures import LONG_AGO, accepted_repair, appraise, through_notices
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 DOC = "绥建发〔2026〕8号"  # the document the test fixture's standards name
-
-
-def login(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def api(user: Any) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
-
-
-@pytest.fixture
-def checker(db: Any) -> Any:
-    return make_user("sd_checker", "610826", Role.COUNTY_STAFF)
 
 
 @pytest.fixture
