@@ -201,7 +201,15 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
             result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
-            {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}
+            {
+                "already_imported": result.already,
+                "id": r.pk,
+                "lines": r.lines,
+                "paid": r.paid,
+                "failed": r.failed,
+                "waiting": r.waiting,
+                "unmatched": r.unmatched,
+            }
         )
 
 

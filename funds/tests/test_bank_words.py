@@ -88,7 +88,16 @@ def test_not_successful_is_never_booked_as_paid_from_the_api(sent: Any, county_u
         answer = client.post(f"/api/batches/{batch.pk}/bank-return/", {"file": upload}).json()
     assert (answer["paid"], answer["failed"]) == (0, 0)
     assert [u["result"] for u in answer["unmatched"]] == ["未成功"] and "无法识别的处理结果" in answer["unmatched"][0]["reason"]
+    assert [w["result"] for w in answer["waiting"]] == ["处理中"]
     assert set(Payment.objects.values_list("status", flat=True)) == {"pending"}
+    decide = {"return_id": answer["id"], "line": answer["unmatched"][0]["line"], "decision": "paid"}
+    refused = client.post(f"/api/batches/{batch.pk}/decide-line/", decide, content_type="application/json")
+    assert refused.status_code == 400 and "判定依据" in refused.content.decode()
+    assert set(Payment.objects.values_list("status", flat=True)) == {"pending"}
+    done = client.post(f"/api/batches/{batch.pk}/decide-line/", {**decide, "reason": "银行回函：已入账"},
+                       content_type="application/json")  # fmt: skip
+    assert done.status_code == 200 and done.json()["status"] == "paid"
+    assert Case.objects.get(pk=done.json()["case"]).state == "paid"
 
 
 def test_a_person_decides_an_unknown_line_with_a_reason(sent: Any, county_user: Any, checker: Any, tmp_path: Path) -> None:
