@@ -76,6 +76,10 @@ def test_turnkey_above_40000_is_refused(
     with pytest.raises(ValidationError, match=r"超过适用标准 40000\.00 元"):
         cases.set_terms(actor=county_user, case_id=case.pk, terms=terms)
     assert Case.objects.get(pk=case.pk).subsidy is None
+    body = {"mode": "turnkey", "build_method": "organised", "subsidy": "41900", "builder": craftsman.pk, "planned_area": "50",
+            "version": case.version}  # fmt: skip
+    shown = login("sd_county").post(f"/renovation/cases/{case.pk}/terms/", body, follow=True).content.decode()
+    assert "超过适用标准 40000.00 元" in shown and Case.objects.get(pk=case.pk).subsidy is None
     terms.subsidy = Decimal("40000")
     assert cases.set_terms(actor=county_user, case_id=case.pk, terms=terms).subsidy == Decimal("40000")
 
@@ -232,3 +236,10 @@ def test_a_final_payment_after_an_advance_pays_only_the_rest(accepted: Case, cou
                            stage="advance", amount=Decimal("6000"), reference="AJ-ADVANCE-Y", payee_name="郝建国")  # fmt: skip
     plan = services.build_batch(actor=county_user, county="610826", year=accepted.year, case_ids=[accepted.pk])
     assert plan.batch is None and "已预拨 6000.00 元，超过补助金额 5000.00 元" in plan.skipped[accepted.pk]
+    refused = api(county_user).post(
+        "/api/batches/", {"county": "610826", "year": accepted.year, "cases": [accepted.pk]}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "已预拨 6000.00 元，超过补助金额 5000.00 元" in refused.content.decode()
+    shown = login("sd_county").post("/funds/batches/", {"year": accepted.year, "stage": "final"}, follow=True).content.decode()
+    assert "已预拨 6000.00 元，超过补助金额 5000.00 元" in shown
+    assert not Payment.objects.filter(case=accepted, stage="final").exists()
