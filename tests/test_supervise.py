@@ -65,12 +65,17 @@ def test_the_log_is_rotated_by_size(tmp_path: Path) -> None:
 def test_a_second_stop_signal_does_not_cut_the_running_task_short(tmp_path: Path) -> None:
     """serve.sh's trap and the terminal can both signal the supervisor: the worker is asked once."""
     log = tmp_path / "worker.log"
+    # The worker runs until it is asked to stop (never ends on its own, which on a loaded machine could
+    # come before the first signal and have it restarted), then takes two seconds to finish its task.
     child = (
         "import signal, time\n"
-        "def got(*a): print('GOT' + 'TERM', flush=True)\n"  # the log's start line quotes this source
+        "asked = []\n"
+        "def got(*a): asked.append(1); print('GOT' + 'TERM', flush=True)\n"  # the log's start line quotes this source
         "signal.signal(signal.SIGTERM, got)\n"
         "print('ready', flush=True)\n"
-        "time.sleep(4)\n"
+        "end = time.monotonic() + 120\n"
+        "while not asked and time.monotonic() < end: time.sleep(0.05)\n"
+        "time.sleep(2)\n"
     )
     sup = start(log, sys.executable, "-c", child)
     wait_for(lambda: log.exists() and "ready" in log.read_text(encoding="utf-8"))
