@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from accounts.roles import Role
 from conftest import PASSWORD, add_household, make_user
 from field.models import Photo
+from field.overrides import record_override
 from households.models import House
 from inspections import grading
 from inspections.models import Inspection
+from renovation.models import Case
 from tests.browser.conftest import shot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -258,4 +261,9 @@ def test_construction_photos_from_the_phone_are_checked_as_evidence(
     assert photo is not None
     assert (photo.record_kind, photo.part, photo.complete) == ("case", "before", True)
     assert EvidenceFlag.objects.get(photo=photo).kind == "far"  # taken 5.5 km from the house
+    # a photo far from the house is no evidence of the stage (ADR 0026): the town must record why it goes on
+    with pytest.raises(ValidationError, match="现场定位照片"):
+        services.transition(actor=town_user, case_id=case.pk, action="start")
+    assert Case.objects.get(pk=case.pk).state == "agreed"
+    record_override(actor=town_user, case_id=case.pk, part="before", reason="定位偏差，乡镇干部已到现场核实开工")
     assert services.transition(actor=town_user, case_id=case.pk, action="start").state == "started"
