@@ -1,0 +1,92 @@
+"""The case workflow and its dates tried as a dishonest official and an attacker (issue 12, ADR 0024):
+hand-edited hidden fields and values on the pages, methods the API does not offer, objections outside a
+notice. Each attempt is refused in Chinese (never a 500) and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent
+from conftest import PASSWORD, token_for
+from renovation import services
+from renovation.models import Case, Objection
+from renovation.tests.test_dates import DAY, building, reviewed, snapshot  # noqa: F401  (fixtures)
+from renovation.tests.fixtures import TODAY, through_notices
+
+
+@pytest.fixture(autouse=True)
+def _photo_evidence_not_under_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("renovation.stage_evidence.stage_refusal", lambda *a, **k: None)
+
+
+def login(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def approved(village_user: Any, town_user: Any, county_user: Any, dangerous: Any) -> Case:
+    """Through its three notices: the county may now set the mode and the subsidy."""
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    return through_notices(case, village_user, town_user, county_user)  # type: ignore[no-any-return]
+
+
+def test_hand_edited_terms_form_values_are_refused_in_chinese_never_a_500(
+    approved: Case, county_user: Any, craftsman: Any
+) -> None:
+    before = snapshot(approved)
+    events = AuditEvent.objects.count()
+    good = {"mode": "repair", "build_method": "self", "subsidy": "5000", "builder": str(craftsman.pk)}
+    for wrong in (
+        {**good, "subsidy": "NaN"},
+        {**good, "subsidy": "Infinity"},
+        {**good, "subsidy": "1e30"},
+        {**good, "subsidy": "-0.001"},
+    ):
+        page = login("sd_county").post(f"/renovation/cases/{approved.pk}/terms/", wrong, follow=True)
+        assert page.status_code == 200, wrong
+        text = page.content.decode()
+        assert "alert-danger" in text or "请填写" in text or "须为" in text, wrong
+    approved.refresh_from_db()
+    assert approved.subsidy is None and approved.mode == ""
+    assert snapshot(approved) == before and AuditEvent.objects.count() == events
+    # the hidden version field edited by hand is taken as "the version shown", not a 500
+    page = login("sd_county").post(f"/renovation/cases/{approved.pk}/terms/", {**good, "version": "abc"}, follow=True)
+    assert page.status_code == 200 and "改造方式和补助已保存" in page.content.decode()
+
+
+def test_an_objection_outside_a_notice_is_refused_from_the_page(building: Case, village_user: Any) -> None:
+    before = snapshot(building)
+    page = login("sd_village").post(f"/renovation/cases/{building.pk}/objection/", {"content": "该户不符合条件"}, follow=True)
+    assert page.status_code == 200 and "只能在公示期间登记或处理异议" in page.content.decode()
+    assert snapshot(building) == before and not Objection.objects.exists()
+
+
+def test_the_api_offers_no_way_to_write_a_case_but_its_steps(building: Case, county_user: Any) -> None:
+    before = snapshot(building)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(county_user)}")
+    body = {"state": "paid", "on_hold": False, "subsidy": "999999", "completed_on": str(TODAY)}
+    for method in (client.patch, client.put, client.delete):
+        response = method(f"/api/cases/{building.pk}/", body, content_type="application/json")
+        assert response.status_code == 405
+    assert client.post("/api/cases/", body, content_type="application/json").status_code == 405
+    for action in ("pay", "accept", "correct_started", "county_hold", "village_notice"):
+        refused = client.post(
+            f"/api/cases/{building.pk}/transition/", {"action": action}, content_type="application/json"
+        )
+        assert refused.status_code == 400, action
+    assert snapshot(building) == before
+
+
+def test_steps_with_their_own_form_are_refused_from_the_list_batch(building: Case, county_user: Any) -> None:
+    before = snapshot(building)
+    for action in ("pay", "accept", "correct_agreed", "start"):
+        page = login("sd_county").post(
+            "/renovation/batch/", {"case": [str(building.pk)], "action": action}, follow=True
+        )
+        assert page.status_code == 200 and "未办理" in page.content.decode(), action
+    assert snapshot(building) == before
