@@ -56,3 +56,23 @@ def test_reading_the_log_writes_no_audit_event(county_user: Any, auditor_client:
     ):
         assert auditor_client.get(url, params).status_code == 200
     assert AuditEvent.objects.count() == before
+
+
+def test_a_notice_and_a_step_read_with_chinese_field_names(village_user: Any, dangerous: Any, auditor_client: Client) -> None:
+    """The keys the case workflow records (on, start, end, cases) by their Chinese names, on the list and the event."""
+    import re
+
+    from audit.labels import changes
+    from renovation import notices, services
+    from renovation.tests.fixtures import TODAY
+
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
+    notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=TODAY)
+    events = AuditEvent.objects.filter(verb__in=["renovation.village_review", "renovation.notice", "renovation.village_notice"])
+    assert events.count() == 3
+    for event in events:
+        labels = [row.label for row in changes(event.object_type, event.before, event.after)]
+        assert labels and not [x for x in labels if re.search(r"[A-Za-z]", x)], (event.verb, labels)
+        page = auditor_client.get(reverse("audit:detail", args=[event.pk])).content.decode()
+        assert "<td>on</td>" not in page and "<td>cases</td>" not in page
