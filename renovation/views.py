@@ -134,6 +134,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "modes": Mode.choices,
             "builders": builders,
             "states": workflow.STATES,
+            "step_labels": {s.action: s.label for s in workflow.STEPS},  # a row that left the state as it was
             "objections": case.objections.all(),
             "on_notice": case.state in workflow.NOTICE_STATE.values(),
             "notices": case.notices.all(),

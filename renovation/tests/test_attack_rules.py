@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from conftest import PASSWORD, token_for
 from renovation import services
 from renovation.models import Case, Objection
-from renovation.tests.test_dates import DAY, building, reviewed, snapshot  # noqa: F401  (fixtures)
+from renovation.tests.test_dates import DAY, building, completed, reviewed, snapshot  # noqa: F401  (fixtures)
 from renovation.tests.fixtures import TODAY, through_notices
 
 
@@ -90,3 +90,15 @@ def test_steps_with_their_own_form_are_refused_from_the_list_batch(building: Cas
         )
         assert page.status_code == 200 and "未办理" in page.content.decode(), action
     assert snapshot(building) == before
+
+
+def test_the_history_names_a_correction_as_such_not_as_the_state_again(completed: Case, town_user: Any) -> None:
+    """A correction leaves the state as it is: its row in 办理过程 reads 更正日期, not a second 已竣工."""
+    page = login("sd_town").post(
+        f"/renovation/cases/{completed.pk}/step/",
+        {"action": "correct", "stage": "complete", "on": str(TODAY - 6 * DAY), "comment": "竣工日期录入有误"},
+        follow=True,
+    ).content.decode()
+    history = page[page.index('id="case-events"') :]
+    assert "<td>更正日期</td>" in history
+    assert history.count("<td>已竣工</td>") == 1
