@@ -212,5 +212,19 @@ def photo_findings(
     return [
         *check_photo_time(taken, record_captured, now),
         *check_place(what, point, house_point, photo.mock_location),
+        *check_declared_against_exif(photo),
         *check_duplicate(photo),
     ]
+
+
+def check_declared_against_exif(photo: Photo) -> list[Finding]:
+    """A fix declared through the sync protocol that the picture's own EXIF fix contradicts (a camera photo
+    taken elsewhere, sent with the house's point): flagged as far, so it is no located evidence."""
+    declared, exif = (photo.latitude, photo.longitude), (photo.exif_latitude, photo.exif_longitude)
+    if None in declared or None in exif:
+        return []
+    metres = distance_m(declared[0], declared[1], exif[0], exif[1])  # type: ignore[arg-type]
+    limit = max_distance_m()
+    if metres <= limit:
+        return []
+    return [Finding(FlagKind.FAR, f"照片自带的EXIF定位与上报的定位相距约 {metres:,.0f} 米（允许 {limit} 米）")]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from field.models import EvidenceFlag
 from field.tests.test_evidence_strength import (  # noqa: F401  (agreed is a fixture)
     FAR,
+    HOUSE,
     agreed,
     clock,
     day,
@@ -57,3 +58,29 @@ def test_the_start_photo_sent_again_as_the_completion_photo_does_not_count(town_
         assert "竣工后照片中没有可作为施工证据的现场定位照片" in step_page(town_user, agreed, "complete")
         assert step_api(town_user, agreed, "complete").status_code == 400
         assert unchanged(agreed, "started", events)
+
+
+def test_a_camera_photo_taken_elsewhere_sent_with_the_houses_point_does_not_count(town_user: Any, agreed: Case) -> None:
+    """An API client declares the house's point (and now) for a picture whose own EXIF puts it 5.6 km away."""
+    events = CaseEvent.objects.filter(case=agreed).count()
+    sent = field_photo(town_user, agreed, "before", jpeg("elsewhere", timezone.now() - dt.timedelta(minutes=5), FAR),
+                       timezone.now())  # fmt: skip
+    assert sent.evidence == "field"
+    flag = EvidenceFlag.objects.get(photo=sent, kind="far")
+    assert "EXIF定位与上报的定位相距" in flag.detail
+    assert "现场定位照片" in step_page(town_user, agreed, "start")
+    assert step_api(town_user, agreed, "start").status_code == 400
+    assert unchanged(agreed, "agreed", events)
+
+
+def test_an_old_camera_photo_sent_with_a_fresh_declared_time_does_not_count(town_user: Any, agreed: Case) -> None:
+    """The picture's EXIF says it was taken ten days before the agreement; the client declares it taken now."""
+    events = CaseEvent.objects.filter(case=agreed).count()
+    old = timezone.now() - dt.timedelta(days=10)
+    field_photo(town_user, agreed, "before", jpeg("last month", old, HOUSE), timezone.now())
+    refused = step_page(town_user, agreed, "start")
+    assert "施工前照片中没有可作为施工证据的现场定位照片" in refused
+    assert step_api(town_user, agreed, "start").status_code == 400
+    assert unchanged(agreed, "agreed", events)
+    field_photo(town_user, agreed, "before", jpeg("today", timezone.now(), HOUSE), timezone.now())
+    assert "已办理" in step_page(town_user, agreed, "start")
