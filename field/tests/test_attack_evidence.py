@@ -82,5 +82,7 @@ def test_an_old_camera_photo_sent_with_a_fresh_declared_time_does_not_count(town
     assert "施工前照片中没有可作为施工证据的现场定位照片" in refused
     assert step_api(town_user, agreed, "start").status_code == 400
     assert unchanged(agreed, "agreed", events)
-    field_photo(town_user, agreed, "before", jpeg("today", timezone.now(), HOUSE), timezone.now())
-    assert "已办理" in step_page(town_user, agreed, "start")
+    later = timezone.now() + dt.timedelta(hours=1)
+    with clock(later):  # a camera photo taken after the agreement, its EXIF and declared times agreeing
+        field_photo(town_user, agreed, "before", jpeg("today", later - dt.timedelta(minutes=5), HOUSE), later)
+        assert "已办理" in step_page(town_user, agreed, "start")
