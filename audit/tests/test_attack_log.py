@@ -9,9 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from audit.models import AccessLog, AuditEvent
-from audit.tests.test_auditor_log import _events_table, _ids_in, auditor, auditor_client  # noqa: F401  (fixtures)
+from audit.tests import test_auditor_log as _log
+from audit.tests.test_auditor_log import _events_table, _ids_in
 from conftest import MIZHI_VILLAGE, add_household, make_id
 from exchange.exports import KINDS
+
+auditor = _log.auditor  # a fixture of audit.tests.test_auditor_log
+auditor_client = _log.auditor_client  # a fixture of audit.tests.test_auditor_log
 
 
 def test_the_id_number_lookup_is_the_auditors_alone_and_keeps_no_number(county_user: Any) -> None:

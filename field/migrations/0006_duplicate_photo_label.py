@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('field', '0005_evidence_strength'),
+        ("field", "0005_evidence_strength"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='evidenceflag',
-            name='kind',
-            field=models.CharField(choices=[('far', '定位远离房屋登记位置'), ('future', '采集时间晚于当前时间'), ('out_of_order', '采集时间顺序异常'), ('duplicate_photo', '同一照片重复使用（其他房屋或其他施工节点）'), ('mock_location', '设备报告模拟定位')], max_length=16, verbose_name='疑点类型'),
+            model_name="evidenceflag",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("far", "定位远离房屋登记位置"),
+                    ("future", "采集时间晚于当前时间"),
+                    ("out_of_order", "采集时间顺序异常"),
+                    ("duplicate_photo", "同一照片重复使用（其他房屋或其他施工节点）"),
+                    ("mock_location", "设备报告模拟定位"),
+                ],
+                max_length=16,
+                verbose_name="疑点类型",
+            ),
         ),
     ]

@@ -12,10 +12,10 @@ from typing import Any
 from django.utils import timezone
 
 from field.models import EvidenceFlag
-from field.tests.test_evidence_strength import (  # noqa: F401  (agreed is a fixture)
+from field.tests import test_evidence_strength as _strength
+from field.tests.test_evidence_strength import (
     FAR,
     HOUSE,
-    agreed,
     clock,
     day,
     field_photo,
@@ -26,6 +26,8 @@ from field.tests.test_evidence_strength import (  # noqa: F401  (agreed is a fix
     unchanged,
 )
 from renovation.models import Case, CaseEvent
+
+agreed = _strength.agreed  # a fixture of field.tests.test_evidence_strength
 
 
 def test_a_village_cadre_cannot_dismiss_the_far_flag_of_its_own_photo(village_user: Any, agreed: Case) -> None:

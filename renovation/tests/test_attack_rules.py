@@ -13,8 +13,12 @@ from audit.models import AuditEvent
 from conftest import PASSWORD, token_for
 from renovation import services
 from renovation.models import Case, Objection
-from renovation.tests.test_dates import DAY, building, completed, reviewed, snapshot  # noqa: F401  (fixtures)
+from renovation.tests import test_dates as _dates
 from renovation.tests.fixtures import TODAY, through_notices
+from renovation.tests.test_dates import DAY, snapshot
+
+building = _dates.building  # a fixture of renovation.tests.test_dates
+completed = _dates.completed  # a fixture of renovation.tests.test_dates
 
 
 @pytest.fixture(autouse=True)
@@ -75,9 +79,7 @@ def test_the_api_offers_no_way_to_write_a_case_but_its_steps(building: Case, cou
         assert response.status_code == 405
     assert client.post("/api/cases/", body, content_type="application/json").status_code == 405
     for action in ("pay", "accept", "correct_started", "county_hold", "village_notice"):
-        refused = client.post(
-            f"/api/cases/{building.pk}/transition/", {"action": action}, content_type="application/json"
-        )
+        refused = client.post(f"/api/cases/{building.pk}/transition/", {"action": action}, content_type="application/json")
         assert refused.status_code == 400, action
     assert snapshot(building) == before
 
@@ -85,20 +87,22 @@ def test_the_api_offers_no_way_to_write_a_case_but_its_steps(building: Case, cou
 def test_steps_with_their_own_form_are_refused_from_the_list_batch(building: Case, county_user: Any) -> None:
     before = snapshot(building)
     for action in ("pay", "accept", "correct_agreed", "start"):
-        page = login("sd_county").post(
-            "/renovation/batch/", {"case": [str(building.pk)], "action": action}, follow=True
-        )
+        page = login("sd_county").post("/renovation/batch/", {"case": [str(building.pk)], "action": action}, follow=True)
         assert page.status_code == 200 and "未办理" in page.content.decode(), action
     assert snapshot(building) == before
 
 
 def test_the_history_names_a_correction_as_such_not_as_the_state_again(completed: Case, town_user: Any) -> None:
     """A correction leaves the state as it is: its row in 办理过程 reads 更正日期, not a second 已竣工."""
-    page = login("sd_town").post(
-        f"/renovation/cases/{completed.pk}/step/",
-        {"action": "correct", "stage": "complete", "on": str(TODAY - 6 * DAY), "comment": "竣工日期录入有误"},
-        follow=True,
-    ).content.decode()
+    page = (
+        login("sd_town")
+        .post(
+            f"/renovation/cases/{completed.pk}/step/",
+            {"action": "correct", "stage": "complete", "on": str(TODAY - 6 * DAY), "comment": "竣工日期录入有误"},
+            follow=True,
+        )
+        .content.decode()
+    )
     history = page[page.index('id="case-events"') :]
     assert "<td>更正日期</td>" in history
     assert history.count("<td>已竣工</td>") == 1
