@@ -106,3 +106,31 @@ def test_the_history_names_a_correction_as_such_not_as_the_state_again(completed
     history = page[page.index('id="case-events"') :]
     assert "<td>更正日期</td>" in history
     assert history.count("<td>已竣工</td>") == 1
+
+
+def test_an_open_objection_cannot_be_buried_by_returning_the_case(
+    village_user: Any, town_user: Any, county_user: Any, dangerous: Any
+) -> None:
+    """The town returns a held case to the village, which would clear the hold and start the notices
+    again with the objection never answered: refused until the objection is dealt with."""
+    from renovation import notices
+
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    services.transition(actor=village_user, case_id=case.pk, action="village_review")
+    notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=TODAY)
+    objection = notices.record_objection(actor=village_user, case_id=case.pk, content="该户在县城有商品房")
+    before = snapshot(case)
+    body = {"action": "return", "comment": "材料不全，退回重新申请"}
+    page = login("sd_town").post(f"/renovation/cases/{case.pk}/step/", body, follow=True).content.decode()
+    assert "未处理的异议" in page
+    client = Client(HTTP_AUTHORIZATION=f"Token {token_for(town_user)}")
+    answer = client.post(f"/api/cases/{case.pk}/transition/", body, content_type="application/json")
+    assert answer.status_code == 400 and "未处理的异议" in answer.content.decode()
+    batch = login("sd_town").post("/renovation/batch/", {"case": [str(case.pk)], **body}, follow=True).content.decode()
+    assert "未处理的异议" in batch
+    assert snapshot(case) == before
+    objection.refresh_from_db()
+    assert not objection.resolved and Case.objects.get(pk=case.pk).on_hold
+    # answered first, the case may be returned
+    notices.resolve_objection(actor=town_user, objection_id=objection.pk, resolution="经核实属实，须重新评议", upheld=False)
+    assert services.transition(actor=town_user, case_id=case.pk, action="return", comment="重新评议").state == "application"
