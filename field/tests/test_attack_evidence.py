@@ -88,3 +88,15 @@ def test_an_old_camera_photo_sent_with_a_fresh_declared_time_does_not_count(town
     with clock(later):  # a camera photo taken after the agreement, its EXIF and declared times agreeing
         field_photo(town_user, agreed, "before", jpeg("today", later - dt.timedelta(minutes=5), HOUSE), later)
         assert "已办理" in step_page(town_user, agreed, "start")
+
+
+def test_a_town_reviewer_cannot_dismiss_the_flag_of_its_own_photo(town_user: Any, agreed: Case) -> None:
+    events = CaseEvent.objects.filter(case=agreed).count()
+    far = field_photo(town_user, agreed, "before", jpeg("far"), timezone.now(), point=FAR)
+    flag = EvidenceFlag.objects.get(photo=far, kind="far")
+    shown = page(town_user).post("/field/flags/", {"flag": flag.pk, "status": "dismissed", "note": "定位漂移"}, follow=True)
+    assert "不能核查自己采集的记录或照片的疑点" in shown.content.decode()
+    flag.refresh_from_db()
+    assert flag.status == "open" and flag.reviewed_by is None
+    assert "现场定位照片" in step_page(town_user, agreed, "start")
+    assert unchanged(agreed, "agreed", events)
