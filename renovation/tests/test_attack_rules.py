@@ -19,6 +19,7 @@ from renovation.tests.test_dates import DAY, snapshot
 
 building = _dates.building  # a fixture of renovation.tests.test_dates
 completed = _dates.completed  # a fixture of renovation.tests.test_dates
+reviewed = _dates.reviewed  # a fixture of renovation.tests.test_dates
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +135,34 @@ def test_an_open_objection_cannot_be_buried_by_returning_the_case(
     # answered first, the case may be returned
     notices.resolve_objection(actor=town_user, objection_id=objection.pk, resolution="经核实属实，须重新评议", upheld=False)
     assert services.transition(actor=town_user, case_id=case.pk, action="return", comment="重新评议").state == "application"
+
+
+def test_an_overlong_hotline_typed_on_the_notice_form_is_refused_in_chinese(reviewed: Case, village_user: Any) -> None:
+    """The API limits the hotline to 40 characters; the page must too (PostgreSQL refuses a longer value: a 500)."""
+    before = snapshot(reviewed)
+    body = {"case": [str(reviewed.pk)], "start_date": str(TODAY), "hotline": "0912-" + "1" * 60}
+    page = login("sd_village").post("/renovation/notices/new/", body, follow=True)
+    assert page.status_code == 200 and "举报电话" in page.content.decode() and "40" in page.content.decode()
+    assert snapshot(reviewed) == before
+    answer = Client(HTTP_AUTHORIZATION=f"Token {token_for(village_user)}").post(
+        "/api/notices/",
+        {"level": "village", "scope": reviewed.region_code, "cases": [reviewed.pk], "hotline": "1" * 60},
+        content_type="application/json",
+    )
+    assert answer.status_code == 400 and snapshot(reviewed) == before
+
+
+def test_overlong_names_on_the_acceptance_form_are_refused_in_chinese(
+    completed: Case, county_user: Any, appraiser_user: Any, trained_appraiser: Any
+) -> None:
+    from renovation.tests.fixtures import appraise
+
+    appraise(appraiser_user, trained_appraiser, completed.household, "B", TODAY)
+    before = snapshot(completed)
+    body = {f"item_{k}": "ok" for k in services.ACCEPTANCE_ITEMS}
+    body |= {"household_agrees": "on", "household_signatory": "郝" * 60, "inspectors": "验收组" * 80}
+    page = login("sd_county").post(f"/renovation/cases/{completed.pk}/accept/", body, follow=True)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "农户签字人最多 50 个字" in text and "验收人员最多 200 个字" in text
+    assert snapshot(completed) == before
