@@ -153,6 +153,10 @@ FIELDS = {
     "total": _("合计"),
     "count": _("数量"),
     "comment": _("意见"),
+    "on": _("办理日期"),  # the date a case's step was given (renovation.services; the entry time is the event's)
+    "start": _("开始日期"),
+    "end": _("结束日期"),
+    "cases": _("户数"),
     "deadline": _("期限"),
     "document_no": _("文号"),
     "resolution": _("处理结果"),

@@ -100,19 +100,32 @@ def check_photo_time(taken: dt.datetime | None, record_captured: dt.datetime | N
     return found
 
 
+CASE_PARTS = {"before": "施工前", "during": "施工中", "after": "竣工后"}
+
+
+def _part_name(photo: Photo) -> str:
+    if photo.record_kind == "case":
+        return CASE_PARTS.get(photo.part, photo.part) + "照片"
+    return f"{photo.get_record_kind_display()}照片"
+
+
 def check_duplicate(photo: Photo) -> list[Finding]:
-    """The same picture (by content hash) already sent for a different house."""
-    others = (
-        Photo.objects.filter(sha256=photo.sha256, completed_at__isnull=False)
-        .exclude(pk=photo.pk)
-        .exclude(household_id=photo.household_id)
-        .select_related("household")
-        .annotate(code=F("household__region_code"))
-    )
-    return [
+    """The same picture (by content hash) already sent for a different house; and for a renovation case's
+    photo, also the same household's picture of another stage or record (the 施工前 photo sent again as 竣工后)."""
+    same = Photo.objects.filter(sha256=photo.sha256, completed_at__isnull=False).exclude(pk=photo.pk)
+    others = same.exclude(household_id=photo.household_id).select_related("household").annotate(code=F("household__region_code"))
+    found = [
         Finding(FlagKind.DUPLICATE_PHOTO, f"该照片与 {o.household.head_name}户（区划 {o.code}）的照片内容完全相同")
         for o in others[:3]
     ]
+    if photo.record_kind == "case":
+        own = same.filter(household_id=photo.household_id).exclude(record_uid=photo.record_uid, part=photo.part)
+        found += [
+            Finding(FlagKind.DUPLICATE_PHOTO, f"该照片与本户已上传的另一张照片（{_part_name(o)}，"
+                                              f"{timezone.localtime(o.created_at):%Y-%m-%d %H:%M}）内容完全相同")
+            for o in own.order_by("created_at")[:3]
+        ]  # fmt: skip
+    return found
 
 
 # --- EXIF and the photo's class ---------------------------------------------------------------------
@@ -199,5 +212,19 @@ def photo_findings(
     return [
         *check_photo_time(taken, record_captured, now),
         *check_place(what, point, house_point, photo.mock_location),
+        *check_declared_against_exif(photo),
         *check_duplicate(photo),
     ]
+
+
+def check_declared_against_exif(photo: Photo) -> list[Finding]:
+    """A fix declared through the sync protocol that the picture's own EXIF fix contradicts (a camera photo
+    taken elsewhere, sent with the house's point): flagged as far, so it is no located evidence."""
+    declared, exif = (photo.latitude, photo.longitude), (photo.exif_latitude, photo.exif_longitude)
+    if None in declared or None in exif:
+        return []
+    metres = distance_m(declared[0], declared[1], exif[0], exif[1])  # type: ignore[arg-type]
+    limit = max_distance_m()
+    if metres <= limit:
+        return []
+    return [Finding(FlagKind.FAR, f"照片自带的EXIF定位与上报的定位相距约 {metres:,.0f} 米（允许 {limit} 米）")]

@@ -96,7 +96,7 @@ class FlagKind(models.TextChoices):
     FAR = "far", _("定位远离房屋登记位置")
     FUTURE = "future", _("采集时间晚于当前时间")
     OUT_OF_ORDER = "out_of_order", _("采集时间顺序异常")
-    DUPLICATE_PHOTO = "duplicate_photo", _("同一照片用于不同房屋")
+    DUPLICATE_PHOTO = "duplicate_photo", _("同一照片重复使用（其他房屋或其他施工节点）")
     MOCK_LOCATION = "mock_location", _("设备报告模拟定位")
 
 

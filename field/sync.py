@@ -625,9 +625,16 @@ def resolve_conflict(*, actor: User, conflict: Conflict, keep: str, note: str) -
     return locked
 
 
+TOWN_LEVEL = 9  # a town's region code has 9 digits
+
+
 def review_flag(*, actor: User, flag: EvidenceFlag, status: str, note: str) -> EvidenceFlag:
     if not actor.can(Cap.INSPECT) or not actor.can(Cap.EDIT_ARCHIVE) or not actor.covers(flag.region_code):
         raise PermissionDenied(_("您无权核查该疑点。"))
+    if len(actor.region_id or "") > TOWN_LEVEL:  # ADR 0026: the town reviews field evidence, never the village that took it
+        raise PermissionDenied(_("现场采集疑点须由乡镇或县级审核人员核查，村级不能核查。"))
+    if status == "dismissed" and actor.pk in (flag.worker_id, getattr(flag.photo, "uploaded_by_id", None)):
+        raise PermissionDenied(_("不能核查自己采集的记录或照片的疑点，请由其他审核人员核查。"))  # no one clears their own flag
     if status not in ("confirmed", "dismissed"):
         raise ValidationError({"status": _("请选择核查结论。")})
     if not note.strip():

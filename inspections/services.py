@@ -191,9 +191,18 @@ def _check_inspection(data: InspectionInput) -> None:
         errors["inspector_name"] = _("请填写排查人。")
     if data.household_confirmed and not data.confirmed_by.strip():
         errors["confirmed_by"] = _("请填写确认的农户姓名。")
+    _too_long(Inspection, data, ("inspector_name", "confirmed_by"), errors)
     _check_point(data.latitude, data.longitude, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _too_long(model: Any, data: Any, names: tuple[str, ...], errors: dict[str, str]) -> None:
+    """Text longer than its column (the API and the field sync send any length; PostgreSQL would refuse it)."""
+    for name in names:
+        field = model._meta.get_field(name)
+        if len(getattr(data, name).strip()) > (field.max_length or 0):
+            errors[name] = _("%(f)s最多 %(n)d 个字。") % {"f": field.verbose_name, "n": field.max_length}
 
 
 def _check_point(lat: Decimal | None, lng: Decimal | None, errors: dict[str, str]) -> None:
@@ -364,6 +373,7 @@ def record_appraisal(*, actor: User | None, data: AppraisalInput) -> tuple[Appra
         errors["appraised_on"] = _("鉴定日期不能晚于今天。")
     if not data.organisation.strip():
         errors["organisation"] = _("请填写鉴定单位。")
+    _too_long(Appraisal, data, ("organisation", "site_note"), errors)
     if data.site_dangerous and not data.site_note.strip():
         errors["site_note"] = _("场地危险时须写明场地情况（如滑坡、沉陷、行洪通道）。")
     opinion = None

@@ -27,6 +27,7 @@ from renovation.models import Case, Notice, NoticeLevel, Objection
 from renovation.services import NOTICE_LEVEL_OF, move_many, set_hold, transition
 
 LEVEL_NAMES = {"village": "村", "town": "乡镇", "county": "县"}
+HOTLINE_CHARS = Notice._meta.get_field("hotline").max_length or 40
 
 
 def publish(
@@ -45,6 +46,9 @@ def publish(
     if len(scope) != workflow.NOTICE_LEVEL[level] or (actor is not None and len(actor.region_id or "") != len(scope)):
         raise ValidationError(_("%(l)s级公示须由%(l)s级在本辖区发布。") % {"l": LEVEL_NAMES[level]})
     require(actor, Cap.CASE_REVIEW, scope)
+    hotline = hotline.strip()
+    if len(hotline) > HOTLINE_CHARS:
+        raise ValidationError({"hotline": _("举报电话最多 %(n)d 个字符。") % {"n": HOTLINE_CHARS}})
     entered = dates.today()
     period, problem = dates.notice_period(level, start_date, end_date, entered)
     if problem:
@@ -76,7 +80,7 @@ def publish(
             start_date=start_date,
             counted_from=period.counted_from,
             end_date=period.end,
-            hotline=hotline.strip() or hotline_for(scope),
+            hotline=hotline or hotline_for(scope),
             created_by=actor,
             title=_("%(r)s%(y)s年农村危房改造对象%(l)s")
             % {"r": name_of(scope), "y": start_date.year, "l": NoticeLevel(level).label},

@@ -466,6 +466,9 @@ def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
         errors["household_agrees"] = _("须有农户确认验收结果并签字。")
     if not data.inspectors.strip():
         errors["inspectors"] = _("请填写验收人员。")
+    for name, label, limit in (("household_signatory", _("农户签字人"), 50), ("inspectors", _("验收人员"), 200)):
+        if len(getattr(data, name).strip()) > limit:  # the columns' lengths (Acceptance): PostgreSQL refuses longer
+            errors[name] = _("%(f)s最多 %(n)d 个字。") % {"f": label, "n": limit}
     case = Case.objects.get(pk=case_id)
     reappraisal = (
         Appraisal.objects.filter(

@@ -56,8 +56,8 @@ def located_photos(case: Any, part: str, now: dt.datetime | None = None) -> list
     )
     flagged = EvidenceFlag.objects.filter(record_uid=case.uid, kind__in=DISQUALIFYING_FLAGS, status__in=("open", "confirmed"))
     photos = photos.exclude(pk__in=flagged.filter(photo__isnull=False).values("photo_id"))
-    if at is not None:
-        photos = photos.filter(taken_at__gt=at)
+    if at is not None:  # the declared time, and the camera's own (EXIF) where the picture has one
+        photos = photos.filter(taken_at__gt=at).exclude(exif_taken_at__lte=at)
     out = []
     for p in photos.order_by("taken_at"):
         day = timezone.localtime(p.taken_at).date()

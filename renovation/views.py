@@ -134,6 +134,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "modes": Mode.choices,
             "builders": builders,
             "states": workflow.STATES,
+            "step_labels": {s.action: s.label for s in workflow.STEPS},  # a row that left the state as it was
             "objections": case.objections.all(),
             "on_notice": case.state in workflow.NOTICE_STATE.values(),
             "notices": case.notices.all(),
@@ -199,10 +200,14 @@ def _date(value: str) -> dt.date | None:
 
 
 def _decimal(value: str) -> Decimal | None:
+    """An amount or area as typed: a plain number of at most 10 digits before the point (never NaN, Infinity or 1e30)."""
     try:
-        return Decimal(value) if value.strip() else None
+        number = Decimal(value.strip()) if value.strip() else None
     except InvalidOperation:
         raise ValidationError(_("金额或面积须为数字。")) from None
+    if number is not None and (not number.is_finite() or abs(number) >= Decimal(10) ** 10):
+        raise ValidationError(_("金额或面积须为数字。"))
+    return number
 
 
 @allow(Case, "approve")
@@ -219,7 +224,8 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
             builder_id=int(p["builder"]) if p.get("builder", "").isdigit() else None,
             guarantee_evidence=p.get("guarantee_evidence", ""),
         )
-        services.set_terms(actor=user_of(request), case_id=case.pk, terms=terms, version=int(p.get("version") or case.version))
+        version = int(p["version"]) if p.get("version", "").isdigit() else case.version
+        services.set_terms(actor=user_of(request), case_id=case.pk, terms=terms, version=version)
     except (ValidationError, PermissionDenied, ConflictError) as exc:
         messages.error(request, message_text(exc))
     else:

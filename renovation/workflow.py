@@ -254,11 +254,13 @@ MACHINE = Machine(
         PAY,
         Step("archive", gettext_lazy("归档"), (PAID,), ARCHIVED, who=Who(Cap.CASE_APPROVE, (COUNTY,))),
         # Sent back to the village to do again, or refused, by whoever reviews at that point, always with a reason.
+        # Not while an objection holds it: returning clears the hold, so an unanswered objection would be buried.
         Step(
             "return",
             gettext_lazy("退回重新申请"),
             (VILLAGE_NOTICE, TOWN_NOTICE, COUNTY_NOTICE, VILLAGE_REVIEWED, TOWN_REVIEWED, COUNTY_APPROVED),
             APPLICATION,
+            (not_on_hold,),
             who=Who(Cap.CASE_REVIEW, (TOWN, COUNTY)),
             needs_comment=True,
         ),

@@ -12,11 +12,13 @@ from field.tests.test_sync import payload
 from households.services import save_house
 
 
-def test_town_reviews_flags_and_resolves_conflicts_on_its_pages(town_user: Any, county_user: Any, household: Any) -> None:
+def test_town_reviews_flags_and_resolves_conflicts_on_its_pages(
+    town_user: Any, village_user: Any, county_user: Any, household: Any
+) -> None:
     house = household.houses.get()
     p = payload(household, gps={"latitude": "37.600000", "longitude": "110.250000"}, house_changes={"storeys": 2})
     save_house(actor=county_user, household=household, house=house, values={"storeys": 1}, version=house.version)
-    sync.sync_record(actor=town_user, payload=p)
+    sync.sync_record(actor=village_user, payload=p)  # the village's field work, reviewed by the town
     client = Client()
     assert client.login(username="sd_town", password=PASSWORD)
     page = client.get("/field/flags/").content.decode()
