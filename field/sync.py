@@ -38,7 +38,7 @@ from core import images, uploads
 from core.errors import ConflictError, message_text, messages_of
 from core.inputs import integer, items, mapping, no_nul
 from field import evidence
-from field.models import Conflict, ConflictStatus, EvidenceClass, EvidenceFlag, Photo, RecordKind
+from field.models import Conflict, ConflictStatus, EvidenceClass, EvidenceFlag, FlagStatus, Photo, RecordKind
 from households.models import House, Household
 from households.services import save_house
 from households.writer import HOUSE_FIELDS
@@ -639,14 +639,19 @@ def review_flag(*, actor: User, flag: EvidenceFlag, status: str, note: str) -> E
         raise ValidationError({"status": _("请选择核查结论。")})
     if not note.strip():
         raise ValidationError({"review_note": _("请填写核查意见。")})
-    flag.status, flag.review_note, flag.reviewed_by, flag.reviewed_at = status, note.strip()[:300], actor, timezone.now()
-    flag.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
-    record(
-        "field.flag_review",
-        actor=actor,
-        obj=flag,
-        region_code=flag.region_code,
-        object_label=flag.get_kind_display(),
-        after={"status": status, "note": flag.review_note},
-    )
+    with transaction.atomic():
+        values = {"status": status, "review_note": note.strip()[:300], "reviewed_by": actor, "reviewed_at": timezone.now()}
+        # A conclusion stands once given: only an open flag is reviewed (two reviewers at once: the first wins).
+        if not EvidenceFlag.objects.filter(pk=flag.pk, status=FlagStatus.OPEN).update(**values):
+            raise ValidationError(_("该疑点已有核查结论，不能再次核查或更改。"))
+        for name, value in values.items():
+            setattr(flag, name, value)
+        record(
+            "field.flag_review",
+            actor=actor,
+            obj=flag,
+            region_code=flag.region_code,
+            object_label=flag.get_kind_display(),
+            after={"status": status, "note": flag.review_note},
+        )
     return flag

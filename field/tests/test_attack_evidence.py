@@ -100,3 +100,18 @@ def test_a_town_reviewer_cannot_dismiss_the_flag_of_its_own_photo(town_user: Any
     assert flag.status == "open" and flag.reviewed_by is None
     assert "现场定位照片" in step_page(town_user, agreed, "start")
     assert unchanged(agreed, "agreed", events)
+
+
+def test_a_reviewed_flag_cannot_be_flipped_by_a_second_review(
+    village_user: Any, town_user: Any, county_user: Any, agreed: Case
+) -> None:
+    """The town finds the far photo 确有问题; the county (or anyone) cannot turn that into 核查无误 afterwards."""
+    far = field_photo(village_user, agreed, "before", jpeg("far"), timezone.now(), point=FAR)
+    flag = EvidenceFlag.objects.get(photo=far, kind="far")
+    page(town_user).post("/field/flags/", {"flag": flag.pk, "status": "confirmed", "note": "定位在邻村，不是该户"})
+    flag.refresh_from_db()
+    assert (flag.status, flag.reviewed_by_id) == ("confirmed", town_user.pk)
+    shown = page(county_user).post("/field/flags/", {"flag": flag.pk, "status": "dismissed", "note": "改为无误"}, follow=True)
+    assert "该疑点已有核查结论" in shown.content.decode()
+    flag.refresh_from_db()
+    assert (flag.status, flag.reviewed_by_id, flag.review_note) == ("confirmed", town_user.pk, "定位在邻村，不是该户")
