@@ -116,6 +116,11 @@ def record_objection(*, actor: User | None, case_id: int, content: str, received
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         notice = case.notices.order_by("-end_date").first()
+        posted = (notice.counted_from or notice.start_date) if notice is not None else None
+        if posted is not None and received_on < posted:  # nobody objects to a list before it is posted
+            raise ValidationError(
+                {"received_on": _("收到异议的日期不能早于公示张贴之日（%(d)s）。") % {"d": f"{posted:%Y年%m月%d日}"}}
+            )
         set_hold(actor=actor, case=case, hold=True)
         objection = Objection.objects.create(
             case=case,

@@ -68,6 +68,12 @@ def test_notice_period_and_objection_hold_the_case(county_user: Any, town_user: 
     assert notice.end_date == TODAY + dt.timedelta(days=6) and notice.hotline == "12345"
     with pytest.raises(ValidationError, match="公示期满后才能进行下一步"):
         services.transition(actor=town_user, case_id=case.pk, action="town_review")
+    with pytest.raises(ValidationError, match="不能早于公示张贴之日") as refused:  # a back-dated objection
+        notices.record_objection(
+            actor=village_user, case_id=case.pk, content="该户在县城有商品房", received_on=TODAY - dt.timedelta(days=1)
+        )
+    assert "received_on" in refused.value.message_dict
+    assert not Case.objects.get(pk=case.pk).on_hold and not case.objections.exists()
     objection = notices.record_objection(actor=village_user, case_id=case.pk, content="该户在县城有商品房")
     after = TODAY + dt.timedelta(days=7)  # the 7 days are over (the server's clock is moved there)
     with clock_at(after), pytest.raises(ValidationError, match="未处理的异议"):
