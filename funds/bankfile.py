@@ -35,7 +35,8 @@ FAILED_WORDS = ("失败", "退回", "退票", "fail", "failed")
 
 def unreadable(batch: DisbursementBatch) -> list[str]:
     """References of the batch's pending lines whose account or ID number does not open (core.crypto)."""
-    payments = batch.payments.filter(status="pending").only("id", "reference", "payee_id_enc", "account_enc")
+    # batch_id too: the related manager reads it on every row it hands back (one query a row when deferred)
+    payments = batch.payments.filter(status="pending").only("id", "batch_id", "reference", "payee_id_enc", "account_enc")
     return [p.reference for p in payments.iterator(chunk_size=5000)
             if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable)]  # fmt: skip
 

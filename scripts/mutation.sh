@@ -65,6 +65,55 @@ PY
     fi
     echo "$line"
     summary+=("$line")
+    # The module's tables (mutmut leaves them alone): each listed change, alone, on a copy of the project.
+    tables=$(.venv/bin/python - "$module" "$work" <<'PY'
+import os, shutil, subprocess, sys, tomllib
+from pathlib import Path
+
+module, work = sys.argv[1], Path(sys.argv[2])
+config = tomllib.loads(Path("pyproject.toml").read_text("utf-8"))
+mutants = [m for m in config["tool"]["anju"].get("table_mutants", []) if m["module"] == module]
+if not mutants:
+    sys.exit(0)
+tests = config["tool"]["anju"]["mutation"][module]
+copy = work / "tables"
+shutil.rmtree(copy, ignore_errors=True)
+copy.mkdir()
+for item in os.listdir(work):
+    if item not in ("mutants", "tables") and (work / item).is_symlink():
+        source = (work / item).resolve()
+        if source.is_dir():
+            shutil.copytree(source, copy / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, copy / item)
+shutil.copy2(work / "pyproject.toml", copy / "pyproject.toml")
+target = copy / module
+original = target.read_text("utf-8")
+killed = 0
+for m in mutants:
+    if original.count(m["old"]) != 1:
+        print(f"   table mutant not applicable (the text is not found once): {m['what']}", file=sys.stderr)
+        continue
+    target.write_text(original.replace(m["old"], m["new"]), "utf-8")
+    try:
+        run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests], cwd=copy,
+                             capture_output=True, timeout=600)
+        dead = run.returncode != 0
+    except subprocess.TimeoutExpired:
+        dead = True
+    killed += dead
+    print(f"   table mutant {'killed' if dead else 'SURVIVED'}: {m['what']}", file=sys.stderr)
+target.write_text(original, "utf-8")
+print(f"{killed} {len(mutants)}")
+PY
+)
+    if [ -n "$tables" ]; then
+        read -r tkilled ttotal <<<"$tables"
+        line="$dotted: $tkilled of $ttotal table mutants killed"
+        [ "$tkilled" -eq "$ttotal" ] || status=1
+        echo "$line"
+        summary+=("$line")
+    fi
 done
 echo
 echo "Mutation scores (minimum $MIN %):"

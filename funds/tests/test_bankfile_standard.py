@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from core.crypto import UNREADABLE, blind_index
 from funds import bankfile
@@ -46,6 +47,13 @@ def test_return_lines_are_numbered_as_the_rows_of_the_file(tmp_path: Path) -> No
     path = csv_file(tmp_path / "back.csv", [RETURN_COLUMNS, line(1, "R1"), line(2, "R2"), ["", " ", ""], line(3, "R3")])
     lines = read(path)
     assert [(x.line, x.reference) for x in lines] == [(2, "R1"), (3, "R2"), (5, "R3")]  # row 4 is blank: skipped, still counted
+    first = lines[0]
+    assert (first.account, first.name, first.amount, first.reason) == ("6230000011112222333", "郝建国", Decimal("5000.00"), "")
+
+
+def test_the_upload_is_read_by_the_name_it_was_given(tmp_path: Path) -> None:
+    path = csv_file(tmp_path / "upload-3f2a", [RETURN_COLUMNS, line(1, "R1")])  # stored without its suffix
+    assert [x.reference for x in bankfile.read_return(path, "陕西信合回盘.csv")] == ["R1"]
 
 
 def test_a_bank_title_row_above_the_header_counts_in_the_line_numbers(tmp_path: Path) -> None:
@@ -118,6 +126,7 @@ def test_an_excel_return_file_gives_dates_and_numbers_as_text(tmp_path: Path) ->
     (got,) = read(tmp_path / "back.xlsx")
     assert got.line == 2 and got.amount == Decimal("5000.00")
     assert isinstance(got.raw[3], str) and got.raw[3].startswith("2026-11-20")
+    assert got.raw[:3] == ["R1", 5000, "成功"] and not isinstance(got.raw[1], str)  # a number stays a number
 
 
 SENT_ACCOUNT = "6230000011112222333"
@@ -159,6 +168,7 @@ def test_a_line_is_the_payment_only_when_amount_account_and_name_agree(back: ban
 def test_the_payment_file_numbers_its_lines_and_writes_amounts_in_yuan(approved: Any, tmp_path: Path) -> None:  # noqa: F811
     payments = list(Payment.objects.filter(batch=approved).order_by("id"))
     assert bankfile.write(approved, tmp_path / "pay.csv") == 2
+    assert (tmp_path / "pay.csv").read_bytes().startswith("\ufeff序号,".encode())  # UTF-8 with a BOM: Excel reads it right
     rows = list(csv.reader((tmp_path / "pay.csv").open(encoding="utf-8-sig")))
     assert rows[0] == PAYMENT_COLUMNS
     year = approved.year
@@ -185,15 +195,35 @@ def test_only_pending_payments_go_to_the_bank_numbered_from_one(approved: Any, t
     assert [str(cells[2][0]), cells[2][1], cells[2][2], cells[2][5]] == ["1", second.reference, "6230000000000000001", "4500.50"]
 
 
-def test_a_payment_whose_numbers_do_not_open_stops_the_file(approved: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_a_payment_whose_numbers_do_not_open_stops_the_file(
+    approved: Any,  # noqa: F811
+    tmp_path: Path,
+    django_assert_num_queries: Any,
+) -> None:
     first, second = Payment.objects.filter(batch=approved).order_by("id")
     Payment.objects.filter(pk=second.pk).update(account_enc=b"not a ciphertext")
-    assert bankfile.unreadable(approved) == [second.reference]
+    with django_assert_num_queries(1):  # one read for the whole batch, whatever its size
+        assert bankfile.unreadable(approved) == [second.reference]
     assert Payment.objects.get(pk=second.pk).account == UNREADABLE
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         bankfile.write(approved, tmp_path / "pay.csv")
-    assert f"拨付明细 {second.reference} 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案" in str(refused.value)
+    assert refused.value.messages == [f"拨付明细 {second.reference} 的账号或身份证号无法解密，不能生成银行文件：请核实该户档案"]
     Payment.objects.filter(pk=second.pk).update(status="paid")  # only pending lines are looked at
     assert bankfile.unreadable(approved) == []
     Payment.objects.filter(pk=first.pk).update(payee_id_enc=b"not a ciphertext")
     assert bankfile.unreadable(approved) == [first.reference]
+
+
+def test_the_excel_payment_file_keeps_account_and_id_numbers_as_text_and_whole(approved: Any, tmp_path: Path) -> None:  # noqa: F811
+    import re
+    import zipfile
+
+    bankfile.write(approved, tmp_path / "pay.xlsx")
+    sheet = zipfile.ZipFile(tmp_path / "pay.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    columns = [
+        (int(n), int(w), 'style="3"' in rest)
+        for n, w, rest in re.findall(r'<col min="(\d+)" max="\d+" width="(\d+)"([^>]*)/>', sheet)
+    ]
+    # 业务参考号, 收款账号 and 身份证号 are text (Excel would turn 19 digits into 6.23E+18), wide enough to read whole
+    assert columns == [(1, 6, False), (2, 24, True), (3, 24, True), (4, 10, False), (5, 20, True), (6, 12, False),
+                       (7, 18, False), (8, 30, False)]  # fmt: skip
