@@ -200,6 +200,25 @@ def test_the_next_step_waits_for_the_notice_to_run_out(action: str, level: str, 
 
 
 @pytest.mark.parametrize("action, level, name", NOTICE_STEPS)
+def test_the_notice_guard_of_each_level(action: str, level: str, name: str) -> None:
+    """The guard made afresh (the table's guards were made when the module was imported)."""
+    guard = workflow.notice_over(level)
+    state = next(iter(DECLARED[action][0]))
+
+    def why(*notices: tuple[str, dt.date]) -> str | None:
+        got = guard(case(state, notices=Notices(*notices)), TODAY)
+        return None if got is None else str(got)
+
+    assert why() == f"尚未进行{name}公示"
+    assert why(("other", TODAY - dt.timedelta(days=30))) == f"尚未进行{name}公示"
+    assert why((level, TODAY)) == "公示期至 2026年06月15日，公示期满后才能进行下一步"
+    assert why((level, TODAY - dt.timedelta(days=1))) is None
+    assert why((level, TODAY - dt.timedelta(days=9)), (level, TODAY + dt.timedelta(days=2))) == (
+        "公示期至 2026年06月17日，公示期满后才能进行下一步"
+    )
+
+
+@pytest.mark.parametrize("action, level, name", NOTICE_STEPS)
 def test_an_objection_on_hold_stops_the_next_step(action: str, level: str, name: str) -> None:
     state = next(iter(DECLARED[action][0]))
     over = Notices((level, TODAY - dt.timedelta(days=1)))
