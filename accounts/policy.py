@@ -106,6 +106,8 @@ def load() -> None:
     # A photo is added to by the worker who declared it, and read in the region.
     register("field.Photo", view=grant(*ARCHIVE), change=grant(*FIELD_WORK, scope=own_upload))
     register("field.EvidenceFlag", view=grant(*REVIEWERS), change=grant(*REVIEWERS))
+    # A stage without a located photo goes on only on a reviewer's recorded reason (field.overrides: town level only).
+    register("field.EvidenceOverride", view=grant(*ARCHIVE), change=grant(Cap.CASE_REVIEW))
     register("field.Conflict", view=[grant(*REVIEWERS), grant(*FIELD_WORK, scope=related("worker"))],
              change=grant(*REVIEWERS))  # fmt: skip
 

@@ -1,12 +1,27 @@
-"""Chinese labels for audit verbs, snapshot fields and coded values, as shown in timelines, the
-audit search and an event's page."""
+"""Chinese labels for audit verbs, object types, snapshot fields and coded values, as shown in
+timelines, the audit search, an event's page and the audit export.
+
+Every action code an event is recorded with has its name in VERBS (audit/tests/test_labels.py walks
+every `record(...)` / `Event(...)` call of the code base and fails on a code without one). Object
+types and fields are named by their model's verbose_name first; OBJECT_TYPES and FIELDS name the
+keys no model field carries (snapshot keys such as head_id, non-model object types)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any, TypeVar
 
+from django.apps import apps
+from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from audit.access import DENIED
 
 VERBS = {
     "auth.login": _("登录"),
@@ -14,6 +29,13 @@ VERBS = {
     "auth.login_failed": _("登录失败"),
     "auth.lockout": _("账号锁定"),
     "auth.login_refused_locked": _("锁定期间尝试登录"),
+    "auth.otp_enrol": _("绑定动态口令"),
+    DENIED: _("拒绝访问"),
+    "token.issue": _("签发接口令牌"),
+    "token.revoke": _("吊销接口令牌"),
+    "token.revoke_all": _("吊销全部接口令牌"),
+    "user.reset_password": _("重置密码"),
+    "user.reset_otp": _("重置动态口令"),
     "user.create": _("新建账号"),
     "user.update": _("修改账号"),
     "user.set_password": _("设置密码"),
@@ -48,6 +70,7 @@ VERBS = {
     "training.course_save": _("保存培训班"),
     "training.record_add": _("登记培训记录"),
     "inspection.campaign_start": _("发起排查"),
+    "inspection.campaign_close": _("结束排查"),
     "inspection.record": _("录入排查"),
     "inspection.appraise": _("房屋安全性鉴定"),
     "inspection.sample_draw": _("第三方抽查抽样"),
@@ -55,22 +78,13 @@ VERBS = {
     "field.conflict": _("现场数据同步冲突"),
     "field.conflict_resolve": _("处理同步冲突"),
     "field.flag_review": _("核查证据疑点"),
+    "field.photo_refused": _("拒收现场照片"),
+    "files.purge": _("清理到期文件"),
+    "crypto.rotate_field_key": _("轮换字段加密密钥"),
+    "field.evidence_override": _("登记照片证据例外"),
     "renovation.open": _("纳入危房改造"),
-    "renovation.village_review": _("村民主评议"),
-    "renovation.town_review": _("乡镇审核"),
-    "renovation.county_approve": _("县级审批"),
-    "renovation.agree": _("签订改造协议"),
     "renovation.terms": _("确定改造方式和补助"),
-    "renovation.start": _("开工"),
-    "renovation.structure_done": _("主体完工"),
-    "renovation.complete": _("竣工"),
-    "renovation.accept": _("竣工验收"),
-    "renovation.confirm_guarantee": _("确认保障落实"),
-    "renovation.demolish": _("旧房拆除/封存"),
-    "renovation.pay": _("补助到账"),
-    "renovation.archive": _("改造归档"),
-    "renovation.return": _("退回重新申请"),
-    "renovation.reject": _("改造不予通过"),
+    "renovation.correct_date": _("更正办理日期"),
     "renovation.notice": _("发布公示"),
     "renovation.objection": _("登记公示异议"),
     "renovation.objection_resolve": _("处理公示异议"),
@@ -86,6 +100,7 @@ VERBS = {
     "codeitem.update": _("修改代码项"),
 }
 
+# Where an event came from (core.context.ActionContext.source).
 SOURCES = {"ui": _("网页"), "api": _("接口"), "import": _("导入"), "command": _("命令"), "export": _("导出"), "system": _("系统")}
 
 FIELDS = {
@@ -167,6 +182,12 @@ Labels = Mapping[str, Any] | Callable[[str], Any]
 _VALUES: dict[tuple[str, str], Labels] = {}
 
 
+def register_verbs(labels: Mapping[str, Any]) -> None:
+    """Action codes declared in an app's own table (a workflow's steps, each recorded as
+    "<app>.<action>"), named there once and registered from its AppConfig.ready."""
+    VERBS.update(labels)
+
+
 def register_values(field: str, labels: Labels, *, object_type: str = "") -> None:
     """Names for the codes `field` holds, in the events of `object_type` (e.g. "renovation.case")
     or, left empty, of any object."""
@@ -183,9 +204,193 @@ def value_label(field: str, value: Any, object_type: str = "") -> str:
     if isinstance(value, list):
         return "、".join(value_label(field, v, object_type) for v in value)
     if isinstance(value, dict):
-        parts = (f"{FIELDS.get(k, k)}：{value_label(k, v, object_type)}" for k, v in value.items() if v not in (None, ""))
+        parts = (f"{field_label(k)}：{value_label(k, v, object_type)}" for k, v in value.items() if v not in (None, ""))
         return "；".join(parts)
     labels = _VALUES.get((object_type, field), _VALUES.get(("", field)))
     code = str(value)
     name = (labels(code) if callable(labels) else labels.get(code)) if labels is not None else None
+    if name is None and (model_field := _model_field(object_type, field)) is not None and model_field.choices:
+        name = dict(model_field.flatchoices).get(value)
+    if name is None and field == "field":  # pii.reveal names the field that was shown
+        name = field_label(code, object_type)
     return str(name) if name else code
+
+
+# Object types recorded without a model behind them, and models that carry no Chinese verbose_name.
+OBJECT_TYPES = {
+    "file": _("导入文件"),
+    "retention": _("到期文件清理"),
+    "core.crypto": _("字段加密密钥"),
+    "audit.auditanchor": _("审计锚点"),
+    "inspections.inspectiontask": _("排查任务"),
+    "inspections.appraisaltask": _("鉴定任务"),
+    "inspections.housesafety": _("房屋安全状况"),
+    "field.deviceclock": _("设备时钟"),
+    "renovation.caseevent": _("改造记录"),
+    "renovation.acceptance": _("竣工验收"),
+    "funds.bankreturn": _("银行回盘"),
+}
+
+# The group an action code's prefix puts it in, in the action drop-down.
+VERB_GROUPS = {
+    "auth": _("登录与会话"),
+    "user": _("账号"),
+    "token": _("接口令牌"),
+    "household": _("农户档案"),
+    "member": _("家庭成员"),
+    "category": _("农户类别"),
+    "house": _("房屋"),
+    "pii": _("个人信息"),
+    "inspection": _("排查鉴定"),
+    "field": _("现场采集"),
+    "renovation": _("危房改造"),
+    "funds": _("资金拨付"),
+    "training": _("培训"),
+    "import": _("导入"),
+    "export": _("导出"),
+    "audit": _("审计"),
+    "regions": _("行政区划"),
+    "codeitem": _("代码表"),
+    "files": _("文件"),
+    "crypto": _("密钥"),
+}
+
+
+_T = TypeVar("_T")
+_language: ContextVar[str | None] = ContextVar("audit_labels_language", default=None)
+
+
+@contextmanager
+def one_language() -> Iterator[None]:
+    """Label many events in the language active now, without asking for it again each time."""
+    token = _language.set(get_language())
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def _per_language(fn: Callable[..., _T]) -> Callable[..., _T]:
+    """Labels looked up once per language: an export names a million events with a few dozen labels."""
+    cache: dict[tuple[Any, ...], _T] = {}
+
+    @wraps(fn)
+    def cached(*args: Any) -> _T:
+        key = (_language.get() or get_language(), *args)
+        if key not in cache:
+            cache[key] = fn(*args)
+        return cache[key]
+
+    return cached
+
+
+@_per_language
+def verb_label(verb: str) -> str:
+    return str(VERBS.get(verb, verb))
+
+
+def verb_choices() -> list[tuple[str, Any]]:
+    """The action drop-down: codes without a group first, then each group with an "all of it"
+    choice (its prefix, ending in ".") and its actions by name."""
+    grouped: dict[str, list[tuple[str, Any]]] = {}
+    single: list[tuple[str, Any]] = []
+    for verb, label in VERBS.items():
+        prefix = verb.split(".", 1)[0] if "." in verb else ""
+        (grouped.setdefault(prefix, []) if prefix else single).append((verb, label))
+    choices: list[tuple[str, Any]] = [("", _("全部操作")), *single]
+    for prefix, items in grouped.items():
+        group = VERB_GROUPS.get(prefix, prefix)
+        choices.append((str(group), [(f"{prefix}.", _("%(g)s：全部") % {"g": group}), *items]))
+    return choices
+
+
+def verb_condition(value: str) -> dict[str, str]:
+    """The lookup a drop-down choice stands for: a group's prefix, or one action code."""
+    return {"verb__startswith": value} if value.endswith(".") else {"verb": value}
+
+
+@cache
+def _model(object_type: str) -> type[models.Model] | None:
+    if "." not in object_type:
+        return None
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+@cache
+def _model_field(object_type: str, name: str) -> models.Field[Any, Any] | None:
+    model = _model(object_type)
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a key such as "" no field can have
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+@_per_language
+def object_type_label(object_type: str) -> str:
+    """An object type by its model's name (renovation.case → 改造户), else by OBJECT_TYPES."""
+    model = _model(object_type)
+    if model is not None and object_type not in OBJECT_TYPES:
+        return str(model._meta.verbose_name)
+    return str(OBJECT_TYPES.get(object_type, object_type))
+
+
+def object_type_choices() -> list[tuple[str, Any]]:
+    """The object-type drop-down: every model of the project's own apps and the non-model types, by name."""
+    types = {m._meta.label_lower: object_type_label(m._meta.label_lower) for m in _project_models()}
+    types.update({k: str(v) for k, v in OBJECT_TYPES.items()})
+    return [("", _("全部对象")), *sorted(types.items(), key=lambda kv: (kv[0].split(".")[0], str(kv[1])))]
+
+
+def _project_models() -> list[type[models.Model]]:
+    """The models of the project's own apps (not Django's or a library's: their rows are not audited)."""
+    from django.conf import settings
+
+    base = Path(settings.BASE_DIR)
+    own = [c for c in apps.get_app_configs() if Path(c.path).is_relative_to(base) and "site-packages" not in Path(c.path).parts]
+    return [m for c in own for m in c.get_models()]
+
+
+@_per_language
+def field_label(name: str, object_type: str = "") -> str:
+    """A snapshot key by its Chinese name: the model field's verbose_name when the object type's
+    model has the field (and names it), else FIELDS, else the key itself."""
+    found = _model_field(object_type, name)
+    if found is not None and found.verbose_name and str(found.verbose_name) != name.replace("_", " "):
+        return str(found.verbose_name)
+    return str(FIELDS.get(name, name))
+
+
+@_per_language
+def source_label(source: str) -> str:
+    return str(SOURCES.get(source, source))
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the snapshot key
+    label: str
+    before: str
+    after: str
+    changed: bool
+
+
+def changes(object_type: str, before: Any, after: Any) -> list[Change]:
+    """An event's before/after as rows of field, before, after, each named and valued as an official reads it."""
+    old = before if isinstance(before, dict) else ({} if before is None else {"content": before})
+    new = after if isinstance(after, dict) else ({} if after is None else {"content": after})
+    return [
+        Change(k, field_label(k, object_type), value_label(k, old.get(k), object_type),
+               value_label(k, new.get(k), object_type), old.get(k) != new.get(k))
+        for k in dict.fromkeys([*old, *new])
+    ]  # fmt: skip
+
+
+def change_text(rows: list[Change], side: str) -> str:
+    """One side ("before" or "after") of the rows as readable text: 字段：值；字段：值."""
+    return "；".join(f"{r.label}：{getattr(r, side)}" for r in rows if getattr(r, side) != "")

@@ -32,6 +32,22 @@ class AppendOnlyQuerySet(ScopedQuerySet[_M]):
         raise AppendOnlyError("审计日志只能追加，不能删除")
 
 
+class AppendOnly(models.Model):
+    """A row of the trail: written once, never changed or deleted through the ORM (the database
+    refuses it too, ADR 0004/0017)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
 class AuditQuerySet(AppendOnlyQuerySet["AuditEvent"]):
     def visible_to(self, user: Any) -> AuditQuerySet:
         """Events in the user's region; events tied to no region (unknown usernames) go to province level."""
@@ -41,7 +57,7 @@ class AuditQuerySet(AppendOnlyQuerySet["AuditEvent"]):
         return scoped  # type: ignore[return-value]
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnly):
     at = models.DateTimeField(_("时间"), db_index=True)
     actor_id = models.BigIntegerField(_("操作人ID"), null=True, blank=True)
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
@@ -77,14 +93,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.verb} {self.object_label}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("审计日志只能追加，不能删除")
 
     def compute_hash(self, key: keys.AuditKey | None = None) -> str:
         """The hash the event should carry: keyed by `key` (default: the current key), or the
@@ -154,7 +162,7 @@ class AccessLogQuerySet(AppendOnlyQuerySet["AccessLog"]):
     pass
 
 
-class AccessLog(models.Model):
+class AccessLog(AppendOnly):
     """An API read that returned personal data: one plain append-only row per read (no chain lock
     on the hot path), sealed into the chain in ranges by `anchor_audit` (audit.sealing)."""
 
@@ -184,14 +192,6 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.actor_name} {self.object_type}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("审计日志只能追加，不能删除")
 
 
 class AuditAnchor(models.Model):

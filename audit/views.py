@@ -1,57 +1,87 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from django.db.models import TextField
-from django.db.models.functions import Cast, Left
-from django.http import HttpRequest, HttpResponse
+from django.db.models import IntegerField, TextField
+from django.db.models.functions import Cast, Coalesce, Length
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 
-from audit.labels import value_label
+from audit.labels import changes, object_type_label, value_label
 from audit.models import AuditEvent
-from audit.selectors import AuditSearchForm, search, search_reads
+from audit.selectors import AuditSearchForm, IdNumberForm, households_by_id_number, search, search_reads
 from audit.services import batch_items
 from core.paging import paginate
 from core.views import allow, obj_or_404, user_of
 
-SUMMARY_CHARS = 300
-_ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
+SUMMARY_CHARS = 4000  # an event whose before and after are longer (a batch event's) is shown on its own page only
+SUMMARY_ROWS = 6  # changes listed for an event in the list; its page shows them all
 
 
-def _unescape(text: str | None) -> str | None:
-    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if text else text
+def _query(params: QueryDict) -> str:
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
 @allow(AuditEvent)
+@sensitive_post_parameters("id_number")
 def search_view(request: HttpRequest) -> HttpResponse:
+    """The log with its filters. A POST carries an ID number: the households it names (blind index)
+    become the `household` filter, so the number itself is in no URL (nor in an error report)."""
+    id_form = IdNumberForm()
+    if request.method == "POST":
+        id_form = IdNumberForm(request.POST)
+        if id_form.is_valid():
+            found = households_by_id_number(user_of(request), id_form.cleaned_data["id_number"])
+            if found:
+                params = request.GET.copy()
+                params.pop("page", None)
+                params["household"] = ",".join(str(pk) for pk in found)
+                return HttpResponseRedirect(f"{reverse('audit:search')}?{params.urlencode()}")
+            id_form.add_error("id_number", _("您的管辖范围内没有该身份证号的农户（户主或家庭成员）"))
+    form = AuditSearchForm(request.GET or None)
     if request.GET.get("kind") == "reads":
-        return _reads_view(request)
-    # the list shows the start of before/after; the event's page shows them whole (a batch event's can be large)
-    events = (
-        search(user_of(request), request.GET)
-        .defer("before", "after")
-        .annotate(
-            before_text=Left(Cast("before", TextField()), SUMMARY_CHARS),
-            after_text=Left(Cast("after", TextField()), SUMMARY_CHARS),
-        )
-    )
-    page = paginate(events, request.GET.get("page"))
-    for e in page.items:  # SQLite keeps JSON with \uXXXX escapes: show the characters
-        e.before_text, e.after_text = _unescape(e.before_text), _unescape(e.after_text)
-    params = request.GET.copy()
-    params.pop("page", None)
+        page = paginate(search_reads(user_of(request), request.GET), request.GET.get("page"))
+        for r in page.items:
+            r.type_label = object_type_label(r.object_type)
+    else:
+        page = paginate(_events(search(user_of(request), request.GET)), request.GET.get("page"))
+        _summarise(page.items)
+    households = form.is_valid() and form.cleaned_data.get("household")
     return render(request, "audit/search.html", {
-        "form": AuditSearchForm(request.GET or None), "page": page, "query": params.urlencode()})  # fmt: skip
+        "form": form, "id_form": id_form, "page": page, "query": _query(request.GET),
+        "reads": request.GET.get("kind") == "reads", "households": households or [],
+        "without_household": _query(_without(request.GET, "household"))})  # fmt: skip
 
 
-def _reads_view(request: HttpRequest) -> HttpResponse:
-    """The same page listing reads of personal data (audit.AccessLog) instead of events."""
-    page = paginate(search_reads(user_of(request), request.GET), request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(request, "audit/search.html", {
-        "form": AuditSearchForm(request.GET or None), "page": page, "query": params.urlencode(), "reads": True})  # fmt: skip
+def _without(params: QueryDict, key: str) -> QueryDict:
+    params = params.copy()
+    params.pop(key, None)
+    return params
+
+
+def _events(qs: Any) -> Any:
+    """The list reads only how long each event's before/after are; the short ones are read whole
+    afterwards (`_summarise`), a batch event's (megabytes) never here."""
+    size = Coalesce(Length(Cast("before", TextField())), 0) + Coalesce(Length(Cast("after", TextField())), 0)
+    return qs.defer("before", "after").annotate(content_size=Cast(size, IntegerField()))
+
+
+def _summarise(events: list[Any]) -> None:
+    """Each event of the page with its object type by name and its changes as readable text."""
+    short = [e.pk for e in events if (e.content_size or 0) <= SUMMARY_CHARS]
+    content = {pk: (b, a) for pk, b, a in AuditEvent.objects.filter(pk__in=short).values_list("pk", "before", "after")}
+    for e in events:
+        e.type_label = object_type_label(e.object_type)
+        e.summary = None
+        if e.pk in content:
+            rows = changes(e.object_type, *content[e.pk])
+            rows = [r for r in rows if r.changed and (r.before or r.after)] or rows
+            e.summary, e.more = rows[:SUMMARY_ROWS], len(rows) - SUMMARY_ROWS
 
 
 BATCH_PAGE = 100
@@ -75,18 +105,14 @@ def _household_row(item: dict[str, Any]) -> dict[str, Any]:
 
 @allow(AuditEvent)
 def detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """One event whole: its fields, and its before/after side by side, or for a batch creation
-    event the households it created, a page at a time."""
+    """One event whole: its fields, and its changes as a table of field, before, after, or for a
+    batch creation event the households it created, a page at a time."""
     event = obj_or_404(request, AuditEvent, pk=pk)
     listed = batch_items(event.after)
     page = None
     if listed is not None:
         page = paginate(listed, request.GET.get("page"), per_page=BATCH_PAGE)
         page.items = [_household_row(item) for item in page.items]
-    before, after = event.before or {}, event.after or {}
-    keys = list(dict.fromkeys([*before, *after])) if page is None else []
-    kind = event.object_type
-    rows = [
-        (k, value_label(k, before.get(k), kind), value_label(k, after.get(k), kind), before.get(k) != after.get(k)) for k in keys
-    ]
-    return render(request, "audit/detail.html", {"e": event, "rows": rows, "page": page})
+    rows = changes(event.object_type, event.before, event.after) if page is None else []
+    return render(request, "audit/detail.html", {
+        "e": event, "rows": rows, "page": page, "type_label": object_type_label(event.object_type)})  # fmt: skip

@@ -36,5 +36,6 @@ urlpatterns = [
     path("field/photos/", field_api.PhotosView.as_view(), name="field-photos"),
     path("field/photos/<uuid:uid>/", field_api.PhotoView.as_view(), name="field-photo"),
     path("field/conflicts/", field_api.ConflictsView.as_view(), name="field-conflicts"),
+    path("field/overrides/", field_api.OverridesView.as_view(), name="field-overrides"),
     *router.urls,
 ]

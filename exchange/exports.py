@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from audit.labels import SOURCES, VERBS
+from audit.labels import change_text, changes, object_type_label, one_language, source_label, verb_label
 from audit.models import AuditEvent
 from audit.selectors import search as search_audit
 from audit.services import batch_items
@@ -42,6 +41,8 @@ def _write_households(path: Path, qs: QuerySet[Household], unmasked: bool, progr
     return household_export.export(path, qs, unmasked=unmasked, title="农户档案", on_progress=progress)
 
 
+CELL_CHARS = 32_000  # Excel keeps at most 32,767 characters in a cell
+SHEET_LINES = 1_048_576 - 3  # Excel's rows per sheet, less the title, the header and a closing note
 AUDIT_HEADER = [
     "编号",
     "时间",
@@ -59,30 +60,58 @@ AUDIT_HEADER = [
 ]
 
 
-def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iterator[list[Any]]:
-    """One line per event; a batch creation event gives one line per household it created, so each
-    line names one object and its cells stay under Excel's 32,767 characters. `read[0]` counts the
-    events read so far: the job's progress is measured in events, as its total is."""
+AUDIT_CHUNK = 2000  # events per query of the export's keyset walk
+AUDIT_COLUMNS = ("id", "at", "actor_name", "ip", "source", "verb", "object_type", "object_id", "object_label",
+                 "region_code", "success", "before", "after")  # fmt: skip
 
-    def line(e: AuditEvent, object_id: str, label: str, region: str, after: Any) -> list[Any]:
+
+def _keyset(qs: QuerySet[AuditEvent], chunk: int = AUDIT_CHUNK) -> Iterator[dict[str, Any]]:
+    """The events of `qs` as dicts of AUDIT_COLUMNS, newest first, a chunk per query after the last
+    id seen: memory stays at one chunk however many events there are, and no cursor or transaction
+    stays open between chunks (docs/adr/0028-audit-log-for-auditors.md)."""
+    rows = qs.order_by("-id").values(*AUDIT_COLUMNS)
+    last: int | None = None
+    while True:
+        page = list(rows.filter(pk__lt=last)[:chunk] if last is not None else rows[:chunk])
+        yield from page
+        if len(page) < chunk:
+            return
+        last = page[-1]["id"]
+
+
+def _audit_rows(qs: QuerySet[AuditEvent], read: list[int] | None = None) -> Iterator[list[Any]]:
+    """One line per event, its object type by name and its changes as readable text (audit.labels);
+    a batch creation event gives one line per household it created, so each line names one object
+    and its cells stay under Excel's 32,767 characters. `read[0]` counts the events read so far:
+    the job's progress is measured in events, as its total is."""
+    tz = timezone.get_current_timezone()
+
+    def line(e: dict[str, Any], object_id: str, label: str, region: str, before: Any, after: Any) -> list[Any]:
+        rows = changes(e["object_type"], before, after)
         return [
-            e.pk, timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.ip,
-            str(SOURCES.get(e.source, e.source)),
-            str(VERBS.get(e.verb, e.verb)), e.object_type, object_id, label, region,
-            "成功" if e.success else "失败",
-            json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
-            json.dumps(after, ensure_ascii=False) if after is not None else "",
+            e["id"], e["at"].astimezone(tz).isoformat(" ", "seconds")[:19], e["actor_name"] or "系统", e["ip"],
+            source_label(e["source"]), verb_label(e["verb"]), object_type_label(e["object_type"]), object_id, label,
+            region, "成功" if e["success"] else "失败", change_text(rows, "before")[:CELL_CHARS],
+            change_text(rows, "after")[:CELL_CHARS],
         ]  # fmt: skip
 
-    for e in qs.iterator(chunk_size=500):
-        if read is not None:
-            read[0] += 1
-        listed = batch_items(e.after) if e.verb == BATCH_CREATE else None
-        if listed is not None:
-            for h in listed:
-                yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], h)
-        else:
-            yield line(e, e.object_id, e.object_label, e.region_code, e.after)
+    def lines() -> Iterator[list[Any]]:
+        for e in _keyset(qs):
+            if read is not None:
+                read[0] += 1
+            listed = batch_items(e["after"]) if e["verb"] == BATCH_CREATE else None
+            if listed is not None:
+                for h in listed:
+                    yield line(e, str(h["id"]), f"{h['head_name']}户", h["village"], None, h)
+            else:
+                yield line(e, e["object_id"], e["object_label"], e["region_code"], e["before"], e["after"])
+
+    with one_language():
+        for n, row in enumerate(lines(), start=1):
+            if n > SHEET_LINES:  # said in the sheet, never cut off silently
+                yield ["", "", "", "", "", f"已达 Excel 单表 {SHEET_LINES:,} 行上限，其后的记录未导出：请缩小日期范围分次导出"]
+                return
+            yield row
 
 
 def _write_audit(path: Path, qs: QuerySet[AuditEvent], unmasked: bool, progress: Callable[[int], None]) -> int:
@@ -157,14 +186,14 @@ def _cases(user: Any, params: dict[str, Any]) -> QuerySet[Any]:
 
 def _case_rows(qs: QuerySet[Any], unmasked: bool) -> Iterator[list[Any]]:
     from regions.selectors import name_of
-    from renovation.workflow import STATES
+    from renovation.workflow import MACHINE
 
     for c in qs.iterator(chunk_size=2000):
         ident = (WHOLE if unmasked else MASKED).id_number(c.household.head_id)
         places = [name_of(c.region_code[:6]), name_of(c.region_code[:9]), name_of(c.region_code)]
         dates = [c.deadline, c.started_on, c.completed_on, c.accepted_on]
         yield [*places, c.household.head_name, ident, c.year, c.grade, c.get_mode_display(), c.get_build_method_display(),
-               STATES.get(c.state, c.state), *dates, c.subsidy, c.paid_on]  # fmt: skip
+               MACHINE.label(c.state), *dates, c.subsidy, c.paid_on]  # fmt: skip
 
 
 def _write_cases(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:

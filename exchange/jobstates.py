@@ -1,4 +1,5 @@
-"""The steps an import or export job may take, declared once, and the one function that takes them.
+"""The steps an import or export job may take, declared once as two `core.statemachine.Machine`s
+(labels from the models' Status choices), and the one function that takes them.
 
 Every status change of an ImportJob or ExportJob (by the worker, a user's button, or the recovery
 of a job whose worker died) is `move(...)`: a single conditional UPDATE that only matches while the
@@ -12,49 +13,94 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from core.statemachine import Machine, Step
 from exchange.models import ExportJob, ImportJob
 
 IS = ImportJob.Status
 ES = ExportJob.Status
 
-# status -> the statuses it may move to
-IMPORT_STEPS: dict[str, frozenset[str]] = {
-    IS.QUEUED: frozenset({IS.VALIDATING, IS.FAILED, IS.CANCELLED, IS.QUEUED}),
-    # back to QUEUED: the worker died while validating (validation writes nothing, so it starts over)
-    IS.VALIDATING: frozenset({IS.VALIDATED, IS.FAILED, IS.CANCELLED, IS.QUEUED}),
-    IS.VALIDATED: frozenset({IS.IMPORTING, IS.CANCELLED}),
-    # IMPORTING -> IMPORTING: resumed after the last committed chunk by a new run
-    IS.IMPORTING: frozenset({IS.DONE, IS.FAILED, IS.IMPORTING}),
-    # a failed validation is checked again from the start; a failed import resumes where it stopped
-    IS.FAILED: frozenset({IS.QUEUED, IS.IMPORTING}),
-    IS.CANCELLED: frozenset({IS.QUEUED}),
-    IS.DONE: frozenset(),
-}
+# The state labels are the models' Status choices (written once, there); each target is reached by
+# exactly one step, so `move(model, pk, to)` names its step by the status it reaches.
+IMPORT = Machine(
+    "exchange.import_job",
+    model="exchange.ImportJob",
+    column="status",
+    states=dict(IS.choices),
+    steps=(
+        Step("validate", _lazy("开始校验"), (IS.QUEUED,), IS.VALIDATING),
+        Step("validated", _lazy("校验完成"), (IS.VALIDATING,), IS.VALIDATED),
+        # IMPORTING -> IMPORTING: resumed after the last committed chunk by a new run;
+        # FAILED -> IMPORTING: a failed import resumes where it stopped
+        Step("import", _lazy("导入"), (IS.VALIDATED, IS.IMPORTING, IS.FAILED), IS.IMPORTING),
+        Step("finish", _lazy("完成"), (IS.IMPORTING,), IS.DONE),
+        Step("fail", _lazy("失败"), (IS.QUEUED, IS.VALIDATING, IS.IMPORTING), IS.FAILED),
+        Step("cancel", _lazy("取消"), (IS.QUEUED, IS.VALIDATING, IS.VALIDATED), IS.CANCELLED),
+        # back to QUEUED: the worker died while validating (validation writes nothing, so it starts
+        # over), or a failed validation or a cancelled job is checked again from the start
+        Step("requeue", _lazy("重新排队"), (IS.QUEUED, IS.VALIDATING, IS.FAILED, IS.CANCELLED), IS.QUEUED),
+    ),
+    initial=IS.QUEUED,
+    final=(IS.DONE, IS.FAILED, IS.CANCELLED),  # finished (a failed or cancelled one may still be restarted)
+)
 
-EXPORT_STEPS: dict[str, frozenset[str]] = {
-    ES.QUEUED: frozenset({ES.RUNNING, ES.FAILED, ES.QUEUED}),
-    ES.RUNNING: frozenset({ES.DONE, ES.FAILED, ES.QUEUED}),  # QUEUED: its worker died, written again from the start
-    ES.FAILED: frozenset({ES.QUEUED}),
-    ES.DONE: frozenset(),
-}
+EXPORT = Machine(
+    "exchange.export_job",
+    model="exchange.ExportJob",
+    column="status",
+    states=dict(ES.choices),
+    steps=(
+        Step("run", _lazy("开始生成"), (ES.QUEUED,), ES.RUNNING),
+        Step("finish", _lazy("完成"), (ES.RUNNING,), ES.DONE),
+        Step("fail", _lazy("失败"), (ES.QUEUED, ES.RUNNING), ES.FAILED),
+        # QUEUED again: its worker died (written again from the start), or a failed one is retried
+        Step("requeue", _lazy("重新排队"), (ES.QUEUED, ES.RUNNING, ES.FAILED), ES.QUEUED),
+    ),
+    initial=ES.QUEUED,
+    final=(ES.DONE, ES.FAILED),
+)
 
-FINAL = frozenset({"done", "failed", "cancelled"})
+MACHINES: dict[type[models.Model], Machine] = {ImportJob: IMPORT, ExportJob: EXPORT}
+
+
+def _table(machine: Machine) -> dict[str, frozenset[str]]:
+    """status -> the statuses it may move to (read from the machine's steps)."""
+    return {state: frozenset(step.target for step in machine.steps_from(state)) for state in machine.states}
+
+
+IMPORT_STEPS = _table(IMPORT)
+EXPORT_STEPS = _table(EXPORT)
+
+FINAL = IMPORT.final | EXPORT.final
 # the statuses in which a worker is (or should be) busy with the job and keeps its heartbeat
 WORKING = {ImportJob: frozenset({IS.VALIDATING, IS.IMPORTING}), ExportJob: frozenset({ES.RUNNING})}
 
 Job = ImportJob | ExportJob
 
 
+def machine(model: type[Job]) -> Machine:
+    return MACHINES[model]
+
+
 def steps(model: type[Job]) -> dict[str, frozenset[str]]:
     return IMPORT_STEPS if model is ImportJob else EXPORT_STEPS
 
 
+def step_to(model: type[Job], to: str) -> Step:
+    """The one step that reaches status `to`."""
+    found = [s for s in machine(model).steps if s.target == to]
+    if len(found) != 1:
+        raise ValueError(f"{model.__name__}: no single step reaches {to!r}")
+    return found[0]
+
+
 def sources(model: type[Job], to: str) -> list[str]:
     """The statuses from which a job may move to `to`."""
-    return [s for s, targets in steps(model).items() if to in targets]
+    return list(machine(model).sources_of(to))
 
 
 def may_move(job: Job, to: str) -> bool:
@@ -64,15 +110,16 @@ def may_move(job: Job, to: str) -> bool:
 def move(model: type[Job], pk: Any, to: str, *, only_from: list[str] | None = None, **fields: Any) -> bool:
     """Move the job to status `to` if its current status allows it (and is in `only_from`, when
     given); other columns in `fields` are written in the same UPDATE. Returns whether it moved.
-    `fields` may hold extra conditions as `where_<column>=value` (e.g. the attempt that owns it)."""
-    allowed = sources(model, to)
-    if only_from is not None:
-        allowed = [s for s in allowed if s in only_from]
+    `fields` may hold extra conditions as `where_<column>=value` (e.g. the attempt that owns it).
+    The UPDATE is the machine's (`Machine.move`): it only matches a row still in one of the step's sources."""
+    step = step_to(model, to)
     where = {k.removeprefix("where_"): fields.pop(k) for k in list(fields) if k.startswith("where_")}
-    values: dict[str, Any] = {"status": to, **fields}
+    rows = model.objects.filter(pk=pk, **where)
+    if only_from is not None:
+        rows = rows.filter(status__in=only_from)
     if to in FINAL:
-        values.setdefault("finished_at", timezone.now())
-    return bool(model.objects.filter(pk=pk, status__in=allowed, **where).update(**values))
+        fields.setdefault("finished_at", timezone.now())
+    return bool(machine(model).move(rows, step.action, **fields))
 
 
 def move_or_refuse(job: Job, to: str, **fields: Any) -> None:

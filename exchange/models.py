@@ -14,17 +14,29 @@ def clamped_percent(done: int, total: int) -> int:
     return max(0, min(99, done * 100 // total)) if total > 0 else 0
 
 
+# The statuses of the two jobs; their steps are declared by exchange.jobstates (IMPORT, EXPORT), whose
+# states are these choices, and the database refuses any other (the check constraints below).
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    VALIDATING = "validating", _("校验中")
+    VALIDATED = "validated", _("待确认")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
 class ImportJob(models.Model):
     """One spreadsheet brought in: validated first (preview), written on confirmation, resumable."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        VALIDATING = "validating", _("校验中")
-        VALIDATED = "validated", _("待确认")
-        IMPORTING = "importing", _("导入中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-        CANCELLED = "cancelled", _("已取消")
+    Status = ImportStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("类型"), max_length=30, default="households")
@@ -59,6 +71,7 @@ class ImportJob(models.Model):
     class Meta:
         verbose_name = _("导入任务")
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=ImportStatus.values), name="importjob_status_known")]
 
     def __str__(self) -> str:
         return self.original_name
@@ -81,11 +94,7 @@ class ImportJob(models.Model):
 class ExportJob(models.Model):
     """A list written to .xlsx in the background; the user downloads it when it is ready."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
+    Status = ExportStatus
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("类型"), max_length=30, default="households")
@@ -110,6 +119,7 @@ class ExportJob(models.Model):
     class Meta:
         verbose_name = _("导出任务")
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=ExportStatus.values), name="exportjob_status_known")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

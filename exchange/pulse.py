@@ -39,7 +39,7 @@ class JobLost(Exception):
 class Pulse:
     def __init__(self, model: type[ImportJob] | type[ExportJob], pk: Any, *, status: str, attempt: int,
                  every: float = BEAT_SECONDS) -> None:  # fmt: skip
-        self.model, self.pk, self.status, self.attempt, self.every = model, pk, status, attempt, every
+        self.model, self.pk, self.runs_in, self.attempt, self.every = model, pk, status, attempt, every
         self._pending: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -86,7 +86,7 @@ class Pulse:
         with self._lock:
             fields, self._pending = self._pending, {}
         try:
-            matched = self.model.objects.filter(pk=self.pk, status=self.status, attempts=self.attempt).update(
+            matched = self.model.objects.filter(pk=self.pk, status=self.runs_in, attempts=self.attempt).update(
                 heartbeat_at=timezone.now(), **fields
             )
         except Exception:  # a missed beat is retried at the next one; the work goes on

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.retention import Purge, retention_days
+from exchange import jobstates
 from exchange.models import ExportJob, ImportJob
 from exchange.services import storage_dir
 
@@ -22,9 +23,11 @@ def purge(purge: Purge) -> None:
         purge.delete(job.errors_path, "import_errors")
         if purge.dry_run:
             continue
-        status = ImportJob.Status.CANCELLED if job.status == ImportJob.Status.VALIDATED else job.status  # nothing to confirm
-        message = f"{job.message}\n{note(purge)}".strip()
-        ImportJob.objects.filter(pk=job.pk).update(purged_at=purge.now, errors_path="", status=status, message=message)
+        fields = {"purged_at": purge.now, "errors_path": "", "message": f"{job.message}\n{note(purge)}".strip()}
+        if job.status == ImportJob.Status.VALIDATED:  # its file is gone, so there is nothing left to confirm
+            jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED, only_from=[job.status], **fields)
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(**fields)
     exports = ExportJob.objects.filter(created_at__lt=purge.cutoff, purged_at__isnull=True).exclude(
         status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
     )

@@ -23,7 +23,7 @@ from codetables.selectors import names
 from core.inputs import no_nul
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyAPIView
-from field import evidence, sync
+from field import evidence, overrides, sync
 from field.models import Conflict, ConflictStatus, Photo, RecordKind
 from households.models import House, Household
 from inspections import grading
@@ -148,7 +148,7 @@ class HouseholdsView(PersonalDataMixin, PolicyAPIView):
                 }
             )
         tasks = dict(
-            InspectionTask.objects.filter(household_id__in=ids, status=TaskStatus.PENDING, campaign__is_closed=False).values_list(
+            InspectionTask.objects.filter(household_id__in=ids, status=TaskStatus.PENDING, campaign__state="open").values_list(
                 "household_id", "campaign_id"
             )
         )
@@ -205,6 +205,8 @@ class SyncView(PolicyAPIView):
 
 def _photo_state(photo: Photo) -> dict[str, Any]:
     state = {"uid": str(photo.uid), "size": photo.size, "received": photo.received, "complete": photo.complete}
+    if photo.complete:  # what stands behind it (ADR 0026): the app shows a photo the server did not take as located
+        state |= {"evidence": photo.evidence, "evidence_label": str(photo.get_evidence_display())}
     return state | ({"refused": photo.refused} if photo.refused else {})
 
 
@@ -275,6 +277,30 @@ class PhotoView(PolicyAPIView):
         return Response(_photo_state(photo))
 
 
+class OverrideInput(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    part = serializers.CharField(max_length=20)
+    reason = serializers.CharField(max_length=1000, allow_blank=True)
+
+
+class OverridesView(PolicyAPIView):
+    """POST {case, part, reason}: a town reviewer's recorded override of a stage's located-photo rule (ADR 0026)."""
+
+    policy_model = "field.EvidenceOverride"
+    policy_actions = {"post": "change"}
+
+    @extend_schema(request=OverrideInput, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        ser = OverrideInput(data=no_nul(request.data, "detail"))
+        ser.is_valid(raise_exception=True)
+        data = ser.validated_data
+        made = overrides.record_override(actor=user_of(request), case_id=data["case"], part=data["part"], reason=data["reason"])
+        return Response(
+            {"id": made.pk, "case": data["case"], "part": made.part, "reason": made.reason, "by": made.created_by_name},
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class ConflictsView(PolicyAPIView):
     """The caller's own open conflicts (the worker sees what the town will decide)."""
 
@@ -305,18 +331,15 @@ class ConflictsView(PolicyAPIView):
         )
 
 
-BUILDING = ("agreed", "started", "structure_done", "completed")
-
-
 def _building_cases(household_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Renovation cases under construction, for construction photos taken on site (record kind "case")."""
     from renovation.models import GUARANTEE_MODES, Case
-    from renovation.workflow import STATES
+    from renovation.workflow import BUILDING, MACHINE
 
     out: dict[int, list[dict[str, Any]]] = {}
     rows = Case.objects.filter(household_id__in=household_ids, state__in=BUILDING).exclude(mode__in=list(GUARANTEE_MODES))
     for c in rows.values("uid", "household_id", "state", "year"):
         out.setdefault(c["household_id"], []).append(
-            {"uid": str(c["uid"]), "state": c["state"], "state_label": STATES[c["state"]], "year": c["year"]}
+            {"uid": str(c["uid"]), "state": c["state"], "state_label": MACHINE.label(c["state"]), "year": c["year"]}
         )
     return out

@@ -23,6 +23,14 @@ class RecordKind(models.TextChoices):
     CASE = "case", _("危房改造")
 
 
+class EvidenceClass(models.TextChoices):
+    """What stands behind a photo's time and place (ADR 0026)."""
+
+    FIELD = "field", _("现场定位")  # fix and time captured by the field app and declared through the sync protocol
+    EXIF = "exif", _("仅EXIF")  # only the picture's own EXIF (any camera or editor can write it)
+    NONE = "none", _("无定位")  # neither: a screenshot, a scan, a picture with its metadata removed
+
+
 class Photo(Located):
     uid = models.UUIDField(unique=True, default=uuid.uuid4)
     record_kind = models.CharField(_("记录类型"), max_length=12, choices=RecordKind.choices)
@@ -42,6 +50,11 @@ class Photo(Located):
     completed_at = models.DateTimeField(null=True, blank=True)
     # Why the server refused the content (not a picture it could decode and re-encode); a refused photo is never served.
     refused = models.CharField(_("拒收原因"), max_length=200, blank=True)
+    # What stands behind the time and place (set on completion); EXIF is kept as data, never as the field app's fix.
+    evidence = models.CharField(_("定位来源"), max_length=8, choices=EvidenceClass.choices, default=EvidenceClass.NONE)
+    exif_taken_at = models.DateTimeField(_("EXIF拍摄时间"), null=True, blank=True)
+    exif_latitude = models.DecimalField(_("EXIF纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    exif_longitude = models.DecimalField(_("EXIF经度"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -55,6 +68,28 @@ class Photo(Located):
     @property
     def complete(self) -> bool:
         return self.completed_at is not None
+
+
+class EvidenceOverride(models.Model):
+    """A town reviewer's decision that a construction stage may go on without a located photo, and why."""
+
+    record_uid = models.UUIDField(_("记录编号"))
+    part = models.CharField(_("施工节点照片"), max_length=20)
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+")
+    region_code = models.CharField(max_length=12)
+    reason = models.CharField(_("理由"), max_length=300)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by_name = models.CharField(_("登记人"), max_length=60)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("照片证据例外")
+        constraints = [models.UniqueConstraint(fields=["record_uid", "part"], name="evidence_override_once")]
+
+    def __str__(self) -> str:
+        return f"{self.record_uid} {self.part}"
 
 
 class FlagKind(models.TextChoices):

@@ -38,7 +38,7 @@ from core import images, uploads
 from core.errors import ConflictError, message_text, messages_of
 from core.inputs import integer, items, mapping, no_nul
 from field import evidence
-from field.models import Conflict, ConflictStatus, EvidenceFlag, Photo, RecordKind
+from field.models import Conflict, ConflictStatus, EvidenceClass, EvidenceFlag, Photo, RecordKind
 from households.models import House, Household
 from households.services import save_house
 from households.writer import HOUSE_FIELDS
@@ -418,8 +418,19 @@ def declare_photo(*, actor: User, meta: dict[str, Any]) -> Photo:
     )
 
 
-def attach_upload(*, actor: User, kind: str, record_uid: uuid.UUID, part: str, data: bytes | UploadedFile) -> Photo:
-    """A photo uploaded whole with a web form: the same declaration, checks and evidence flags as the field app's."""
+def attach_upload(
+    *,
+    actor: User,
+    kind: str,
+    record_uid: uuid.UUID,
+    part: str,
+    data: bytes | UploadedFile,
+    capture: dict[str, Any] | None = None,
+) -> Photo:
+    """A photo uploaded whole: the same declaration, checks and evidence flags as the field app's pieces.
+
+    Web forms pass no `capture`, so their photos are classed by EXIF at most; `capture` ({"taken_at", "gps"})
+    is the field app's declaration, for the demo and tests that stand in for the app."""
     limit = uploads.max_photo_bytes()
     if isinstance(data, bytes):
         spooled = uploads.spool(data, limit, uploads.too_large_message(limit))
@@ -428,12 +439,27 @@ def attach_upload(*, actor: User, kind: str, record_uid: uuid.UUID, part: str, d
     try:
         size, digest = spooled.stat().st_size, _sha256(spooled)
         meta = {"uid": str(uuid.uuid4()), "record_kind": kind, "record_uid": str(record_uid), "part": part, "size": size,
-                "sha256": digest}  # fmt: skip
+                "sha256": digest, **(capture or {})}  # fmt: skip
         photo = declare_photo(actor=actor, meta=meta)
         with spooled.open("rb") as content:
             return append_chunk(actor=actor, photo=photo, offset=0, data=content)
     finally:
         spooled.unlink(missing_ok=True)
+
+
+def upload_notes(photo: Photo, stage: bool = False) -> list[str]:
+    """What a web form tells the uploader about a kept photo: its flags and, for a construction stage, a missing fix."""
+    notes = [] if photo.evidence == EvidenceClass.FIELD or not stage else [
+        _("未经现场采集App定位（%(c)s），不能作为施工节点的定位证据") % {"c": EvidenceClass(photo.evidence).label}
+    ]  # fmt: skip
+    return notes + [f.detail for f in photo.flags.all()]
+
+
+def field_capture(house: House | None, when: dt.datetime | None = None) -> dict[str, Any]:
+    """A declaration as the field app makes it (a fix at the house, the capture time), for the demo and tests."""
+    lat = house.latitude if house and house.latitude is not None else Decimal("37.5")
+    lng = house.longitude if house and house.longitude is not None else Decimal("110.25")
+    return {"taken_at": (when or timezone.now()).isoformat(), "gps": {"latitude": str(lat), "longitude": str(lng), "accuracy": 8}}
 
 
 def _partial(photo: Photo) -> Path:
@@ -523,6 +549,7 @@ def _complete(actor: User, photo: Photo, offset: int, whole: Path, now: dt.datet
         except ValidationError as exc:
             _refuse(actor, photo, offset, digest, message_text(exc))
             raise
+        exif = evidence.read_exif(clean)  # the EXIF verify_photo carried over (time, GPS), read from Pillow's own bytes
         with transaction.atomic():
             locked = Photo.objects.select_for_update().get(pk=photo.pk)
             if not _check_current(locked, offset):
@@ -531,7 +558,9 @@ def _complete(actor: User, photo: Photo, offset: int, whole: Path, now: dt.datet
                 locked.file.save(f"{locked.uid}.jpg", File(content), save=False)
             locked.received, locked.sha256, locked.completed_at = locked.size, digest, now
             locked.content_type = verified.content_type
-            locked.save(update_fields=["file", "received", "sha256", "content_type", "completed_at"])
+            locked.exif_taken_at, locked.exif_latitude, locked.exif_longitude = exif.taken_at, exif.latitude, exif.longitude
+            locked.evidence = evidence.classify(locked)
+            locked.save(update_fields=["file", "received", "sha256", "content_type", "completed_at", *EVIDENCE_FIELDS])
             _photo_findings(actor, locked, now)
     _partial(photo).unlink(missing_ok=True)
     return locked
@@ -556,19 +585,14 @@ def _refuse(actor: User, photo: Photo, offset: int, digest: str, reason: str) ->
     _partial(photo).unlink(missing_ok=True)
 
 
+EVIDENCE_FIELDS = ("exif_taken_at", "exif_latitude", "exif_longitude", "evidence")
+
+
 def _photo_findings(actor: User, photo: Photo, now: dt.datetime) -> None:
     owner = owner_model(photo.record_kind).objects.filter(uid=photo.record_uid).first()
     house = House.objects.filter(pk=photo.house_id).first() if photo.house_id else None
-    findings = [
-        *evidence.check_photo_time(photo.taken_at, getattr(owner, "captured_at", None), now),
-        *evidence.check_place(
-            _("照片"),
-            (photo.latitude, photo.longitude),
-            (house.latitude, house.longitude) if house else (None, None),
-            photo.mock_location,
-        ),
-        *evidence.check_duplicate(photo),
-    ]
+    home = (house.latitude, house.longitude) if house else (None, None)
+    findings = evidence.photo_findings(photo, home, getattr(owner, "captured_at", None), now)
     store_flags(
         findings, actor=actor, household=photo.household, house=house, kind=photo.record_kind, uid=photo.record_uid, photo=photo
     )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("flags/", views.flags, name="flags"),
     path("conflicts/", views.conflicts, name="conflicts"),
     path("photos/<uuid:uid>/", views.photo, name="photo"),
+    path("overrides/<int:case_pk>/", views.override, name="override"),
 ]

@@ -14,12 +14,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from core.errors import message_text
 from core.paging import paginate
 from core.uploads import serve_user_file
 from core.views import allow, obj_or_404, public, restricted, user_of
-from field import sync
+from field import overrides, sync
 from field.models import Conflict, ConflictStatus, EvidenceFlag, FlagKind, FlagStatus, Photo
 
 SHELL_STATIC = ["vendor/bootstrap-5.3.8/bootstrap.min.css", "field/field.css", "field/icon.svg", "anju/grading.js",
@@ -113,6 +114,24 @@ def conflicts(request: HttpRequest) -> HttpResponse:
         "page": page, "status": status, "statuses": ConflictStatus.choices,
         "query": f"status={status}",
     })  # fmt: skip
+
+
+@allow("field.EvidenceOverride", "change")
+@require_POST
+def override(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """The town reviewer records why a construction stage may go on without a located photo (from the case page)."""
+    from renovation.models import Case
+
+    case = obj_or_404(request, Case, pk=case_pk)
+    try:
+        overrides.record_override(
+            actor=user_of(request), case_id=case.pk, part=request.POST.get("part", ""), reason=request.POST.get("reason", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    else:
+        messages.success(request, _("照片证据例外已登记。"))
+    return redirect(reverse("renovation:case", args=[case.pk]) + "#case-photos")
 
 
 @allow("field.Photo")

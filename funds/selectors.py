@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from funds.models import Allocation, BatchStatus, DisbursementBatch, Payment, PaymentStatus
+from renovation import workflow
 from renovation.models import Case, Mode
 from renovation.selectors import ACCEPTED, COMPLETED, PAID, STARTED
 
@@ -132,7 +133,7 @@ def _row_filter(grade: str, mode: str) -> Q:
 
 
 def year_summary(county: str, year: int) -> YearSummary:
-    cases = Case.objects.filter(region_code__startswith=county, year=year).exclude(state="rejected")
+    cases = Case.objects.filter(region_code__startswith=county, year=year).exclude(state=workflow.REJECTED)
     rows = []
     for grade, mode, label in SUMMARY_MODES:
         c = cases.filter(_row_filter(grade, mode)).aggregate(

@@ -31,7 +31,7 @@ from renovation.models import Case
 
 CENT = Decimal("0.01")
 NUMBER_TRIES = 5  # a batch number taken by a batch made at the same moment: take the next, this many times
-ADVANCE_FROM = ("started", "structure_done", "completed")
+ADVANCE_FROM = workflow.UNDER_CONSTRUCTION
 
 
 def standard_for(

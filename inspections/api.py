@@ -28,10 +28,17 @@ from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, S
 
 
 class CampaignSerializer(serializers.ModelSerializer):
+    is_closed = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = Campaign
-        fields = ["id", "name", "kind", "scope", "start_date", "deadline", "is_closed", "task_count", "created_at"]
-        read_only_fields = ["id", "is_closed", "task_count", "created_at"]
+        fields = ["id", "name", "kind", "scope", "start_date", "deadline", "state", "is_closed", "task_count", "closed_at",
+                  "close_note", "created_at"]  # fmt: skip
+        read_only_fields = ["id", "state", "is_closed", "task_count", "closed_at", "close_note", "created_at"]
+
+
+class CloseBody(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -110,7 +117,7 @@ def _created(obj: Any, serializer: type[serializers.ModelSerializer[Any]], creat
 
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet):
     policy_model = "inspections.Campaign"
-    policy_actions = {"progress": "view"}
+    policy_actions = {"progress": "view", "close": "change"}
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.none()  # for the schema; get_queryset restricts the real one
 
@@ -134,7 +141,19 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         rows, total = selectors.progress(campaign, prefix, timezone.localdate())
         shape = lambda r: {"code": r.code, "name": r.name, "total": r.total, "done": r.done, "left": r.left,  # noqa: E731
                            "overdue": r.overdue, "percent": r.percent}  # fmt: skip
-        return Response({"unit": prefix, "rows": [shape(r) for r in rows], "total": shape(total)})
+        difference = selectors.difference(campaign, prefix)
+        return Response({"unit": prefix, "state": campaign.state, "rows": [shape(r) for r in rows], "total": shape(total),
+                         "difference": difference.__dict__ if difference else None})  # fmt: skip
+
+    @extend_schema(request=CloseBody, responses={200: CampaignSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """结束排查: the campaign keeps the households of its regions as they are now (county level only)."""
+        campaign = self.get_object()
+        body = CloseBody(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
+        closed = services.close_campaign(actor=user_of(request), campaign=campaign, note=body.validated_data["note"])
+        return Response(CampaignSerializer(closed).data)
 
 
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, PolicyViewSet):

@@ -57,6 +57,9 @@ class InspectionForm(forms.Form):
     confirmed_by = forms.CharField(label=_("确认人（农户）"), max_length=50, required=False)
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     uid = forms.UUIDField(widget=forms.HiddenInput)
+    # the campaign the page was opened from (its pending list); without it the server finds the open one.
+    # Not named "campaign": the service's refusal under that key then shows at the top of the form.
+    in_campaign = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

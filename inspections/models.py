@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Located
 from core.scoping import ScopedQuerySet
+from inspections.campaign_workflow import MACHINE as CAMPAIGN_MACHINE
 
 
 class CampaignKind(models.TextChoices):
@@ -23,7 +24,9 @@ class CampaignKind(models.TextChoices):
 
 
 class Campaign(models.Model):
-    """A sweep over a region (county or town) with a deadline; every household in scope gets a task."""
+    """A sweep over a region (county or town) with a deadline. While open it covers the households of
+    its region as the archive is today; once closed, the households its tasks hold (the snapshot taken
+    when it was closed). Its state moves only by `inspections.campaign_workflow.MACHINE`."""
 
     name = models.CharField(_("排查名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=CampaignKind.choices, default=CampaignKind.ANNUAL)
@@ -31,8 +34,15 @@ class Campaign(models.Model):
     region_code = models.CharField(max_length=12)  # scope padded to 12 digits, for scoping from above
     start_date = models.DateField(_("开始日期"))
     deadline = models.DateField(_("截止日期"))
-    is_closed = models.BooleanField(_("已结束"), default=False)
-    task_count = models.PositiveIntegerField(_("任务数"), default=0)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=CAMPAIGN_MACHINE.choices, default=CAMPAIGN_MACHINE.initial, editable=False
+    )
+    task_count = models.PositiveIntegerField(_("任务数"), default=0)  # at the start; once closed, the snapshot's
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    close_note = models.CharField(_("结束说明"), max_length=200, blank=True, editable=False)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,9 +50,14 @@ class Campaign(models.Model):
         verbose_name = _("排查工作")
         ordering = ["-start_date", "-id"]
         indexes = [models.Index(fields=["region_code", "start_date"], name="campaign_region_start")]
+        constraints = [CAMPAIGN_MACHINE.constraint("campaign_state_known")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CAMPAIGN_MACHINE.final
 
 
 class TaskStatus(models.TextChoices):

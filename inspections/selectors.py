@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.scoping import code_range, prefix_filter
 from households.models import House, Household
-from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, InspectionTask, TaskStatus, Verdict
+from inspections.models import Appraisal, AppraisalKind, Campaign, Inspection, InspectionTask, Verdict
 from regions.selectors import name_of
 
 LEVEL_LENGTHS = (2, 4, 6, 9, 12)
@@ -67,18 +68,11 @@ class ProgressRow:
 
 
 def progress(campaign: Campaign, prefix: str, today: dt.date) -> tuple[list[ProgressRow], ProgressRow]:
-    """Tasks done, left and overdue per unit one level below `prefix`, and the total."""
-    length = child_length(prefix)
+    """Households of the campaign inspected, left and overdue per unit one level below `prefix`, and the
+    total: `household_counts` (the rule the weekly table counts by) from the campaign's start to today."""
     late = today > campaign.deadline
-    rows = (
-        InspectionTask.objects.filter(campaign=campaign)
-        .filter(prefix_filter(prefix))
-        .annotate(unit=Substr("region_code", 1, length))
-        .values("unit")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(status=TaskStatus.DONE)))
-        .order_by("unit")
-    )
-    result = [ProgressRow(r["unit"], name_of(r["unit"]), r["total"], r["done"]) for r in rows]
+    counts = household_counts(prefix, campaign.start_date, max(today, campaign.start_date), campaign=campaign)
+    result = [ProgressRow(unit, name_of(unit), c["households"], c["inspected"]) for unit, c in sorted(counts.items())]
     for row in result:
         row.overdue = row.left if late else 0
     total = ProgressRow(prefix, "合计", sum(r.total for r in result), sum(r.done for r in result))
@@ -116,11 +110,6 @@ class WeeklyTable:
     total: WeeklyRow
 
 
-def _by_unit(qs: QuerySet[Any], length: int, **aggregates: Any) -> dict[str, dict[str, int]]:
-    grouped = qs.annotate(unit=Substr("region_code", 1, length)).values("unit").annotate(**aggregates).order_by()
-    return {g.pop("unit"): g for g in grouped}
-
-
 def weekly_table(prefix: str, week_end: dt.date, campaign: Campaign | None = None) -> WeeklyTable:
     """Households inspected (to date and this week), verdicts and grades by unit below `prefix`.
 
@@ -131,28 +120,14 @@ def weekly_table(prefix: str, week_end: dt.date, campaign: Campaign | None = Non
     length = child_length(prefix)
     start = campaign.start_date if campaign else dt.date(week_end.year, 1, 1)
     week_start = week_end - dt.timedelta(days=6)
-    scope = prefix_filter(prefix)
-    if campaign is not None:
-        base = InspectionTask.objects.filter(campaign=campaign).filter(scope)
-        households = _by_unit(
-            base, length, households=Count("id"), key_households=Count("id", filter=Q(household__is_key_group=True))
-        )
-    else:
-        base_hh = Household.objects.filter(scope)
-        key_count = Count("id", filter=Q(is_key_group=True))
-        households = _by_unit(base_hh, length, households=Count("id"), key_households=key_count)
+    counts = household_counts(prefix, start, week_end, week_start=week_start, campaign=campaign)
     low, high = code_range(prefix)
-    verdicts = _latest_verdicts(length, low, high, start, week_end, campaign)
-    inspections = Inspection.objects.filter(scope, inspected_on__gte=start, inspected_on__lte=week_end)
-    if campaign is not None:
-        inspections = inspections.filter(campaign=campaign)
-    this_week = _by_unit(inspections.filter(inspected_on__gte=week_start), length, this_week=Count("household_id", distinct=True))
     grades = _latest_grades(length, low, high, start, week_end)
-    units = sorted(set(households) | set(verdicts) | set(grades))
+    units = sorted(set(counts) | set(grades))
     rows = []
     for unit in units:
         row = WeeklyRow(unit, name_of(unit))
-        for part in (households, verdicts, this_week, grades):
+        for part in (counts, grades):
             row.values.update(part.get(unit, {}))
         rows.append(row)
     total = WeeklyRow(prefix, "合计")
@@ -166,23 +141,96 @@ def weekly_table(prefix: str, week_end: dt.date, campaign: Campaign | None = Non
 # made PostgreSQL re-read 1.6 M rows for a city; docs/performance.md).
 
 
-def _latest_verdicts(length: int, low: str, high: str, start: dt.date, end: dt.date,
-                     campaign: Campaign | None) -> dict[str, dict[str, int]]:  # fmt: skip
-    extra, params = ("AND campaign_id = %s", [campaign.pk]) if campaign is not None else ("", [])
-    sql = f"""
-        SELECT substr(h.region_code, 1, %s) AS unit, COUNT(*) AS inspected,
-               SUM(CASE WHEN h.is_key_group THEN 1 ELSE 0 END) AS inspected_key, SUM(l.m %% 2) AS suspect
-        FROM (SELECT household_id, MAX(id * 2 + CASE WHEN verdict = %s THEN 1 ELSE 0 END) AS m
-              FROM {Inspection._meta.db_table}
-              WHERE region_code BETWEEN %s AND %s AND inspected_on BETWEEN %s AND %s {extra}
+def household_counts(prefix: str, start: dt.date, end: dt.date, *, week_start: dt.date | None = None,
+                     campaign: Campaign | None = None) -> dict[str, dict[str, int]]:  # fmt: skip
+    """THE rule by which campaign progress and the weekly table count households, per unit one level
+    below `prefix`: households, key_households, inspected, inspected_key, safe, suspect, this_week.
+
+    The population: a closed campaign's snapshot (its tasks, each in the unit it was in when the
+    campaign closed); otherwise the archive as it is today (an open campaign covers the households of
+    its region as they are now, ADR 0027). A household of the population counts as inspected when it
+    has an inspection dated `start`..`end` (one of the campaign's, when there is a campaign), once, by
+    the verdict of its latest; `this_week` when one of them is dated `week_start`..`end`.
+    """
+    length = child_length(prefix)
+    low, high = code_range(prefix if campaign is None else within(campaign, prefix))
+    hh, tasks, insp = Household._meta.db_table, InspectionTask._meta.db_table, Inspection._meta.db_table
+    if campaign is not None and campaign.is_closed:
+        population = (
+            f"SELECT t.household_id, t.region_code, h.is_key_group FROM {tasks} t JOIN {hh} h ON h.id = t.household_id "
+            "WHERE t.campaign_id = %s AND t.region_code BETWEEN %s AND %s"
+        )
+        pop_params: list[Any] = [campaign.pk, low, high]
+    else:
+        population = f"SELECT id AS household_id, region_code, is_key_group FROM {hh} WHERE region_code BETWEEN %s AND %s"
+        pop_params = [low, high]
+    which_params: list[Any]
+    if campaign is not None:
+        which, which_params = "campaign_id = %s", [campaign.pk]
+    else:
+        which, which_params = "region_code BETWEEN %s AND %s", [low, high]
+    # Two passes, the shape docs/performance.md measured: the population by unit, then each household's
+    # latest inspection joined to it (MAX(id * 2 + suspect): the newest row, its verdict in the lowest bit).
+    group = "GROUP BY substr(p.region_code, 1, %s)"
+    counted = f"""SELECT substr(p.region_code, 1, %s), COUNT(*), SUM(CASE WHEN p.is_key_group THEN 1 ELSE 0 END)
+                  FROM ({population}) p {group}"""
+    inspected = f"""
+        SELECT substr(p.region_code, 1, %s), COUNT(*), SUM(CASE WHEN p.is_key_group THEN 1 ELSE 0 END),
+               SUM(l.m %% 2), SUM(l.w)
+        FROM (SELECT household_id, MAX(id * 2 + CASE WHEN verdict = %s THEN 1 ELSE 0 END) AS m,
+                     MAX(CASE WHEN inspected_on >= %s THEN 1 ELSE 0 END) AS w
+              FROM {insp} WHERE {which} AND inspected_on BETWEEN %s AND %s
               GROUP BY household_id) l
-        JOIN {Household._meta.db_table} h ON h.id = l.household_id
-        GROUP BY substr(h.region_code, 1, %s)"""
+        JOIN ({population}) p ON p.household_id = l.household_id {group}"""
+    week_from = week_start or end + dt.timedelta(days=1)
+    out: dict[str, dict[str, int]] = {}
     with connection.cursor() as cur:
-        cur.execute(sql, [length, Verdict.SUSPECT, low, high, start, end, *params, length])
-        rows = cur.fetchall()
-    return {unit: {"inspected": n, "inspected_key": int(key or 0), "suspect": int(sus or 0), "safe": n - int(sus or 0)}
-            for unit, n, key, sus in rows}  # fmt: skip
+        cur.execute(counted, [length, *pop_params, length])
+        for unit, households, key in cur.fetchall():
+            out[unit] = {"households": households, "key_households": int(key or 0), **dict.fromkeys(INSPECTED, 0)}
+        cur.execute(inspected, [length, Verdict.SUSPECT, week_from, *which_params, start, end, *pop_params, length])
+        for unit, n, key, suspect, week in cur.fetchall():
+            sus = int(suspect or 0)
+            out[unit].update(inspected=n, inspected_key=int(key or 0), suspect=sus, safe=n - sus, this_week=int(week or 0))
+    return out
+
+
+INSPECTED = ("inspected", "inspected_key", "suspect", "safe", "this_week")
+
+
+def within(campaign: Campaign, prefix: str) -> str:
+    """The part of `prefix` the campaign covers: the deeper of the two when one holds the other, else
+    a code no region has (the campaign covers nothing there)."""
+    if prefix.startswith(campaign.scope):
+        return prefix
+    if campaign.scope.startswith(prefix):
+        return campaign.scope
+    return "-"
+
+
+@dataclass
+class Difference:
+    """A closed campaign against the archive today, under one prefix (the page explains it)."""
+
+    closed_with: int  # households in the campaign (as it was closed)
+    today: int  # households in the archive today
+    added: int  # in the archive today, not in the campaign
+    gone: int  # in the campaign, no longer in these regions
+
+
+def difference(campaign: Campaign, prefix: str) -> Difference | None:
+    """None while the campaign is open (it is the archive today) or when the two agree."""
+    if not campaign.is_closed:
+        return None
+    region = within(campaign, prefix)
+    scope = prefix_filter(region)
+    snapshot = InspectionTask.objects.filter(campaign=campaign).filter(scope)
+    archive = Household.objects.filter(scope)
+    low, high = code_range(region)
+    gone = snapshot.exclude(household__region_code__range=(low, high)).count()
+    added = archive.exclude(pk__in=snapshot.values("household_id")).count()
+    found = Difference(snapshot.count(), archive.count(), added, gone)
+    return found if found.added or found.gone or found.closed_with != found.today else None
 
 
 def _latest_grades(length: int, low: str, high: str, start: dt.date, end: dt.date) -> dict[str, dict[str, int]]:
@@ -207,3 +255,45 @@ def _latest_grades(length: int, low: str, high: str, start: dt.date, end: dt.dat
 def last_thursday(today: dt.date) -> dt.date:
     """Weekly reports are due on Thursday mornings: the report week ends on the latest Thursday."""
     return today - dt.timedelta(days=(today.weekday() - 3) % 7)
+
+
+def coverage_note(campaign: Campaign | None, prefix: str, shown: int) -> str:
+    """What the progress page, the weekly page and its Excel file say about whom the figures cover
+    (`shown`: the households they count under `prefix`); empty when there is nothing to explain."""
+    if campaign is None:
+        return ""
+    if campaign.is_closed:
+        day = timezone.localtime(campaign.closed_at).date() if campaign.closed_at else campaign.deadline
+        note = _("本次排查已于 %(day)s 结束，统计按结束时范围内的农户计算。") % {"day": f"{day:%Y-%m-%d}"}
+        found = difference(campaign, prefix)
+        if found is not None:
+            note += _(
+                "结束时共 %(n)d 户；目前档案中该范围有 %(m)d 户，其中结束后新增（或迁入）%(a)d 户不在本次排查内，"
+                "另有 %(b)d 户已迁出该范围但仍按结束时计入。按当前档案统计请选择不限排查工作的统计表。"
+            ) % {"n": found.closed_with, "m": found.today, "a": found.added, "b": found.gone}
+        return note
+    if within(campaign, prefix) == campaign.scope and shown != campaign.task_count:
+        return _(
+            "排查进行中，按当前档案统计：发起时共 %(n)d 户，目前范围内有 %(m)d 户；"
+            "此后新增的农户计入本次排查，迁出或注销的不再计入。"
+        ) % {"n": campaign.task_count, "m": shown}
+    return ""
+
+
+def pending_households(campaign: Campaign, prefix: str) -> QuerySet[Household]:
+    """The households of the campaign under `prefix` not yet inspected in it (by the rule above)."""
+    if campaign.is_closed:
+        members = Household.objects.filter(
+            pk__in=InspectionTask.objects.filter(campaign=campaign).filter(prefix_filter(prefix)).values("household_id")
+        )
+    else:
+        members = Household.objects.filter(prefix_filter(within(campaign, prefix)))
+    done = Inspection.objects.filter(campaign=campaign, inspected_on__gte=campaign.start_date).values("household_id")
+    return members.exclude(pk__in=done)
+
+
+def household_total(campaign: Campaign) -> int:
+    """How many households the campaign holds now: the archive today while open, the snapshot once closed."""
+    if campaign.is_closed:
+        return campaign.task_count
+    return Household.objects.filter(prefix_filter(campaign.scope)).count()

@@ -25,7 +25,8 @@ from audit.services import record
 from core import policy
 from core.scoping import code_range
 from households.models import House, Household
-from inspections import grading, quantitative
+from inspections import campaign_workflow, grading, quantitative
+from inspections.campaign_workflow import MACHINE as CAMPAIGN
 from inspections.models import (
     RISK_PARTS,
     Appraisal,
@@ -77,6 +78,48 @@ def start_campaign(*, actor: User | None, name: str, kind: str, scope: str, star
                    "tasks": campaign.task_count},
         )  # fmt: skip
     return campaign
+
+
+def close_campaign(*, actor: User | None, campaign: Campaign, note: str = "") -> Campaign:
+    """Close an open campaign (county level, the campaign capability): the campaign keeps the households
+    of its regions as they are now. Its tasks become that snapshot in the same transaction: a task for
+    every household in its regions that has none, none for a household that has left them, each in the
+    unit the household is in now. Refused with the reasons in Chinese; nothing changes then."""
+    note = note.strip()
+    if len(note) > 200:
+        raise ValidationError({"note": _("结束说明不能超过 200 字。")})
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)  # inspections of it wait (_campaign_of)
+        reasons = campaign_workflow.refusals(locked, "close", actor, today=timezone.localdate(), note=note)
+        if reasons:
+            raise ValidationError(reasons)
+        low, high = code_range(locked.scope)
+        tasks = InspectionTask.objects.filter(campaign=locked)
+        left = tasks.exclude(household__region_code__range=(low, high)).delete()[0]
+        table, households = InspectionTask._meta.db_table, Household._meta.db_table
+        with connection.cursor() as cur:
+            cur.execute(
+                f"UPDATE {table} SET region_code = (SELECT h.region_code FROM {households} h WHERE h.id = household_id) "
+                f"WHERE campaign_id = %s AND region_code <> (SELECT h.region_code FROM {households} h WHERE h.id = household_id)",
+                [locked.pk],
+            )
+            cur.execute(
+                f"INSERT INTO {table} (campaign_id, household_id, region_code, status) "
+                f"SELECT %s, h.id, h.region_code, %s FROM {households} h WHERE h.region_code BETWEEN %s AND %s "
+                f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.campaign_id = %s AND t.household_id = h.id)",
+                [locked.pk, TaskStatus.PENDING, low, high, locked.pk],
+            )
+            added = cur.rowcount
+        count = tasks.count()
+        before = {"state": locked.state, "tasks": locked.task_count}
+        CAMPAIGN.move_one(locked, "close", closed_at=timezone.now(), closed_by=actor, close_note=note, task_count=count)
+        locked.refresh_from_db()
+        record(
+            "inspection.campaign_close", actor=actor, obj=locked, region_code=locked.region_code, before=before,
+            after={"state": locked.state, "tasks": count, "added_since_start": added, "left_since_start": left,
+                   "note": note},
+        )  # fmt: skip
+    return locked
 
 
 def _safety(house: House) -> HouseSafety:
@@ -184,9 +227,9 @@ def record_inspection(*, actor: User | None, data: InspectionInput) -> tuple[Ins
     house = _house_of(household, data.house_id)
     try:
         with transaction.atomic():
-            task = _open_task(household, data.campaign_id)
+            campaign = _campaign_of(household, data)
             inspection = Inspection.objects.create(
-                uid=data.uid, campaign_id=task.campaign_id if task else data.campaign_id, household=household,
+                uid=data.uid, campaign=campaign, household=household,
                 house=house, region_code=household.region_code, inspector=actor, inspector_name=data.inspector_name.strip(),
                 inspected_on=data.inspected_on, verdict=data.verdict, risk_parts=sorted(set(data.risk_parts)),
                 measure=data.measure, answers=data.answers, household_confirmed=data.household_confirmed,
@@ -194,9 +237,8 @@ def record_inspection(*, actor: User | None, data: InspectionInput) -> tuple[Ins
                 longitude=data.longitude, accuracy_m=data.accuracy_m, mock_location=data.mock_location, source=data.source,
                 captured_at=data.captured_at,
             )  # fmt: skip
-            if task is not None:
-                task.status, task.done_on = TaskStatus.DONE, data.inspected_on
-                task.save(update_fields=["status", "done_on"])
+            if campaign is not None:
+                _mark_task(campaign, household, data.inspected_on)
             if house is not None:
                 safety = _safety(house)
                 if safety.checked_on is None or data.inspected_on >= safety.checked_on:
@@ -227,13 +269,33 @@ def _inspection_view(i: Inspection) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _open_task(household: Household, campaign_id: int | None) -> InspectionTask | None:
-    tasks = InspectionTask.objects.select_for_update().filter(
-        household=household, status=TaskStatus.PENDING, campaign__is_closed=False
+def _campaign_of(household: Household, data: InspectionInput) -> Campaign | None:
+    """The campaign the inspection counts towards, its row locked until the inspection is stored (so a
+    campaign cannot close in between): the one named, which must be open, cover the household and have
+    started by the inspection's date; else the open campaign over the household that ends first, if any."""
+    open_over = Campaign.objects.select_for_update().filter(
+        state__in=CAMPAIGN.open_states, scope__in=[household.region_code[:n] for n in (6, 9, 12)]
     )
-    if campaign_id is not None:
-        tasks = tasks.filter(campaign_id=campaign_id)
-    return tasks.order_by("campaign__deadline", "id").first()
+    if data.campaign_id is None:
+        return open_over.filter(start_date__lte=data.inspected_on).order_by("deadline", "id").first()
+    campaign = Campaign.objects.select_for_update().filter(pk=data.campaign_id).first()
+    if campaign is None or campaign.scope not in [household.region_code[:n] for n in (6, 9, 12)]:
+        raise ValidationError({"campaign": _("该农户不在这项排查工作的范围内。")})
+    if campaign.is_closed:
+        raise ValidationError({"campaign": _("排查工作“%(n)s”已结束，不能再录入排查记录。") % {"n": campaign.name}})
+    if data.inspected_on < campaign.start_date:
+        raise ValidationError({"inspected_on": _("排查日期早于这项排查工作的开始日期（%(d)s）。") % {"d": campaign.start_date}})
+    return campaign
+
+
+def _mark_task(campaign: Campaign, household: Household, day: dt.date) -> None:
+    """The campaign's task for the household done (made now for a household added after the start)."""
+    task, _created = InspectionTask.objects.select_for_update().get_or_create(
+        campaign=campaign, household=household, defaults={"region_code": household.region_code}
+    )
+    if task.status != TaskStatus.DONE:
+        task.status, task.done_on = TaskStatus.DONE, day
+        task.save(update_fields=["status", "done_on"])
 
 
 # --- appraisals -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.campaigns, name="campaigns"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("households/<int:pk>/inspect/", views.inspect, name="inspect"),
     path("households/<int:pk>/safety/", views.household_safety, name="household_safety"),
     path("appraisal-tasks/", views.appraisal_tasks, name="appraisal_tasks"),

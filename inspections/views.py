@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from codetables.models import Table
 from codetables.selectors import names
@@ -19,15 +20,17 @@ from core.pdf import attachment
 from core.uploads import send_temporary, temp_path
 from core.views import allow, form_errors, obj_or_404, restricted, user_of
 from households.models import House, Household
-from inspections import grading, quantitative, selectors, services, weekly_xlsx
+from inspections import campaign_workflow, grading, quantitative, selectors, services, weekly_xlsx
 from inspections.forms import AppraisalForm, CampaignForm, InspectionForm, WeeklyForm
-from inspections.models import Appraisal, AppraisalTask, AppraisalTaskStatus, Inspection, InspectionTask, TaskStatus
+from inspections.models import Appraisal, AppraisalTask, AppraisalTaskStatus, Campaign, Inspection
 from training.models import PersonKind, Trainee
 
 
 @allow("inspections.Campaign")
 def campaigns(request: HttpRequest) -> HttpResponse:
     page = paginate(restricted(request, selectors.campaigns_for(user_of(request))), request.GET.get("page"))
+    for c in page.items:
+        c.households = selectors.household_total(c)  # type: ignore[attr-defined]
     return render(request, "inspections/campaigns.html", {"page": page, "today": timezone.localdate()})
 
 
@@ -55,16 +58,34 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows, total = selectors.progress(campaign, prefix, today)
     pending = None
     if len(prefix) == 12:  # a village: the households still to inspect
-        tasks = InspectionTask.objects.filter(campaign=campaign, region_code=prefix, status=TaskStatus.PENDING)
         pending = paginate(
-            Household.objects.filter(pk__in=tasks.values("household_id")).order_by("group_name", "head_name"),
-            request.GET.get("page"),
+            selectors.pending_households(campaign, prefix).order_by("group_name", "head_name"), request.GET.get("page")
         )
     trail = [prefix[:n] for n in selectors.LEVEL_LENGTHS if len(campaign.scope) <= n <= len(prefix)]
     return render(request, "inspections/campaign.html", {
         "campaign": campaign, "rows": rows, "total": total, "prefix": prefix, "pending": pending, "trail": trail,
-        "today": today, "leaf": len(prefix) == 9,
+        "today": today, "leaf": len(prefix) == 9, "note": selectors.coverage_note(campaign, prefix, total.total),
+        "may_close": campaign_workflow.may(campaign, "close", user), "state_label": _state_label(campaign),
     })  # fmt: skip
+
+
+def _state_label(campaign: Campaign) -> str:
+    return campaign_workflow.MACHINE.label(campaign.state)
+
+
+@allow("inspections.Campaign", "change")
+@require_POST
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """The campaign's one step (结束排查), taken by the service; a refusal is shown with its reasons."""
+    user = user_of(request)
+    campaign = obj_or_404(request, selectors.campaigns_for(user), pk=pk)
+    try:
+        services.close_campaign(actor=user, campaign=campaign, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("排查工作已结束，统计以结束时范围内的农户为准。"))
+    return redirect("inspections:campaign", pk=campaign.pk)
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
@@ -75,13 +96,14 @@ def _household(request: HttpRequest, pk: int) -> Household:
 def inspect(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     household = _household(request, pk)
-    form = InspectionForm(request.POST or None, initial={"uid": uuid.uuid4(), "inspector_name": user.display_name})
+    form = InspectionForm(request.POST or None, initial={
+        "uid": uuid.uuid4(), "inspector_name": user.display_name, "in_campaign": request.GET.get("campaign", "")})  # fmt: skip
     if request.method == "POST" and form.is_valid() and _upload_ok(request, form):
         d = form.cleaned_data
         data = services.InspectionInput(
             household_id=household.pk, inspected_on=d["inspected_on"], verdict=d["verdict"], uid=d["uid"],
-            inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"], answers=form.answers(),
-            household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
+            campaign_id=d["in_campaign"], inspector_name=d["inspector_name"], risk_parts=d["risk_parts"], measure=d["measure"],
+            answers=form.answers(), household_confirmed=d["household_confirmed"], confirmed_by=d["confirmed_by"], note=d["note"],
         )  # fmt: skip
         try:
             inspection, created = services.record_inspection(actor=user, data=data)
@@ -128,7 +150,7 @@ def _cases_with_files(household: Household) -> list[Any]:
     return cases
 
 
-def _states() -> dict[str, str]:
+def _states() -> dict[str, Any]:
     from renovation.workflow import STATES
 
     return STATES
@@ -222,14 +244,16 @@ def _upload_ok(request: HttpRequest, form: Any) -> bool:
 def _attach_photos(request: HttpRequest, kind: str, record_uid: uuid.UUID) -> list[str]:
     """Photos uploaded as `photo_<part>` (a component, `site` or `overview`); returns what could not be kept, with why."""
     from core.errors import message_text
-    from field.sync import attach_upload
+    from field.sync import attach_upload, upload_notes
 
     failed = []
     for name in request.FILES:
         part = name.removeprefix("photo_")
         for upload in request.FILES.getlist(name):
             try:
-                attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part, data=upload)
+                kept = attach_upload(actor=user_of(request), kind=kind, record_uid=record_uid, part=part, data=upload)
+                if notes := upload_notes(kept):  # the same evidence checks as the field app's photos, told at once
+                    messages.warning(request, f"{upload.name}：{'；'.join(notes)}")
             except (ValidationError, PermissionDenied) as exc:
                 failed.append(f"{upload.name}（{message_text(exc)}）")
     return failed
@@ -295,25 +319,27 @@ def weekly(request: HttpRequest) -> HttpResponse | FileResponse:
     if not (prefix.startswith(user.region_id or "-") and len(prefix) in selectors.LEVEL_LENGTHS):
         prefix = user.region_id or ""
     table = selectors.weekly_table(prefix, week_end, campaign)
+    note = selectors.coverage_note(campaign, prefix, table.total.values["households"])
     if request.GET.get("format") == "xlsx":
-        return _weekly_file(table)
+        return _weekly_file(table, note)
     query = request.GET.copy()
     query.pop("unit", None)
     return render(request, "inspections/weekly.html", {
         "form": form, "table": table, "groups": weekly_xlsx.GROUPS, "query": query.urlencode(),
-        "drill": len(prefix) < 9,
+        "drill": len(prefix) < 9, "note": note,
     })  # fmt: skip
 
 
-def _weekly_file(table: selectors.WeeklyTable) -> FileResponse:
+def _weekly_file(table: selectors.WeeklyTable, note: str) -> FileResponse:
     tmp = temp_path(".xlsx")
-    weekly_xlsx.write(tmp, table)
+    weekly_xlsx.write(tmp, table, note)
     name = f"农户住房安全排查情况统计表_{table.week_end:%Y%m%d}.xlsx"
     return send_temporary(tmp, name)
 
 
-def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
-    """(caption, src) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page."""
+def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str, Any]]:
+    """(caption, src, photo) of the appraisal's photos: data URIs for the PDF, the scoped photo view for the page.
+    The photo goes along so the sheet shows what stands behind it (field_evidence.evidence_badge)."""
     import base64
 
     from django.urls import reverse
@@ -325,9 +351,9 @@ def _photos(appraisal: Appraisal, inline: bool) -> list[tuple[str, str]]:
         label = grading.BY_KEY[p.part].label if p.part in grading.BY_KEY else (_("场地") if p.part == "site" else _("现场"))
         if inline:
             with p.file.open("rb") as f:
-                out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}"))
+                out.append((label, f"data:{p.content_type};base64,{base64.b64encode(f.read()).decode()}", p))
         else:
-            out.append((label, reverse("field:photo", args=[p.uid])))
+            out.append((label, reverse("field:photo", args=[p.uid]), p))
     return out
 
 

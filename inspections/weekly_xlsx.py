@@ -20,7 +20,8 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 COLUMN_COUNT = 2 + sum(len(cols) for _g, cols in GROUPS)
 
 
-def write(path: Path, table: WeeklyTable) -> None:
+def write(path: Path, table: WeeklyTable, note: str = "") -> None:
+    """`note`: whom the figures cover, where a closed campaign and the archive differ (below the totals)."""
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("排查情况统计表")
     title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
@@ -63,6 +64,9 @@ def write(path: Path, table: WeeklyTable) -> None:
     for c, key in enumerate(keys, start=2):
         sheet.write_number(r, c, table.total.values[key], total)
     sheet.write_number(r, col, table.total.percent, total)
+    if note:
+        sheet.merge_range(r + 2, 0, r + 2, last, note, book.add_format({"font_size": 10, "text_wrap": True}))
+        sheet.set_row(r + 2, 45)
     sheet.freeze_panes(4, 2)
     sheet.set_landscape()
     sheet.fit_to_pages(1, 0)

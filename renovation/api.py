@@ -52,25 +52,54 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_state_label(self, obj: Case) -> str:
-        return workflow.STATES.get(obj.state, obj.state)
+        return workflow.MACHINE.label(obj.state)
 
 
 class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
-        fields = ["action", "from_state", "to_state", "actor_name", "at", "comment", "batch"]
+        fields = ["action", "from_state", "to_state", "actor_name", "at", "effective_on", "comment", "batch"]
 
 
 class NoticeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notice
-        fields = ["id", "level", "region_code", "title", "start_date", "end_date", "hotline", "cases"]
+        fields = [
+            "id",
+            "level",
+            "region_code",
+            "title",
+            "start_date",
+            "counted_from",
+            "end_date",
+            "hotline",
+            "cases",
+            "created_at",
+        ]
+
+
+CORRECT = "correct"
 
 
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[s.action for s in workflow.STEPS])
+    action = serializers.ChoiceField(
+        choices=[*(s.action for s in workflow.PERSON_STEPS), CORRECT],
+        help_text="a step of the workflow; `correct` corrects the date of a construction `stage` to `on`, "
+        "with the reason in `comment`",
+    )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+    on = serializers.DateField(required=False, allow_null=True, help_text="the day it happened (not in the future)")
+    stage = serializers.CharField(required=False, max_length=20, help_text="start, structure_done or complete")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["action"] == CORRECT and (not attrs.get("stage") or not attrs.get("on")):
+            raise serializers.ValidationError(_("更正日期须写明施工节点（stage）和更正后的日期（on）。"))
+        if attrs.get("stage") and attrs["stage"] not in workflow.STAGE_DATES:
+            raise serializers.ValidationError(
+                {"stage": _("施工节点应为 start（开工）、structure_done（主体完工）或 complete（竣工）。")}
+            )
+        return attrs
 
 
 REGION_CODE = _("应为区划代码（1 至 12 位数字）。")
@@ -137,9 +166,24 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSe
         ser = TransitionSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         d = ser.validated_data
-        moved = services.transition(
-            actor=user_of(request), case_id=case.pk, action=d["action"], comment=d["comment"], version=d.get("version")
-        )
+        if d["action"] == CORRECT:
+            moved = services.correct_date(
+                actor=user_of(request),
+                case_id=case.pk,
+                stage=d["stage"],
+                on=d["on"],
+                reason=d["comment"],
+                version=d.get("version"),
+            )
+        else:
+            moved = services.transition(
+                actor=user_of(request),
+                case_id=case.pk,
+                action=d["action"],
+                comment=d["comment"],
+                version=d.get("version"),
+                on=d.get("on"),
+            )
         return Response(CaseSerializer(moved).data)
 
     @extend_schema(responses={200: EventSerializer(many=True)})

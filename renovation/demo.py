@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from accounts.models import User
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from funds import services as funds
 from inspections.models import AppraisalKind, HouseSafety
 from inspections.services import AppraisalInput, record_appraisal
-from renovation import notices, services
+from renovation import notices, services, workflow
+from renovation.dates import clock_at
 from renovation.models import Case
 from training.models import CourseKind, PersonKind, Trainee
 from training.services import add_records, save_course, save_trainee
@@ -63,8 +64,10 @@ def generate(*, county: str = "610826", seed: int = 2026, today: dt.date | None 
     houses = HouseSafety.objects.filter(region_code__startswith=county, grade__in=["C", "D"], household__is_key_group=True)
     cases = []
     for safety in houses.select_related("house").order_by("pk"):
-        try:
-            cases.append(services.open_case(actor=None, house_id=safety.house_id, year=day.year))
+        appraisal = services._latest_appraisal(safety.house)
+        try:  # opened the day the house was appraised (the steps that follow are entered on their own days)
+            with clock_at(appraisal.appraised_on if appraisal else day):
+                cases.append(services.open_case(actor=None, house_id=safety.house_id, year=day.year))
         except Exception:
             continue
     accepted: list[Case] = []
@@ -148,9 +151,8 @@ def _advance(
     appraiser: Trainee,
     office: User,
 ) -> list[Case]:
-    """Move a town's cases together along one timeline, as far as today allows, some staying behind at each step."""
-    from inspections.grading import applicable
-
+    """Move a town's cases together along one timeline, as far as today allows, some staying behind at each step;
+    each step is entered on its own day (renovation.dates.clock_at), so the notice periods and stage gaps hold."""
     dates = sorted(c.appraisal.appraised_on for c in group)
     t0 = dates[len(dates) // 2]  # the town moves the cases appraised by then; later ones wait for the next round
     group = [c for c in group if c.appraisal.appraised_on <= t0]
@@ -167,81 +169,100 @@ def _advance(
         return []
     for village in sorted({c.region_code for c in moving}):
         ids = [c.pk for c in moving if c.region_code == village]
-        services.transition_many(actor=None, case_ids=ids, action="village_review", on=due("village_review"))
-        notices.publish(actor=None, level="village", scope=village, case_ids=ids, start_date=due("village_notice"))  # type: ignore[arg-type]
+        with clock_at(due("village_review")):  # type: ignore[arg-type]
+            services.transition_many(actor=None, case_ids=ids, action="village_review")
+        with clock_at(due("village_notice")):  # type: ignore[arg-type]
+            notices.publish(actor=None, level="village", scope=village, case_ids=ids, start_date=due("village_notice"))  # type: ignore[arg-type]
     moving = keep(moving, 0.9)
     for step, level, scope in (("town_review", "town", town), ("county_approve", "county", county)):
         notice_day = due(f"{level}_notice")
         if not moving or notice_day is None:
             return []
-        services.transition_many(actor=None, case_ids=[c.pk for c in moving], action=step, on=due(step))
+        with clock_at(due(step)):  # type: ignore[arg-type]
+            services.transition_many(actor=None, case_ids=[c.pk for c in moving], action=step)
         if level == "county":  # the county's notice lists this town's cases; other towns get theirs
             scope = county
-        notices.publish(actor=None, level=level, scope=scope, case_ids=[c.pk for c in moving], start_date=notice_day)
+        with clock_at(notice_day):
+            notices.publish(actor=None, level=level, scope=scope, case_ids=[c.pk for c in moving], start_date=notice_day)
         moving = keep(moving, 0.85)
     accepted = []
     for c in moving:
         if not due("agree"):
             break
         mode = "repair" if c.grade == "C" else rng.choice(["rebuild_onsite", "rebuild_onsite", "turnkey"])
-        subsidy = {"repair": 5000, "rebuild_onsite": 25000, "turnkey": 40000}[mode]
-        services.set_terms(
-            actor=None,
-            case_id=c.pk,
-            on=due("agree"),
-            terms=services.Terms(
-                mode=mode,
-                build_method="self",
-                subsidy=Decimal(subsidy),
-                builder_id=craftsman.pk,
-                planned_area=None if mode == "repair" else Decimal(rng.choice([45, 50, 55])),
-            ),
-        )
-        services.transition(actor=None, case_id=c.pk, action="agree", on=due("agree"))
+        agreed_on: dt.date = due("agree")  # type: ignore[assignment]
+        with clock_at(agreed_on):
+            _agree(c, mode, rng, craftsman)
         steps = ["start", *(["structure_done"] if mode != "repair" else []), "complete"]
         for step in steps:
             when = due(step)
             if when is None or rng.random() < 0.15:
                 break
             part = services.STAGE_PHOTOS[step]
-            attach_upload(
-                actor=office,
-                kind="case",
-                record_uid=c.uid,
-                part=part,
-                data=sample_jpeg(f"{part} {c.uid}"),
-            )
-            services.transition(actor=None, case_id=c.pk, action=step, on=when)
+            with clock_at(when):
+                attach_upload(
+                    actor=office,
+                    kind="case",
+                    record_uid=c.uid,
+                    part=part,
+                    data=sample_jpeg(f"{part} {c.uid}"),
+                    capture=field_capture(c.house),  # the field app's fix and time: a stage needs a located photo
+                )
+                services.transition(actor=None, case_id=c.pk, action=step)
         c.refresh_from_db()
         reappraised_on, accepted_on = due("reappraise"), due("accept")
-        if c.state != "completed" or reappraised_on is None or accepted_on is None:
+        if c.state != workflow.COMPLETED or reappraised_on is None or accepted_on is None:
             continue
-        keys = applicable(c.house.structure_type)
-        record_appraisal(
-            actor=None,
-            data=AppraisalInput(
-                house_id=c.house_id,
-                appraised_on=reappraised_on,
-                components=dict.fromkeys(keys, "a"),
-                prevention="has",
-                appraiser_ids=[appraiser.pk],
-                organisation=appraiser.organisation or "绥德县住建局",
-                kind=AppraisalKind.ORIGINAL,
-            ),
-        )
-        checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok")
-        services.accept(
-            actor=None,
-            case_id=c.pk,
-            data=services.AcceptanceInput(
-                checklist=checklist,
-                household_agrees=True,
-                household_signatory=c.household.head_name,
-                inspectors="县乡联合验收组",
-                accepted_on=accepted_on,
-            ),
-        )
-        if mode != "repair" and due("demolish"):
-            services.transition(actor=None, case_id=c.pk, action="demolish", on=due("demolish"))
+        with clock_at(accepted_on):
+            _reappraise_and_accept(c, reappraised_on, accepted_on, appraiser)
+        if mode != "repair" and (demolished_on := due("demolish")):
+            with clock_at(demolished_on):
+                services.transition(actor=None, case_id=c.pk, action="demolish")
         accepted.append(c)
     return accepted
+
+
+def _agree(c: Case, mode: str, rng: random.Random, craftsman: Trainee) -> None:
+    subsidy = {"repair": 5000, "rebuild_onsite": 25000, "turnkey": 40000}[mode]
+    services.set_terms(
+        actor=None,
+        case_id=c.pk,
+        terms=services.Terms(
+            mode=mode,
+            build_method="self",
+            subsidy=Decimal(subsidy),
+            builder_id=craftsman.pk,
+            planned_area=None if mode == "repair" else Decimal(rng.choice([45, 50, 55])),
+        ),
+    )
+    services.transition(actor=None, case_id=c.pk, action="agree")
+
+
+def _reappraise_and_accept(c: Case, reappraised_on: dt.date, accepted_on: dt.date, appraiser: Trainee) -> None:
+    from inspections.grading import applicable
+
+    keys = applicable(c.house.structure_type)
+    record_appraisal(
+        actor=None,
+        data=AppraisalInput(
+            house_id=c.house_id,
+            appraised_on=reappraised_on,
+            components=dict.fromkeys(keys, "a"),
+            prevention="has",
+            appraiser_ids=[appraiser.pk],
+            organisation=appraiser.organisation or "绥德县住建局",
+            kind=AppraisalKind.ORIGINAL,
+        ),
+    )
+    checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok")
+    services.accept(
+        actor=None,
+        case_id=c.pk,
+        data=services.AcceptanceInput(
+            checklist=checklist,
+            household_agrees=True,
+            household_signatory=c.household.head_name,
+            inspectors="县乡联合验收组",
+            accepted_on=accepted_on,
+        ),
+    )

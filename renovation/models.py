@@ -10,28 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.scoping import ScopedQuerySet
-
-
-class Mode(models.TextChoices):
-    REPAIR = "repair", _("维修加固")
-    REBUILD_ONSITE = "rebuild_onsite", _("原址翻建")
-    REBUILD_ELSEWHERE = "rebuild_elsewhere", _("异地新建")
-    GROUP_BUILD = "group_build", _("统建")
-    TURNKEY = "turnkey", _("政府兜底“交钥匙”")
-    BUY_SWAP = "buy_swap", _("置换/购置闲置农房")
-    RENT = "rent", _("租赁")
-    PUBLIC_RENTAL = "public_rental", _("农村集体公租房")
-    RELATIVES = "relatives", _("投亲靠友")
-
-
-NEW_BUILD_MODES = frozenset({Mode.REBUILD_ONSITE, Mode.REBUILD_ELSEWHERE, Mode.GROUP_BUILD, Mode.TURNKEY})
-GUARANTEE_MODES = frozenset({Mode.BUY_SWAP, Mode.RENT, Mode.PUBLIC_RENTAL, Mode.RELATIVES})  # no construction
-
-
-class BuildMethod(models.TextChoices):
-    SELF = "self", _("自建")
-    ORGANISED = "organised", _("统建")
-    AGENCY = "agency", _("代建")
+from renovation import workflow
+from renovation.modes import GUARANTEE_MODES, NEW_BUILD_MODES, BuildMethod, Mode, NoticeLevel
 
 
 class Case(models.Model):
@@ -42,7 +22,7 @@ class Case(models.Model):
     region_code = models.CharField(max_length=12)
     year = models.PositiveSmallIntegerField(_("年度"))
     grade = models.CharField(_("鉴定等级"), max_length=1)
-    state = models.CharField(_("状态"), max_length=20, default="application")
+    state = models.CharField(_("状态"), max_length=20, choices=workflow.MACHINE.choices, default=workflow.MACHINE.initial)
     on_hold = models.BooleanField(_("异议暂停"), default=False)
     deadline = models.DateField(_("完成期限"))
     mode = models.CharField(_("改造方式"), max_length=20, choices=Mode.choices, blank=True)
@@ -72,8 +52,9 @@ class Case(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["house"], condition=~Q(state__in=["archived", "rejected"]), name="case_one_open_per_house"
+                fields=["house"], condition=~Q(state__in=list(workflow.FINAL_STATES)), name="case_one_open_per_house"
             ),
+            workflow.MACHINE.constraint("case_state_declared"),
         ]
 
     def __str__(self) -> str:
@@ -113,19 +94,16 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.action}"
 
 
-class NoticeLevel(models.TextChoices):
-    VILLAGE = "village", _("村级公示")
-    TOWN = "town", _("乡镇公示")
-    COUNTY = "county", _("县级公示")
-
-
 class Notice(models.Model):
     """A public notice (公示) of a list of cases, with its period and the hotline for objections."""
 
     level = models.CharField(_("公示级别"), max_length=8, choices=NoticeLevel.choices)
     region_code = models.CharField(max_length=12)
     title = models.CharField(_("标题"), max_length=200)
-    start_date = models.DateField(_("公示开始"))
+    start_date = models.DateField(_("公示开始"))  # as the publisher gives it (the day it was posted)
+    # The period runs from the later of the given start and the day the server recorded the notice, so a
+    # back-dated start never shortens it (renovation.dates.notice_period).
+    counted_from = models.DateField(_("公示期起算"), null=True)
     end_date = models.DateField(_("公示结束"))
     hotline = models.CharField(_("举报电话"), max_length=40)
     cases = models.ManyToManyField(Case, related_name="notices")

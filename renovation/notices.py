@@ -1,20 +1,19 @@
 """Public notices (公示) of case lists at village, town and county level, and objections to them.
 
-Publishing a notice moves its cases into the level's notice state; the next review is refused until
-the notice period has ended (renovation.workflow.notice_over). An objection holds its case until it
-is resolved; an objection found to be right refuses the case.
+Publishing a notice is the workflow's notice step for each of its cases; its period is counted from
+the later of the given start and the day it is published (renovation.dates.notice_period), and the
+next review is refused until it has ended (renovation.workflow.notice_over). An objection holds its
+case (the hold step) until it is resolved (the release step); an objection found right refuses the case.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,9 +22,9 @@ from accounts.roles import Cap
 from audit.services import record
 from codetables.selectors import hotline_for
 from regions.selectors import name_of
-from renovation import rules, workflow
-from renovation.models import Case, CaseEvent, Notice, NoticeLevel, Objection
-from renovation.services import transition
+from renovation import dates, workflow
+from renovation.models import Case, Notice, NoticeLevel, Objection
+from renovation.services import NOTICE_LEVEL_OF, move_many, set_hold, transition
 
 LEVEL_NAMES = {"village": "村", "town": "乡镇", "county": "县"}
 
@@ -46,55 +45,58 @@ def publish(
     if len(scope) != workflow.NOTICE_LEVEL[level] or (actor is not None and len(actor.region_id or "") != len(scope)):
         raise ValidationError(_("%(l)s级公示须由%(l)s级在本辖区发布。") % {"l": LEVEL_NAMES[level]})
     require(actor, Cap.CASE_REVIEW, scope)
-    days = rules.notice_days(level)
-    end = end_date or start_date + dt.timedelta(days=days - 1)
-    if (end - start_date).days + 1 < days:
-        raise ValidationError(_("%(l)s级公示期不少于 %(d)d 天。") % {"l": LEVEL_NAMES[level], "d": days})
+    entered = dates.today()
+    period, problem = dates.notice_period(level, start_date, end_date, entered)
+    if problem:
+        raise ValidationError({"start_date": problem})
+    assert period is not None
     source = workflow.NOTICE_FROM[level]
     with transaction.atomic():
-        cases = list(Case.objects.select_for_update().filter(pk__in=case_ids, region_code__startswith=scope))
+        cases = list(
+            Case.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .filter(pk__in=case_ids, region_code__startswith=scope)
+        )
         wrong = [c for c in cases if c.state != source]
         if len(cases) != len(set(case_ids)) or wrong or not cases:
             raise ValidationError(
                 _("只能公示本辖区内“%(s)s”的改造户（%(n)d 户不符合）。")
-                % {"s": workflow.STATES[source], "n": len(set(case_ids)) - len(cases) + len(wrong)}
+                % {"s": workflow.MACHINE.label(source), "n": len(set(case_ids)) - len(cases) + len(wrong)}
             )
+        early = [c for c in cases if dates.step_problems(c, f"{level}_notice", start_date, entered)]
+        if early:
+            first = dates.step_problems(early[0], f"{level}_notice", start_date, entered)[0]
+            raise ValidationError(
+                {"start_date": _("%(n)d 户的公示开始日期不符合要求，例如%(h)s户：%(r)s")
+                 % {"n": len(early), "h": early[0].household.head_name, "r": first}}
+            )  # fmt: skip
         notice = Notice.objects.create(
             level=level,
             region_code=scope.ljust(12, "0"),
             start_date=start_date,
-            end_date=end,
+            counted_from=period.counted_from,
+            end_date=period.end,
             hotline=hotline.strip() or hotline_for(scope),
             created_by=actor,
             title=_("%(r)s%(y)s年农村危房改造对象%(l)s")
             % {"r": name_of(scope), "y": start_date.year, "l": NoticeLevel(level).label},
         )
         notice.cases.set(cases)
-        batch = uuid.uuid4()
-        target = workflow.NOTICE_STATE[level]
-        Case.objects.filter(pk__in=[c.pk for c in cases]).update(state=target, version=F("version") + 1)
-        CaseEvent.objects.bulk_create(
-            [
-                CaseEvent(
-                    case=c,
-                    action=f"{level}_notice",
-                    from_state=source,
-                    to_state=target,
-                    actor=actor,
-                    actor_name=actor.display_name if actor else "系统",
-                    batch=batch,
-                    comment=f"{start_date:%Y-%m-%d} 至 {end:%Y-%m-%d}",
-                    effective_on=start_date,
-                )
-                for c in cases
-            ]
-        )
+        comment = _("%(s)s 至 %(e)s") % {"s": f"{start_date:%Y-%m-%d}", "e": f"{period.end:%Y-%m-%d}"}
+        move_many(actor=actor, cases=cases, action=f"{level}_notice", on=start_date, comment=comment)
         record(
             "renovation.notice",
             actor=actor,
             obj=notice,
             region_code=notice.region_code,
-            after={"level": level, "cases": len(cases), "start": start_date, "end": end, "hotline": notice.hotline},
+            after={
+                "level": level,
+                "cases": len(cases),
+                "start": start_date,
+                "counted_from": period.counted_from,
+                "end": period.end,
+                "hotline": notice.hotline,
+            },
         )
     return notice
 
@@ -104,17 +106,21 @@ def record_objection(*, actor: User | None, case_id: int, content: str, received
     require(actor, Cap.CASE_REVIEW, case.region_code)
     if not content.strip():
         raise ValidationError({"content": _("请填写异议内容。")})
-    notice = case.notices.order_by("-end_date").first()
+    received_on = received_on or dates.today()
+    if problem := dates.not_future(received_on, dates.today(), _("收到异议的日期")):
+        raise ValidationError({"received_on": problem})
     with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        notice = case.notices.order_by("-end_date").first()
+        set_hold(actor=actor, case=case, hold=True)
         objection = Objection.objects.create(
             case=case,
             notice=notice,
             region_code=case.region_code,
             content=content.strip(),
-            received_on=received_on or timezone.localdate(),
+            received_on=received_on,
             recorded_by=actor,
         )
-        Case.objects.filter(pk=case.pk).update(on_hold=True)
         record(
             "renovation.objection",
             actor=actor,
@@ -138,9 +144,9 @@ def resolve_objection(*, actor: User | None, objection_id: int, resolution: str,
         objection.resolved, objection.upheld, objection.resolution = True, upheld, resolution.strip()
         objection.resolved_by = actor
         objection.save()
-        case = objection.case
-        if not case.objections.filter(resolved=False).exists():
-            Case.objects.filter(pk=case.pk).update(on_hold=False)
+        case = Case.objects.select_for_update().get(pk=objection.case_id)
+        if case.on_hold and not case.objections.filter(resolved=False).exists() and case.state in NOTICE_LEVEL_OF:
+            case = set_hold(actor=actor, case=case, hold=False)
         record(
             "renovation.objection_resolve",
             actor=actor,

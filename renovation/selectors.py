@@ -10,24 +10,25 @@ from django.db.models.functions import Substr
 
 from core.scoping import prefix_filter
 from regions.selectors import name_of
+from renovation import workflow
 from renovation.models import Case
 
-STARTED = ("started", "structure_done", "completed", "accepted", "demolished", "paid", "archived")
-COMPLETED = ("completed", "accepted", "demolished", "paid", "archived")
-ACCEPTED = ("accepted", "demolished", "paid", "archived")
-PAID = ("paid", "archived")
+STARTED = workflow.STARTED_OR_LATER
+COMPLETED = workflow.COMPLETED_OR_LATER
+ACCEPTED = workflow.ACCEPTED_OR_LATER
+PAID = workflow.DONE_STATES
 AT_RISK_DAYS = 30
 
 
 def overdue(qs: QuerySet[Case], today: dt.date) -> QuerySet[Case]:
     """Past the deadline and not completed (domain 7.3)."""
-    return qs.filter(deadline__lt=today).exclude(state__in=(*COMPLETED, "rejected"))
+    return qs.filter(deadline__lt=today).exclude(state__in=(*COMPLETED, workflow.REJECTED))
 
 
 def at_risk(qs: QuerySet[Case], today: dt.date, days: int = AT_RISK_DAYS) -> QuerySet[Case]:
     """Due within `days` and not completed: not yet started, or started with little time left."""
     return qs.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days)).exclude(
-        state__in=(*COMPLETED, "rejected")
+        state__in=(*COMPLETED, workflow.REJECTED)
     )
 
 
@@ -68,7 +69,7 @@ def ranking(prefix: str, year: int, today: dt.date) -> list[RankRow]:
     length = 9 if len(prefix) == 6 else 6 if len(prefix) == 4 else len(prefix) + 3
     rows = (
         Case.objects.filter(prefix_filter(prefix), year=year)
-        .exclude(state="rejected")
+        .exclude(state=workflow.REJECTED)
         .annotate(unit=Substr("region_code", 1, length))
         .values("unit")
         .annotate(

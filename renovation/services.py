@@ -10,24 +10,26 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 from accounts.permissions import require
 from accounts.roles import Cap
 from audit.services import record
 from core.errors import ConflictError
+from core.statemachine import Step
 from households.models import House, Household
 from inspections.models import Appraisal, AppraisalKind
-from renovation import rules, workflow
+from renovation import dates, rules, stage_evidence, workflow
 from renovation.models import GUARANTEE_MODES, NEW_BUILD_MODES, Acceptance, BuildMethod, Case, CaseEvent, Mode
 from training.models import PersonKind, Trainee
 from training.services import require_trained
 
-DONE_STATES = ("paid", "archived")
+DONE_STATES = workflow.DONE_STATES
 
 
 def _latest_appraisal(house: House) -> Appraisal | None:
@@ -50,7 +52,7 @@ def eligibility(household: Household, house: House, year: int) -> tuple[Appraisa
     done = cases.filter(state__in=DONE_STATES).order_by("-accepted_on").first()
     if done is not None and appraisal is not None and (done.accepted_on or done.created_at.date()) >= appraisal.appraised_on:
         reasons.append(_("该房屋已于 %(y)s 年享受改造补助，之后没有新的危房鉴定") % {"y": done.year})
-    if Case.objects.filter(household=household, year=year).exclude(state="rejected").exclude(house=house).exists():
+    if Case.objects.filter(household=household, year=year).exclude(state=workflow.REJECTED).exclude(house=house).exists():
         reasons.append(_("该户 %(y)s 年度已有改造（一户一次）") % {"y": year})
     return appraisal, reasons
 
@@ -78,7 +80,7 @@ def open_case(*, actor: User | None, house_id: int, year: int | None = None) -> 
                 deadline=workflow.deadline_for(appraisal.appraised_on),
                 family_size=household.family_size or 1,
             )
-            _event(case, "open", "", "application", actor, "")
+            _event(case, "open", "", workflow.MACHINE.initial, actor, "")
             record(
                 "renovation.open",
                 actor=actor,
@@ -119,19 +121,41 @@ def _level(actor: User | None) -> int:
     return len(actor.region_id or "") if actor else 0
 
 
-def check_step(actor: User | None, case: Case, step: workflow.Step, comment: str, today: dt.date) -> list[str]:
-    """Why this actor may not take this step on this case now (empty when they may)."""
+def check_step(actor: User | None, case: Case, step: Step, comment: str, today: dt.date) -> list[str]:
+    """Why this actor may not take this step on this case now (empty when they may); guards see the server's date."""
     if case.state not in step.sources:
-        return [_("当前状态为“%(s)s”，不能进行“%(a)s”") % {"s": workflow.STATES[case.state], "a": step.label}]
+        return [_("当前状态为“%(s)s”，不能进行“%(a)s”") % {"s": workflow.MACHINE.label(case.state), "a": step.label}]
     if actor is not None:
-        if not actor.can(step.cap) or not actor.covers(case.region_code):
+        who = step.who
+        if who is None or not actor.can(who.cap) or not actor.covers(case.region_code):
             return [_("您的角色无权进行“%(a)s”") % {"a": step.label}]
-        if _level(actor) not in step.levels:
-            levels = "、".join({12: "村", 9: "乡镇", 6: "县"}[n] for n in step.levels)
+        if _level(actor) not in who.levels:
+            levels = "、".join(str(LEVEL_NAMES[n]) for n in who.levels)
             return [_("“%(a)s”须由%(l)s级办理") % {"a": step.label, "l": levels}]
     if step.needs_comment and not comment.strip():
         return [_("“%(a)s”须写明理由") % {"a": step.label}]
     return [reason for guard in step.guards if (reason := guard(case, today))]
+
+
+LEVEL_NAMES = {workflow.VILLAGE: _lazy("村"), workflow.TOWN: _lazy("乡镇"), workflow.COUNTY: _lazy("县")}
+# Steps with their own form and service (a notice is published, an objection recorded, acceptance has its
+# checklist, a date is corrected with a reason, payment is the bank's): never taken by the bare transition.
+OWN_SERVICE = {
+    **dict.fromkeys(workflow.NOTICE_ACTIONS, _lazy("请通过“发布公示”办理")),
+    **dict.fromkeys(workflow.HOLD_ACTIONS, _lazy("请通过登记或处理异议办理")),
+    **dict.fromkeys(workflow.CORRECT_ACTIONS, _lazy("请通过“更正日期”办理")),
+    "accept": _lazy("请填写竣工验收表办理"),
+    "pay": _lazy("补助拨付以银行回盘为准，不能手工办理"),
+}
+
+
+def _locked(actor: User | None, case_id: int, version: int | None) -> Case:
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or (actor is not None and not actor.covers(case.region_code)):
+        raise ValidationError(_("找不到该改造户，或不在您的管辖范围内。"))
+    if version is not None and case.version != version:
+        raise ConflictError()
+    return case
 
 
 def transition(
@@ -145,46 +169,132 @@ def transition(
     batch: uuid.UUID | None = None,
 ) -> Case:
     """Move one case by one declared step, or refuse with the reasons and change nothing."""
-    step = workflow.BY_ACTION.get(action)
-    if step is None:
-        raise ValidationError(_("未知的操作：%(a)s") % {"a": action})
-    today = on or timezone.localdate()
+    step = workflow.MACHINE.step(action)
+    if action in OWN_SERVICE:
+        raise ValidationError(str(OWN_SERVICE[action]))
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id).first()
-        if case is None or (actor is not None and not actor.covers(case.region_code)):
-            raise ValidationError(_("找不到该改造户，或不在您的管辖范围内。"))
-        if version is not None and case.version != version:
-            raise ConflictError()
-        reasons = check_step(actor, case, step, comment, today)
+        case = _locked(actor, case_id, version)
+        return _take(actor, case, step, comment, on, batch)
+
+
+def _take(
+    actor: User | None,
+    case: Case,
+    step: Step,
+    comment: str,
+    on: dt.date | None,
+    batch: uuid.UUID | None = None,
+    values: dict[str, Any] | None = None,
+) -> Case:
+    """The one mover of a locked case: who, guards and dates checked, then `Machine.move`, the event and the audit."""
+    entered = dates.today()
+    given = on or entered
+    reasons = check_step(actor, case, step, comment, entered) or dates.step_problems(case, step.action, given, entered)
+    if reasons:
+        raise ValidationError("；".join(reasons))
+    _stage_checks(case, step.action, entered)
+    source = case.state
+    values = {**_stamps(step.action, given), **(values or {}), "version": F("version") + 1}
+    if step.target in workflow.FINAL_STATES or step.target == workflow.APPLICATION:
+        values["on_hold"] = False  # returned or refused: nothing is held any more
+    workflow.MACHINE.move_one(case, step.action, **values)
+    case.refresh_from_db()
+    _event(case, step.action, source, step.target, actor, comment.strip(), batch, on=given)
+    record(
+        f"renovation.{step.action}",
+        actor=actor,
+        obj=case,
+        object_label=f"{case.household.head_name}户",
+        before={"state": source},
+        after={"state": case.state, "comment": comment.strip(), "on": given},
+    )
+    return case
+
+
+def _stamps(action: str, on: dt.date) -> dict[str, dt.date]:
+    if action in workflow.STAGE_DATES:
+        return {workflow.STAGE_DATES[action]: on}
+    if action in ("confirm_guarantee", "accept"):
+        return {"accepted_on": on}
+    return {}
+
+
+def move_many(
+    *,
+    actor: User | None,
+    cases: list[Case],
+    action: str,
+    on: dt.date,
+    comment: str = "",
+    values: dict[str, Any] | None = None,
+) -> list[Case]:
+    """Move a list of cases (locked by the caller, each already checked) by one step together: a notice's
+    list, or a bank return of up to 50,000 payments. Each moves from its own state through `Machine.move`."""
+    from audit.services import Event, record_many
+    from core.bulk import insert_instances
+
+    step = workflow.MACHINE.step(action)
+    ready = [c for c in cases if c.state in step.sources]
+    if not ready:
+        return []
+    size = 10000 if connection.vendor == "postgresql" else 500
+    moved = 0
+    for start in range(0, len(ready), size):
+        chunk = Case.objects.filter(pk__in=[c.pk for c in ready[start : start + size]])
+        moved += workflow.MACHINE.move(chunk, action, version=F("version") + 1, **(values or {}))
+    if moved != len(ready):
+        raise ConflictError()
+    batch, name = uuid.uuid4(), actor.display_name if actor else _("系统")
+    insert_instances([
+        CaseEvent(case_id=c.pk, action=action, from_state=c.state, to_state=step.target, actor=actor, actor_name=name,
+                  comment=comment, batch=batch, effective_on=on)
+        for c in ready
+    ])  # fmt: skip
+    record_many(Event(f"renovation.{action}", actor=actor, obj=c, object_label=f"{c.household.head_name}户",
+                      before={"state": c.state}, after={"state": step.target, "on": on, **(values or {})})
+                for c in ready)  # fmt: skip
+    return ready
+
+
+def correct_date(*, actor: User | None, case_id: int, stage: str, on: dt.date, reason: str, version: int | None = None) -> Case:
+    """Correct a construction stage's date (a wrong or future date): the town or county, with a reason; the
+    date rules are checked again with the new date, the case history shows it, the audit keeps before/after."""
+    with transaction.atomic():
+        case = _locked(actor, case_id, version)
+        step = workflow.BY_ACTION.get(f"correct_{case.state}") or workflow.BY_ACTION[f"correct_{workflow.STARTED}"]
+        entered = dates.today()
+        reasons = check_step(actor, case, step, reason, entered) or dates.correction_problems(case, stage, on, entered)
         if reasons:
             raise ValidationError("；".join(reasons))
-        _stage_checks(case, action, today)
-        source = case.state
-        case.state = step.target
-        _stamp(case, action, today)
-        case.version = F("version") + 1
-        case.save()
+        column = workflow.STAGE_DATES[stage]
+        before = getattr(case, column)
+        workflow.MACHINE.move_one(case, step.action, **{column: on, "version": F("version") + 1})
         case.refresh_from_db()
-        _event(case, action, source, step.target, actor, comment.strip(), batch, on=today)
+        what = dates.STAGE_NAMES[stage]
+        note = _("%(s)s日期由 %(b)s 更正为 %(a)s：%(r)s") % {"s": what, "b": before, "a": on, "r": reason.strip()}
+        _event(case, step.action, case.state, case.state, actor, note, on=entered)
         record(
-            f"renovation.{action}",
+            "renovation.correct_date",
             actor=actor,
             obj=case,
             object_label=f"{case.household.head_name}户",
-            before={"state": source},
-            after={"state": case.state, "comment": comment.strip()},
+            before={column: before},
+            after={column: on, "reason": reason.strip()},
         )
     return case
 
 
-STAMPS = {"start": "started_on", "structure_done": "structure_done_on", "complete": "completed_on"}
+def set_hold(*, actor: User | None, case: Case, hold: bool) -> Case:
+    """An objection holds a case on notice (or the last one answered releases it): a step of the workflow."""
+    level = NOTICE_LEVEL_OF.get(case.state)
+    if level is None:
+        state = workflow.MACHINE.label(case.state)
+        raise ValidationError(_("只能在公示期间登记或处理异议（当前状态为“%(s)s”）。") % {"s": state})
+    step = workflow.BY_ACTION[f"{level}_{'hold' if hold else 'release'}"]
+    return _take(actor, case, step, "", None, values={"on_hold": hold})
 
 
-def _stamp(case: Case, action: str, today: dt.date) -> None:
-    if action in STAMPS:
-        setattr(case, STAMPS[action], today)
-    if action == "confirm_guarantee":
-        case.accepted_on = today
+NOTICE_LEVEL_OF = {state: level for level, state in workflow.NOTICE_STATE.items()}
 
 
 @dataclass
@@ -243,7 +353,7 @@ def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | 
         require(actor, Cap.CASE_APPROVE, case.region_code)
         if version is not None and case.version != version:
             raise ConflictError()
-        if case.state not in ("county_approved", "county_notice", "agreed"):
+        if case.state not in workflow.TERMS_OPEN:
             raise ValidationError(_("县级审批通过后才能确定改造方式和补助。"))
         if terms.mode in NEW_BUILD_MODES:
             if terms.planned_area is None:
@@ -302,21 +412,12 @@ STAGE_LABELS = {"before": "施工前", "during": "施工中", "after": "竣工�
 
 
 def _stage_checks(case: Case, action: str, today: dt.date) -> None:
-    """Construction evidence: photos of the stage on file, stages apart by the configured days, new builds in order."""
+    """Construction evidence: the photos of the stage on file. (The stage dates and their gaps are
+    renovation.dates'; new builds' order is the workflow's guard.)"""
     if action not in STAGE_PHOTOS:
         return
-    from field.models import Photo
-
-    part = STAGE_PHOTOS[action]
-    if not Photo.objects.filter(record_uid=case.uid, part=part, completed_at__isnull=False).exists():
-        raise ValidationError(_("请先上传%(s)s照片（带时间和定位）。") % {"s": STAGE_LABELS[part]})
-    if action == "complete" and case.mode in NEW_BUILD_MODES and case.state != "structure_done":
-        raise ValidationError(_("新建、翻建须先完成主体。"))
-    previous = case.structure_done_on or case.started_on if action == "complete" else case.started_on
-    if action != "start" and previous is not None:
-        gap = rules.rule("stage_min_days")
-        if (today - previous).days < gap:
-            raise ValidationError(_("距上一施工节点不足 %(d)d 天，请核实施工进度。") % {"d": gap})
+    if (photo_reason := stage_evidence.stage_refusal(case, action)) is not None:  # photo evidence: ADR 0026
+        raise ValidationError(photo_reason)
 
 
 ACCEPTANCE_ITEMS = {
@@ -376,7 +477,8 @@ def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
         raise ValidationError(errors)
     assert reappraisal is not None
     with transaction.atomic():
-        moved = transition(actor=actor, case_id=case_id, action="accept", comment=data.note, on=data.accepted_on)
+        locked = _locked(actor, case_id, None)
+        moved = _take(actor, locked, workflow.BY_ACTION["accept"], data.note, data.accepted_on)
         Acceptance.objects.create(
             case=moved,
             checklist=data.checklist,
@@ -387,47 +489,33 @@ def accept(*, actor: User | None, case_id: int, data: AcceptanceInput) -> Case:
             accepted_on=data.accepted_on,
             note=data.note.strip(),
         )
-        Case.objects.filter(pk=moved.pk).update(accepted_on=data.accepted_on)
-        moved.refresh_from_db()
     return moved
 
 
-def mark_paid(*, case_id: int, on: dt.date) -> Case:
+def mark_paid(*, case_id: int, on: dt.date, actor: User | None = None) -> Case:
     """One case's final payment confirmed (see mark_paid_many); refuses with the reason when it is not ready."""
     case = Case.objects.get(pk=case_id)
     problem = workflow.paid_ready(case)
     if problem:
         raise ValidationError(problem)
-    mark_paid_many(cases=Case.objects.filter(pk=case_id), on=on)
+    mark_paid_many(cases=Case.objects.filter(pk=case_id), on=on, actor=actor)
     case.refresh_from_db()
     return case
 
 
-def mark_paid_many(*, cases: QuerySet[Case], on: dt.date) -> int:
-    """The bank confirmed these cases' final payments: each ready case becomes paid, in bulk (a batch may hold 50,000)."""
-    from audit.services import Event, record_many
-    from core.bulk import insert_instances, update_ids
-
+def mark_paid_many(*, cases: QuerySet[Case], on: dt.date, actor: User | None = None) -> int:
+    """The bank confirmed these cases' final payments: each ready case (workflow.payable) takes the "pay"
+    step, in bulk (a batch may hold 50,000). `actor` is the person who imported the bank's return file."""
     with transaction.atomic():
         ready = list(
-            cases.filter(state__in=workflow.PAID_FROM)
-            .exclude(mode__in=list(NEW_BUILD_MODES), state="accepted")  # a new build waits for the old house (应拆尽拆)
+            workflow.payable(cases)
             .select_for_update(of=("self",))
             .select_related("household")
-            .only("id", "state", "region_code", "household_id", "household__head_name")
+            .only("id", "state", "mode", "region_code", "household_id", "household__head_name")
         )
-        if not ready:
-            return 0
-        update_ids(Case, [c.pk for c in ready], {"state": "paid", "paid_on": on})
-        system, note = _("系统"), _("银行回盘确认到账")
-        insert_instances([
-            CaseEvent(case_id=c.pk, action="pay", from_state=c.state, to_state="paid", actor_name=system, comment=note,
-                      effective_on=on)
-            for c in ready
-        ])  # fmt: skip
-        record_many(Event("renovation.pay", obj=c, object_label=f"{c.household.head_name}户", before={"state": c.state},
-                          after={"state": "paid", "paid_on": on}) for c in ready)  # fmt: skip
-    return len(ready)
+        moved = move_many(actor=actor, cases=ready, action=workflow.PAY.action, on=on, comment=_("银行回盘确认到账"),
+                          values={"paid_on": on})  # fmt: skip
+    return len(moved)
 
 
 def publish_ranking(*, actor: User | None, prefix: str, year: int, day: dt.date | None = None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from core.errors import ConflictError, message_text
 from core.paging import paginate
 from core.views import allow, obj_or_404, pdf_download, restricted, user_of
 from households.models import House
-from renovation import notices, selectors, services, workflow
+from renovation import dates, notices, selectors, services, workflow
 from renovation.models import Case, Mode, Notice, NoticeLevel, Objection
 from training.models import PersonKind, Trainee
 
@@ -41,7 +42,8 @@ def filtered(request: HttpRequest) -> tuple[QuerySet[Case], dict[str, str]]:
 def case_list(request: HttpRequest) -> HttpResponse:
     qs, params = filtered(request)
     user = user_of(request)
-    actions = [s for s in workflow.STEPS if s.cap in user.caps and len(user.region_id or "") in s.levels]
+    level = len(user.region_id or "")
+    actions = [s for s in workflow.PERSON_STEPS if s.who is not None and s.who.cap in user.caps and level in s.who.levels]
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return render(
         request,
@@ -51,6 +53,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "params": params,
             "query": query,
             "states": workflow.STATES,
+            "completed_states": workflow.COMPLETED_OR_LATER,
             "modes": Mode.choices,
             "actions": actions,
             "today": timezone.localdate(),
@@ -108,6 +111,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     user = user_of(request)
     steps = workflow.available(case, len(user.region_id or ""), user.caps)
+    corrections = [s for s in steps if s.action in workflow.CORRECT_ACTIONS]
     photos = Photo.objects.filter(record_uid=case.uid, completed_at__isnull=False).order_by("created_at")
     builders = Trainee.objects.filter(kind__in=[PersonKind.CRAFTSMAN, PersonKind.FIRM], is_active=True).order_by("name")[:200]
     return render(
@@ -115,7 +119,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "renovation/case.html",
         {
             "c": case,
-            "steps": [s for s in steps if s.action != "accept"],
+            "steps": [s for s in steps if s.action not in workflow.OWN_FORM],
+            "can_correct": bool(corrections),
+            "dated_actions": DATED_ACTIONS,
+            "initial_state": workflow.MACHINE.initial,
+            "stage_dates": [
+                (stage, dates.STAGE_NAMES[stage], getattr(case, column))
+                for stage, column in workflow.STAGE_DATES.items()
+                if getattr(case, column) is not None
+            ],
             "can_accept": any(s.action == "accept" for s in steps),
             "events": case.events.select_related("actor"),
             "photos": photos,
@@ -123,17 +135,21 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "builders": builders,
             "states": workflow.STATES,
             "objections": case.objections.all(),
+            "on_notice": case.state in workflow.NOTICE_STATE.values(),
             "notices": case.notices.all(),
             "payments": Payment.objects.filter(case=case).select_related("batch"),
             "items": services.ACCEPTANCE_ITEMS,
             "stage_parts": services.STAGE_LABELS,
-            "terms_open": case.state in ("county_approved", "county_notice", "agreed"),
+            "terms_open": case.state in workflow.TERMS_OPEN,
             "can_terms": user.can(Cap.CASE_APPROVE),
             "can_build": user.can(Cap.CASE_BUILD),
             "can_review": user.can(Cap.CASE_REVIEW),
             "documents": documents_for(case),
         },
     )
+
+
+DATED_ACTIONS = (*workflow.STAGE_DATES, "demolish")  # steps whose form asks the day it happened
 
 
 def _back(case: Case) -> HttpResponse:
@@ -144,21 +160,42 @@ def _back(case: Case) -> HttpResponse:
 @require_POST
 def case_step(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
-    on = parse_date(request.POST.get("on", "") or "") or None
+    p = request.POST
     try:
-        services.transition(
-            actor=user_of(request),
-            case_id=case.pk,
-            action=request.POST.get("action", ""),
-            comment=request.POST.get("comment", ""),
-            version=int(request.POST.get("version") or case.version),
-            on=on,
-        )
+        on = _date(p.get("on", ""))
+        version = int(p["version"]) if p.get("version", "").isdigit() else case.version
+        if p.get("action") == "correct":
+            if on is None:
+                raise ValidationError(_("请填写更正后的日期。"))
+            services.correct_date(
+                actor=user_of(request),
+                case_id=case.pk,
+                stage=p.get("stage", ""),
+                on=on,
+                reason=p.get("comment", ""),
+                version=version,
+            )
+        else:
+            services.transition(
+                actor=user_of(request),
+                case_id=case.pk,
+                action=p.get("action", ""),
+                comment=p.get("comment", ""),
+                version=version,
+                on=on,
+            )
     except (ValidationError, PermissionDenied, ConflictError) as exc:
         messages.error(request, message_text(exc))
     else:
         messages.success(request, _("已办理。"))
     return _back(case)
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return parse_date(value.strip()) if value.strip() else None
+    except ValueError:
+        raise ValidationError(_("日期格式不正确，应为“年-月-日”。")) from None
 
 
 def _decimal(value: str) -> Decimal | None:
@@ -194,7 +231,7 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     from core.uploads import uploaded_files
-    from field.sync import attach_upload
+    from field.sync import attach_upload, upload_notes
 
     case = _case(request, pk)
     part = request.POST.get("part", "")
@@ -209,8 +246,10 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     kept = 0
     for upload in files:
         try:
-            attach_upload(actor=user_of(request), kind="case", record_uid=case.uid, part=part, data=upload)
+            kept_photo = attach_upload(actor=user_of(request), kind="case", record_uid=case.uid, part=part, data=upload)
             kept += 1
+            if notes := upload_notes(kept_photo, stage=True):
+                messages.warning(request, f"{upload.name}：{'；'.join(notes)}")
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, f"{upload.name}：{message_text(exc)}")
     if kept:
@@ -228,10 +267,11 @@ def case_accept(request: HttpRequest, pk: int) -> HttpResponse:
         household_agrees=p.get("household_agrees") == "on",
         household_signatory=p.get("household_signatory", ""),
         inspectors=p.get("inspectors", ""),
-        accepted_on=parse_date(p.get("accepted_on", "") or "") or timezone.localdate(),
+        accepted_on=timezone.localdate(),
         note=p.get("note", ""),
     )
     try:
+        data.accepted_on = _date(p.get("accepted_on", "")) or data.accepted_on
         services.accept(actor=user_of(request), case_id=case.pk, data=data)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, message_text(exc))
@@ -328,9 +368,9 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     candidates = restricted(request, Case, "change").filter(state=source).select_related("household").order_by("region_code")
     if request.method == "POST":
         ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()]
-        start = parse_date(request.POST.get("start_date", "") or "") or timezone.localdate()
-        end = parse_date(request.POST.get("end_date", "") or "")
         try:
+            start = _date(request.POST.get("start_date", "")) or timezone.localdate()
+            end = _date(request.POST.get("end_date", ""))
             notice = notices.publish(
                 actor=user,
                 level=level,
@@ -355,7 +395,8 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             "cases": candidates[:500],
             "days": notice_days(level),
             "today": timezone.localdate(),
-            "state": workflow.STATES[source],
+            "given": request.POST if request.method == "POST" else {},
+            "state": workflow.MACHINE.label(source),
         },
     )
 

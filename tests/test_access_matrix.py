@@ -137,7 +137,7 @@ def _build(tmp: Any) -> dict[str, Any]:
     from funds.models import SubsidyStandard
     from inspections import services as inspections
     from inspections.models import AppraisalTask, HouseSafety, SampleItem, SamplingPlan
-    from renovation import notices
+    from renovation import notices, services
     from renovation.services import open_case
     from renovation.tests.fixtures import accepted_repair, appraise, make_craftsman, photo
 
@@ -162,6 +162,8 @@ def _build(tmp: Any) -> dict[str, Any]:
     open_case_house = second.houses.get()
     appraise(appraiser, trainee, second, "D", TODAY - dt.timedelta(days=3))
     objection_case = open_case(actor=village, house_id=open_case_house.pk)
+    services.transition(actor=village, case_id=objection_case.pk, action="village_review")  # objections come during a notice
+    notices.publish(actor=village, level="village", scope=village.region_id, case_ids=[objection_case.pk], start_date=TODAY)
     objection = notices.record_objection(actor=village, case_id=objection_case.pk, content="评议有异议")
     campaign = inspections.start_campaign(
         actor=county, name="年度排查", kind="annual", scope="610826", start_date=TODAY, deadline=TODAY + dt.timedelta(days=30)
@@ -276,6 +278,7 @@ ARGS: dict[str, dict[str, str]] = {
     "funds:bank_return": {"pk": "funds.disbursementbatch"},
     "exchange:import_action": {"pk": "exchange.importjob", "action": "=cancel"},
     "field:photo": {"uid": "field.photo"},
+    "field:override": {"case_pk": "renovation.case"},
     "field-photo": {"uid": "field.photo"},
     "sampling-plan-items": {"pk": "inspections.samplingplan"},
     "sampling-plan-disagreements": {"pk": "inspections.samplingplan"},

@@ -181,6 +181,7 @@ def test_advance_at_start_then_the_rest_after_acceptance(
     trained_appraiser: Any,
 ) -> None:
     from renovation import services as cases
+    from renovation.dates import clock_at
     from renovation.tests.fixtures import agreed_repair, photo, through_notices
 
     dangerous.bank_account = "6230000011112222333"
@@ -188,7 +189,8 @@ def test_advance_at_start_then_the_rest_after_acceptance(
     case = through_notices(
         open_case(actor=village_user, house_id=dangerous.houses.get().pk), village_user, town_user, county_user
     )
-    agreed_repair(case, county_user, craftsman, "5000")
+    with clock_at(TODAY - dt.timedelta(days=15)):  # each step entered on its day (renovation.dates)
+        agreed_repair(case, county_user, craftsman, "5000")
     services.save_standard(
         actor=county_user,
         data={
@@ -202,12 +204,14 @@ def test_advance_at_start_then_the_rest_after_acceptance(
         },
     )
     assert services.build_batch(actor=county_user, county="610826", year=case.year, stage="advance").batch is None  # not started
-    photo(town_user, case, "before")
-    cases.transition(actor=town_user, case_id=case.pk, action="start", on=TODAY - dt.timedelta(days=20))
+    with clock_at(TODAY - dt.timedelta(days=14)):
+        photo(town_user, case, "before")
+        cases.transition(actor=town_user, case_id=case.pk, action="start")
     advance = services.build_batch(actor=county_user, county="610826", year=case.year, stage="advance").batch
     assert advance is not None and advance.total == Decimal("2500.00")
-    photo(town_user, case, "after")
-    cases.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
+    with clock_at(TODAY - dt.timedelta(days=5)):
+        photo(town_user, case, "after")
+        cases.transition(actor=town_user, case_id=case.pk, action="complete")
     appraise(appraiser_user, trained_appraiser, dangerous, "B", TODAY - dt.timedelta(days=2))
     cases.accept(
         actor=county_user,

@@ -20,12 +20,13 @@ import pytest
 from accounts.roles import Role
 from conftest import add_household, make_id, make_user
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from funds import selectors, services
 from inspections.services import AppraisalInput, record_appraisal
 from regions.models import Level, Region
 from renovation import notices
 from renovation import services as cases
+from renovation.dates import clock_at
 from renovation.models import Case
 from training.models import CourseKind, PersonKind
 from training.services import add_records, save_course, save_trainee
@@ -78,6 +79,7 @@ def photo(actor: Any, case: Case, part: str) -> None:
         record_uid=case.uid,
         part=part,
         data=sample_jpeg(f"{case.uid}-{part}"),
+        capture=field_capture(case.house),  # taken on site with the field app (a stage needs a located photo)
     )
 
 
@@ -118,22 +120,27 @@ def test_seed_001_county_year(county_user: Any, appraiser_user: Any, tmp_path: P
         )
         house = household.houses.get()
         appraise(appraiser_user, appraiser, house.pk, row[0], D(2021, 3, 1) + dt.timedelta(days=n % 90))
-        made.append((cases.open_case(actor=village_users[village], house_id=house.pk, year=2021), row))
+        with clock_at(D(2021, 3, 24)):  # each step entered on its own day (renovation.dates)
+            made.append((cases.open_case(actor=village_users[village], house_id=house.pk, year=2021), row))
     assert all(c.deadline == D(2021, 11, 30) for c, _row in made)
 
     by_village: dict[str, list[int]] = {}
     for case, _row in made:
         by_village.setdefault(case.region_code, []).append(case.pk)
     for village, ids in by_village.items():
-        assert not cases.transition_many(
-            actor=village_users[village], case_ids=ids, action="village_review", on=D(2021, 3, 25)
-        ).refused
-        notices.publish(actor=village_users[village], level="village", scope=village, case_ids=ids, start_date=D(2021, 4, 1))
+        with clock_at(D(2021, 3, 25)):
+            assert not cases.transition_many(actor=village_users[village], case_ids=ids, action="village_review").refused
+        with clock_at(D(2021, 4, 1)):
+            notices.publish(actor=village_users[village], level="village", scope=village, case_ids=ids, start_date=D(2021, 4, 1))
     all_ids = [c.pk for c, _row in made]
-    assert not cases.transition_many(actor=town, case_ids=all_ids, action="town_review", on=D(2021, 4, 10)).refused
-    notices.publish(actor=town, level="town", scope="610826100", case_ids=all_ids, start_date=D(2021, 4, 11))
-    assert not cases.transition_many(actor=county_user, case_ids=all_ids, action="county_approve", on=D(2021, 4, 20)).refused
-    notices.publish(actor=county_user, level="county", scope="610826", case_ids=all_ids, start_date=D(2021, 4, 21))
+    with clock_at(D(2021, 4, 10)):
+        assert not cases.transition_many(actor=town, case_ids=all_ids, action="town_review").refused
+    with clock_at(D(2021, 4, 11)):
+        notices.publish(actor=town, level="town", scope="610826100", case_ids=all_ids, start_date=D(2021, 4, 11))
+    with clock_at(D(2021, 4, 20)):
+        assert not cases.transition_many(actor=county_user, case_ids=all_ids, action="county_approve").refused
+    with clock_at(D(2021, 4, 21)):
+        notices.publish(actor=county_user, level="county", scope="610826", case_ids=all_ids, start_date=D(2021, 4, 21))
 
     for case, (_grade, mode, subsidy, _batch) in made:
         new_build = mode != "repair"
@@ -144,15 +151,20 @@ def test_seed_001_county_year(county_user: Any, appraiser_user: Any, tmp_path: P
             planned_area=Decimal(50) if new_build else None,
             builder_id=(firm if mode == "turnkey" else craftsman).pk,
         )
-        cases.set_terms(actor=county_user, case_id=case.pk, terms=terms, on=D(2021, 4, 26))
-        cases.transition(actor=county_user, case_id=case.pk, action="agree", on=D(2021, 4, 27))
-        photo(town, case, "before")
-        cases.transition(actor=town, case_id=case.pk, action="start", on=D(2021, 5, 10))
+        with clock_at(D(2021, 4, 26)):
+            cases.set_terms(actor=county_user, case_id=case.pk, terms=terms, on=D(2021, 4, 26))
+        with clock_at(D(2021, 4, 27)):
+            cases.transition(actor=county_user, case_id=case.pk, action="agree")
+        with clock_at(D(2021, 5, 10)):
+            photo(town, case, "before")
+            cases.transition(actor=town, case_id=case.pk, action="start")
         if new_build:
-            photo(town, case, "during")
-            cases.transition(actor=town, case_id=case.pk, action="structure_done", on=D(2021, 6, 20))
-        photo(town, case, "after")
-        cases.transition(actor=town, case_id=case.pk, action="complete", on=D(2021, 8, 1))
+            with clock_at(D(2021, 6, 20)):
+                photo(town, case, "during")
+                cases.transition(actor=town, case_id=case.pk, action="structure_done")
+        with clock_at(D(2021, 8, 1)):
+            photo(town, case, "after")
+            cases.transition(actor=town, case_id=case.pk, action="complete")
         appraise(appraiser_user, appraiser, case.house_id, "B", D(2021, 8, 5))
         cases.accept(
             actor=county_user,

@@ -5,17 +5,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 from conftest import SUIDE_VILLAGE, add_household, make_user
 from core.images import sample_jpeg
-from field.sync import attach_upload
+from field.sync import attach_upload, field_capture
 from inspections import services as inspection_services
 from renovation import notices, services
+from renovation.dates import clock_at
 from training.models import CourseKind, PersonKind
 from training.services import add_records, save_course, save_trainee
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()  # the server's date (Asia/Shanghai), as the date rules count it
 LONG_AGO = TODAY - dt.timedelta(days=25)
 
 
@@ -83,26 +85,44 @@ def photo(actor: Any, case: Any, part: str) -> None:
         record_uid=case.uid,
         part=part,
         data=sample_jpeg(f"{case.pk}-{part}"),
+        capture=field_capture(case.house),  # taken on site with the field app (a stage needs a located photo)
     )
+
+
+def opened_on(case: Any, day: dt.date) -> None:
+    """Set up history: the case was opened on `day` (tests only; the steps after it are taken on the clock)."""
+    from renovation.models import CaseEvent
+
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+    CaseEvent.objects.filter(case=case, action="open", at__date__gt=day).update(at=moment, effective_on=day)
 
 
 def through_notices(case: Any, village_user: Any, town_user: Any, county_user: Any) -> Any:
-    """Village review and notice, town review and notice, county approval and notice, each notice long over."""
+    """Village review and notice, town review and notice, county approval and notice, each entered on its own
+    day (the server's clock moved there) and each notice long over: the county's ended 16 days ago."""
     start = TODAY - dt.timedelta(days=40)
-    services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
-    notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=start)
-    services.transition(actor=town_user, case_id=case.pk, action="town_review")
-    notices.publish(
-        actor=town_user, level="town", scope=case.region_code[:9], case_ids=[case.pk], start_date=start + dt.timedelta(days=10)
-    )
-    services.transition(actor=county_user, case_id=case.pk, action="county_approve")
-    notices.publish(
-        actor=county_user,
-        level="county",
-        scope=case.region_code[:6],
-        case_ids=[case.pk],
-        start_date=start + dt.timedelta(days=20),
-    )
+    opened_on(case, start - dt.timedelta(days=1))
+    with clock_at(start):
+        services.transition(actor=village_user, case_id=case.pk, action="village_review", comment="村民代表会议通过")
+        notices.publish(actor=village_user, level="village", scope=case.region_code, case_ids=[case.pk], start_date=start)
+    with clock_at(start + dt.timedelta(days=10)):
+        services.transition(actor=town_user, case_id=case.pk, action="town_review")
+        notices.publish(
+            actor=town_user,
+            level="town",
+            scope=case.region_code[:9],
+            case_ids=[case.pk],
+            start_date=start + dt.timedelta(days=10),
+        )
+    with clock_at(start + dt.timedelta(days=20)):
+        services.transition(actor=county_user, case_id=case.pk, action="county_approve")
+        notices.publish(
+            actor=county_user,
+            level="county",
+            scope=case.region_code[:6],
+            case_ids=[case.pk],
+            start_date=start + dt.timedelta(days=20),
+        )
     return services.Case.objects.get(pk=case.pk)
 
 
@@ -122,13 +142,17 @@ def accepted_repair(
     trainee: Any,
     subsidy: str = "5000",
 ) -> Any:
-    """A case walked through every step to an accepted repair, dated in the past so the gaps hold."""
+    """A case walked through every step to an accepted repair, each step entered on its day: agreed 15 days
+    ago, started 14 days ago, completed 5 days ago (the stages 9 days apart), accepted today."""
     case = through_notices(case, village_user, town_user, county_user)
-    case = agreed_repair(case, county_user, craftsman, subsidy)
-    photo(town_user, case, "before")
-    services.transition(actor=town_user, case_id=case.pk, action="start", on=TODAY - dt.timedelta(days=20))
-    photo(town_user, case, "after")
-    services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
+    with clock_at(TODAY - dt.timedelta(days=15)):
+        case = agreed_repair(case, county_user, craftsman, subsidy)
+    with clock_at(TODAY - dt.timedelta(days=14)):
+        photo(town_user, case, "before")
+        services.transition(actor=town_user, case_id=case.pk, action="start")
+    with clock_at(TODAY - dt.timedelta(days=5)):
+        photo(town_user, case, "after")
+        services.transition(actor=town_user, case_id=case.pk, action="complete")
     appraise(appraiser, trainee, case.household, "B", TODAY - dt.timedelta(days=2))
     checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok")
     data = services.AcceptanceInput(

@@ -13,6 +13,7 @@ from django.test import Client
 from accounts.roles import Role
 from conftest import PASSWORD, make_user
 from funds.models import DisbursementBatch, Payment
+from renovation.dates import clock_at
 from renovation.models import Case, Notice
 from renovation.tests.fixtures import LONG_AGO, TODAY, accepted_repair, through_notices
 
@@ -47,7 +48,10 @@ def test_open_review_and_notice_through_the_pages(county_user: Any, village_user
     assert Case.objects.get().state == "village_reviewed"
     form = village.get("/renovation/notices/new/").content.decode()
     assert dangerous.head_name in form and "不少于 7 天" in form
-    published = village.post("/renovation/notices/new/", {"case": [case.pk], "start_date": LONG_AGO.isoformat()})
+    backdated = village.post("/renovation/notices/new/", {"case": [case.pk], "start_date": LONG_AGO.isoformat()}, follow=True)
+    assert "不能早于上一步" in backdated.content.decode() and not Notice.objects.exists()
+    assert Case.objects.get().state == "village_reviewed"
+    published = village.post("/renovation/notices/new/", {"case": [case.pk], "start_date": TODAY.isoformat()})
     notice = Notice.objects.get()
     assert published["Location"] == f"/renovation/notices/{notice.pk}/" and Case.objects.get().state == "village_notice"
     town = login("sd_town")
@@ -55,7 +59,12 @@ def test_open_review_and_notice_through_the_pages(county_user: Any, village_user
     assert "不能进行“村民主评议”" in refused
     listing = town.get("/renovation/?state=village_notice").content.decode()
     assert dangerous.head_name in listing
-    moved = town.post("/renovation/batch/", {"case": [case.pk], "action": "town_review", "next": "/renovation/"}, follow=True)
+    early = town.post("/renovation/batch/", {"case": [case.pk], "action": "town_review", "next": "/renovation/"}, follow=True)
+    assert "公示期满后才能进行下一步" in early.content.decode() and Case.objects.get().state == "village_notice"
+    with clock_at(TODAY + dt.timedelta(days=7)):  # a week later (signed in again: the session of today has expired)
+        moved = login("sd_town").post(
+            "/renovation/batch/", {"case": [case.pk], "action": "town_review", "next": "/renovation/"}, follow=True
+        )
     assert "已办理 1 户" in moved.content.decode() and Case.objects.get().state == "town_reviewed"
     neighbour = make_user("mz_village", "610827101200", Role.VILLAGE_CADRE)
     assert neighbour and login("mz_village").get(f"/renovation/cases/{case.pk}/").status_code == 404

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from audit.models import AuditEvent
 from conftest import add_household, make_id
 from renovation import notices, rules, services, workflow
+from renovation.dates import clock_at
 from renovation.models import Case, CaseEvent
 from renovation.tests.fixtures import LONG_AGO, TODAY, agreed_repair, appraise, photo, through_notices
 
@@ -68,13 +69,16 @@ def test_notice_period_and_objection_hold_the_case(county_user: Any, town_user: 
     with pytest.raises(ValidationError, match="公示期满后才能进行下一步"):
         services.transition(actor=town_user, case_id=case.pk, action="town_review")
     objection = notices.record_objection(actor=village_user, case_id=case.pk, content="该户在县城有商品房")
-    after = TODAY + dt.timedelta(days=8)
-    with pytest.raises(ValidationError, match="未处理的异议"):
-        services.transition(actor=town_user, case_id=case.pk, action="town_review", on=after)
+    after = TODAY + dt.timedelta(days=7)  # the 7 days are over (the server's clock is moved there)
+    with clock_at(after), pytest.raises(ValidationError, match="未处理的异议"):
+        services.transition(actor=town_user, case_id=case.pk, action="town_review")
     notices.resolve_objection(
         actor=town_user, objection_id=objection.pk, resolution="经核实为其子女购房，户籍不在一起", upheld=False
     )
-    assert services.transition(actor=town_user, case_id=case.pk, action="town_review", on=after).state == "town_reviewed"
+    with clock_at(after):
+        assert services.transition(actor=town_user, case_id=case.pk, action="town_review").state == "town_reviewed"
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions == ["open", "village_review", "village_notice", "village_hold", "village_release", "town_review"]
 
 
 def test_upheld_objection_refuses_the_case(town_user: Any, village_user: Any, dangerous: Any) -> None:
@@ -112,15 +116,19 @@ def test_a_repair_case_from_application_to_acceptance(
     assert case.state == "county_notice"
     with pytest.raises(ValidationError, match="请先填写改造方式和补助金额"):
         services.transition(actor=county_user, case_id=case.pk, action="agree")
-    case = agreed_repair(case, county_user, craftsman)
-    with pytest.raises(ValidationError, match="请先上传施工前照片"):
-        services.transition(actor=town_user, case_id=case.pk, action="start", on=LONG_AGO)
-    photo(town_user, case, "before")
-    services.transition(actor=village_user, case_id=case.pk, action="start", on=TODAY - dt.timedelta(days=20))
-    photo(town_user, case, "after")
-    with pytest.raises(ValidationError, match="不足 7 天"):
-        services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=16))
-    services.transition(actor=town_user, case_id=case.pk, action="complete", on=TODAY - dt.timedelta(days=5))
+    with clock_at(TODAY - dt.timedelta(days=15)):
+        case = agreed_repair(case, county_user, craftsman)
+    with clock_at(TODAY - dt.timedelta(days=14)):
+        with pytest.raises(ValidationError, match="请先上传施工前照片"):
+            services.transition(actor=town_user, case_id=case.pk, action="start")
+        photo(town_user, case, "before")
+        services.transition(actor=village_user, case_id=case.pk, action="start")
+    with clock_at(TODAY - dt.timedelta(days=8)):
+        photo(town_user, case, "after")
+        with pytest.raises(ValidationError, match="不足 7 天"):
+            services.transition(actor=town_user, case_id=case.pk, action="complete")
+    with clock_at(TODAY - dt.timedelta(days=5)):
+        services.transition(actor=town_user, case_id=case.pk, action="complete")
     checklist = dict.fromkeys(services.ACCEPTANCE_ITEMS, "ok") | {"layout": "na"}
     accept = services.AcceptanceInput(
         checklist=checklist, household_agrees=True, household_signatory="郝建国", inspectors="高建国、李鉴定", accepted_on=TODAY

@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 from conftest import PASSWORD, make_user
+from renovation.dates import clock_at
 from renovation.models import Case
 from renovation.tests.fixtures import appraise
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS, shot
 from tests.browser.test_field import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 def as_user(page: Any, username: str) -> None:
@@ -63,47 +65,61 @@ def test_a_case_from_application_to_payment(
     dangerous.bank_account = "6230999988887777666"
     dangerous.save()
     start = TODAY - dt.timedelta(days=60)
+    # Each level acts on its own day: the server's clock is moved there (renovation.dates.clock_at), as the
+    # notice periods and stage gaps are counted from the day a step is entered, never from the date typed.
     # the village: applies for the household and holds the democratic review and the village notice
-    as_user(page, "sd_village")
-    page.goto(f"/households/{dangerous.pk}/")
-    page.click("text=纳入危房改造")
-    page.wait_for_url(re.compile(r".*/renovation/cases/\d+/$"))
-    case = Case.objects.get()
-    step(page, "village_review", comment="村民代表大会评议通过")
-    publish(page, start)
-    with page.expect_download() as pdf:
-        page.click("#notice-pdf")
+    with clock_at(start):
+        as_user(page, "sd_village")
+        page.goto(f"/households/{dangerous.pk}/")
+        page.click("text=纳入危房改造")
+        page.wait_for_url(re.compile(r".*/renovation/cases/\d+/$"))
+        case = Case.objects.get()
+        step(page, "village_review", comment="村民代表大会评议通过")
+        publish(page, start)
+        with page.expect_download() as pdf:
+            page.click("#notice-pdf")
     notice_pdf = Path(pdf.value.path()).read_bytes()
     assert notice_pdf.startswith(b"%PDF") and b"/Type /Page" in notice_pdf
     # the town reviews and gives notice, the county approves and gives notice
-    as_user(page, "sd_town")
-    page.goto(f"/renovation/cases/{case.pk}/")
-    step(page, "town_review")
-    publish(page, start + dt.timedelta(days=10))
-    as_user(page, "sd_county")
-    page.goto(f"/renovation/cases/{case.pk}/")
-    step(page, "county_approve")
-    publish(page, start + dt.timedelta(days=20))
-    page.goto(f"/renovation/cases/{case.pk}/")
-    page.select_option("#case-terms select[name=mode]", "repair")
-    page.select_option("#case-terms select[name=build_method]", "self")
-    page.select_option("#case-terms select[name=builder]", str(craftsman.pk))
-    page.fill("#case-terms input[name=subsidy]", "5000")
-    page.click("#case-terms button")
-    step(page, "agree")
-    assert "已签改造协议" in page.inner_text("#case-state")
-    # the town records construction with photos
-    as_user(page, "sd_town")
-    page.goto(f"/renovation/cases/{case.pk}/")
+    with clock_at(start + dt.timedelta(days=10)):
+        as_user(page, "sd_town")
+        page.goto(f"/renovation/cases/{case.pk}/")
+        step(page, "town_review")
+        publish(page, start + dt.timedelta(days=10))
+    with clock_at(start + dt.timedelta(days=20)):
+        as_user(page, "sd_county")
+        page.goto(f"/renovation/cases/{case.pk}/")
+        step(page, "county_approve")
+        publish(page, start + dt.timedelta(days=20))
+    with clock_at(start + dt.timedelta(days=40)):  # after the craftsman's training (25 days ago)
+        as_user(page, "sd_county")
+        page.goto(f"/renovation/cases/{case.pk}/")
+        page.select_option("#case-terms select[name=mode]", "repair")
+        page.select_option("#case-terms select[name=build_method]", "self")
+        page.select_option("#case-terms select[name=builder]", str(craftsman.pk))
+        page.fill("#case-terms input[name=subsidy]", "5000")
+        page.click("#case-terms button")
+        step(page, "agree")
+        assert "已签改造协议" in page.inner_text("#case-state")
+    # the town records construction with photos, each stage on its day
     for part, action, on in (
-        ("before", "start", TODAY - dt.timedelta(days=20)),
-        ("after", "complete", TODAY - dt.timedelta(days=5)),
+        ("before", "start", start + dt.timedelta(days=42)),
+        ("after", "complete", start + dt.timedelta(days=52)),
     ):
-        page.select_option("#case-photos select[name=part]", part)
-        page.set_input_files("#case-photos input[type=file]", str(png(tmp_path / f"{part}.png", 320, 240)))
-        page.click("#case-photos button")
-        step(page, action, on=on)
+        with clock_at(on):
+            as_user(page, "sd_town")
+            page.goto(f"/renovation/cases/{case.pk}/")
+            page.select_option("#case-photos select[name=part]", part)
+            page.set_input_files("#case-photos input[type=file]", str(png(tmp_path / f"{part}.png", 320, 240)))
+            page.click("#case-photos button")
+            assert "无定位" in page.inner_text("#case-photos")  # a web upload is no located evidence (ADR 0026)
+            page.select_option("#override-form select[name=part]", part)
+            page.fill("#override-form input[name=reason]", "演示：照片由网页补传，乡镇干部已现场核实")
+            page.click("#override-form button")
+            step(page, action, on=on)
     assert "已竣工" in page.inner_text("#case-state")
+    assert "竣工后照片例外" in page.inner_text("#evidence-overrides")
+    page.locator("#case-photos").screenshot(path=str(SHOTS / "case-photos-evidence.png"))
     # re-appraised B after completion; the county accepts with the checklist
     appraise(appraiser_user, trained_appraiser, dangerous, "B", TODAY - dt.timedelta(days=2))
     as_user(page, "sd_county")
