@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-dates = pytest.importorskip("renovation.dates")  # the date rule of issue 12 (workflow helper)
+from renovation import dates
 
 D = dt.date
 NOTICE_DAYS = {"village": 7, "town": 7, "county": 5}
