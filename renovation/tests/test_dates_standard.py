@@ -109,6 +109,7 @@ class Notices:
         return chosen
 
     def order_by(self, key: str) -> Notices:
+        assert key == "-end_date"
         ordered = Notices()
         ordered.notices = sorted(self.notices, key=lambda n: n.end_date, reverse=True)
         return ordered
@@ -214,3 +215,51 @@ def test_a_corrected_stage_date_meets_the_same_rules() -> None:
         "该户尚无可更正的施工节点日期。"
     ]
     assert dates.correction_problems(started, "agree", D(2026, 6, 5), D(2026, 6, 20)) == ["该户尚无可更正的施工节点日期。"]
+
+
+def test_the_agreement_counts_from_its_given_date_or_else_its_entry() -> None:
+    agreed_earlier = SimpleNamespace(
+        events=Events([event(1, "agree", D(2026, 6, 1), D(2026, 5, 28))]),  # entered 1 June, dated 28 May
+        notices=Notices(), started_on=None, structure_done_on=None, completed_on=None,
+    )  # fmt: skip
+    assert dates.step_problems(agreed_earlier, "start", D(2026, 5, 30), D(2026, 6, 2)) == []
+    assert dates.step_problems(agreed_earlier, "start", D(2026, 5, 27), D(2026, 6, 2)) == [
+        "开工（2026年05月27日）不能早于签订协议（2026年05月28日）"
+    ]
+    undated = SimpleNamespace(
+        events=Events([SimpleNamespace(id=1, action="agree", at=at(D(2026, 6, 1)), effective_on=None)]),
+        notices=Notices(), started_on=None, structure_done_on=None, completed_on=None,
+    )  # fmt: skip
+    assert dates.step_problems(undated, "start", D(2026, 5, 31), D(2026, 6, 2)) == [
+        "开工（2026年05月31日）不能早于签订协议（2026年06月01日）"
+    ]
+
+
+def test_a_case_without_recorded_steps_is_judged_on_its_dates_alone() -> None:
+    bare = SimpleNamespace(
+        events=Events([]), notices=Notices(), started_on=D(2026, 6, 2), structure_done_on=None, completed_on=None
+    )
+    assert dates.step_problems(bare, "complete", D(2026, 6, 12), D(2026, 6, 12)) == []
+    assert dates.correction_problems(bare, "start", D(2026, 6, 3), D(2026, 6, 20)) == []
+    assert dates.step_problems(bare, "town_review", D(2026, 6, 3), D(2026, 6, 20)) == []
+
+
+def test_the_step_before_may_be_the_opening_of_the_case() -> None:
+    opened = SimpleNamespace(events=Events([event(1, "open", D(2026, 6, 1))]), notices=Notices())
+    assert dates.step_problems(opened, "village_review", D(2026, 5, 31), D(2026, 6, 20)) == [
+        "村民主评议日期（2026年05月31日）不能早于上一步“纳入改造”（2026年06月01日）"
+    ]
+    assert dates.step_problems(opened, "village_review", D(2026, 6, 1), D(2026, 6, 20)) == []
+
+
+def test_the_review_after_a_notice_waits_for_the_latest_notice_of_its_level() -> None:
+    subject = SimpleNamespace(
+        events=Events([event(1, "village_notice", D(2026, 6, 1))]),
+        notices=Notices(("village", D(2026, 6, 7)), ("village", D(2026, 6, 12)), ("town", D(2026, 6, 30))),
+    )
+    assert dates.step_problems(subject, "town_review", D(2026, 6, 12), D(2026, 6, 20)) == [
+        "乡镇审核日期（2026年06月12日）不能早于公示期满次日（2026年06月13日）"
+    ]
+    assert dates.step_problems(subject, "town_review", D(2026, 6, 13), D(2026, 6, 20)) == []
+    no_notice = SimpleNamespace(events=Events([event(1, "village_notice", D(2026, 6, 1))]), notices=Notices())
+    assert dates.step_problems(no_notice, "town_review", D(2026, 6, 2), D(2026, 6, 20)) == []
