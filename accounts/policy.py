@@ -93,6 +93,10 @@ def load() -> None:
     register("funds.Payment", view=grant(*FUNDS_READ), change=grant(Cap.PAY_MAKE), export=grant(Cap.PAY_MAKE))
     register("funds.BankReturn", view=grant(*FUNDS_READ, scope=in_region("batch__region_code")),
              change=grant(Cap.PAY_MAKE, scope=in_region("batch__region_code")))  # fmt: skip
+    # An amount above the standard: requested by whoever agrees the subsidy, approved by a checker (funds.standards).
+    register("funds.SubsidyException", view=grant(*FUNDS_READ, Cap.CASE_APPROVE), change=grant(Cap.CASE_APPROVE),
+             approve=grant(Cap.PAY_CHECK))  # fmt: skip
+    register("funds.BatchExclusion", view=grant(*FUNDS_READ))
 
     # Imports are the region's; an export is its requester's alone (it may hold unmasked numbers).
     mine = related("created_by")

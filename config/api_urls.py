@@ -23,6 +23,7 @@ router.register("trainees", training_api.TraineeViewSet, basename="trainee")
 router.register("cases", renovation_api.CaseViewSet, basename="case")
 router.register("notices", renovation_api.NoticeViewSet, basename="notice")
 router.register("batches", funds_api.BatchViewSet, basename="batch")
+router.register("subsidy-exceptions", funds_api.SubsidyExceptionViewSet, basename="subsidy-exception")
 router.register("courses", training_api.CourseViewSet, basename="course")
 router.register("training-records", training_api.TrainingRecordViewSet, basename="training-record")
 

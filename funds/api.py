@@ -21,8 +21,8 @@ from core.masking import mask_bank_account
 from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import user_of
 from core.viewsets import PersonalDataMixin, PolicyViewSet
-from funds import services
-from funds.models import DisbursementBatch, Payment, Stage
+from funds import services, standards
+from funds.models import BatchExclusion, DisbursementBatch, Payment, Stage, SubsidyException
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -70,6 +70,23 @@ class PaymentSerializer(serializers.ModelSerializer):
         return mask_bank_account(obj.account)
 
 
+class ExclusionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BatchExclusion
+        fields = ["case", "payee_name", "region_code", "reason"]
+
+
+class DecideLineSerializer(serializers.Serializer):
+    return_id = serializers.IntegerField(min_value=1, error_messages={"invalid": _("请填写回盘文件编号。")})
+    line = serializers.IntegerField(min_value=1, error_messages={"invalid": _("请填写回盘文件中的行号。")})
+    decision = serializers.ChoiceField(choices=[("paid", _("已到账")), ("failed", _("失败"))])
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
 class BatchCreateSerializer(serializers.Serializer):
     county = serializers.RegexField(r"^[0-9]{6}$", error_messages={"invalid": _("请填写县级区划代码（6 位数字）。")})
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -82,7 +99,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
 
     policy_model = "funds.DisbursementBatch"
     policy_actions = {"approve": "approve", "payments": "view", "bank_file": "export", "issue_bank_file": "export",
-                      "bank_return": "change"}  # fmt: skip
+                      "bank_return": "change", "exclusions": "view", "decide_line": "change", "cancel": "change"}  # fmt: skip
     personal_actions = ("payments",)
     personal_fields = ("payee_name", "account")
     serializer_class = BatchSerializer
@@ -99,16 +116,48 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
         plan = services.build_batch(
             actor=user_of(request), county=d["county"], year=d["year"], stage=d["stage"], case_ids=d.get("cases") or None
         )
+        skipped: list[Any] = [{"case": k, "reason": v} for k, v in plan.skipped.items()]
         if plan.batch is None:
-            raise ApiValidationError(
-                {"detail": "没有可以拨付的改造户。", "skipped": {str(k): v for k, v in plan.skipped.items()}}
-            )
-        return Response(BatchSerializer(plan.batch).data, status=status.HTTP_201_CREATED)
+            raise ApiValidationError({"detail": "没有可以拨付的改造户。", "skipped": skipped})
+        return Response({**BatchSerializer(plan.batch).data, "skipped": skipped}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: ExclusionSerializer(many=True)})
+    @action(detail=True)
+    def exclusions(self, request: Request, pk: str) -> Response:
+        """Every case the batch left out, and why."""
+        rows = self.get_object().exclusions.order_by("region_code", "case_id")
+        page = self.paginate_queryset(self.restricted(rows, "view"))
+        return self.get_paginated_response(ExclusionSerializer(page, many=True).data)
+
+    @extend_schema(request=DecideLineSerializer, responses={200: PaymentSerializer})
+    @action(detail=True, methods=["post"], url_path="decide-line")
+    def decide_line(self, request: Request, pk: str) -> Response:
+        """A person decides a return line left unmatched (paid or failed, with the reason)."""
+        batch = self.get_object()
+        ser = DecideLineSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        bank_return = batch.returns.filter(pk=d["return_id"]).first()
+        if bank_return is None:
+            raise ApiValidationError({"return_id": "该批次没有这份回盘文件。"})
+        payment = services.decide_line(
+            actor=user_of(request), return_id=bank_return.pk, line=d["line"], paid=d["decision"] == "paid", reason=d["reason"]
+        )
+        return Response(PaymentSerializer(payment).data)
 
     @extend_schema(request=None, responses={200: BatchSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         return Response(BatchSerializer(services.approve_batch(actor=user_of(request), batch_id=self.get_object().pk)).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a draft batch, {note: the reason}; its lines are released for a new batch."""
+        ser = DecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        batch = services.cancel_batch(actor=user_of(request), batch_id=self.get_object().pk, reason=ser.validated_data["note"])
+        return Response(BatchSerializer(batch).data)
 
     @extend_schema(responses={200: PaymentSerializer(many=True)})
     @action(detail=True)
@@ -152,5 +201,76 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PersonalDat
             result = services.import_return(actor=user_of(request), batch_id=batch.pk, path=path, original_name=name)
         r = result.bank_return
         return Response(
-            {"already_imported": result.already, "lines": r.lines, "paid": r.paid, "failed": r.failed, "unmatched": r.unmatched}
+            {
+                "already_imported": result.already,
+                "id": r.pk,
+                "lines": r.lines,
+                "paid": r.paid,
+                "failed": r.failed,
+                "waiting": r.waiting,
+                "unmatched": r.unmatched,
+            }
         )
+
+
+class ExceptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubsidyException
+        fields = ["id", "case", "region_code", "mode", "amount", "standard_amount", "reason", "document_no", "state",
+                  "requested_by",
+                  "requested_at", "decided_by", "decided_at", "decision_note"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExceptionRequestSerializer(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1)
+    mode = serializers.CharField(max_length=20, allow_blank=True, required=False, default="")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    reason = serializers.CharField(max_length=300, allow_blank=True)
+    document_no = serializers.CharField(max_length=100, allow_blank=True)
+
+
+class SubsidyExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PolicyViewSet):
+    """Amounts above the standard: POST {case, amount, reason, document_no} requests; approve / refuse by a
+    second person at county level (funds.standards)."""
+
+    policy_model = "funds.SubsidyException"
+    policy_actions = {"approve": "approve", "refuse": "approve"}
+    serializer_class = ExceptionSerializer
+    queryset = SubsidyException.objects.none()
+
+    def base_queryset(self) -> QuerySet[SubsidyException]:
+        return SubsidyException.objects.order_by("-requested_at", "-id")
+
+    @extend_schema(request=ExceptionRequestSerializer, responses={201: ExceptionSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        ser = ExceptionRequestSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        exc = standards.request_exception(
+            actor=user_of(request),
+            case_id=d["case"],
+            amount=d["amount"],
+            reason=d["reason"],
+            document_no=d["document_no"],
+            mode=d["mode"],
+        )
+        return Response(ExceptionSerializer(exc).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request: Request, approve: bool) -> Response:
+        ser = DecisionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        exc = standards.decide_exception(
+            actor=user_of(request), exception_id=self.get_object().pk, approve=approve, note=ser.validated_data["note"]
+        )
+        return Response(ExceptionSerializer(exc).data)
+
+    @extend_schema(request=DecisionSerializer, responses={200: ExceptionSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        return self._decide(request, True)
+
+    @extend_schema(request=DecisionSerializer, responses={200: ExceptionSerializer})
+    @action(detail=True, methods=["post"])
+    def refuse(self, request: Request, pk: str) -> Response:
+        return self._decide(request, False)

@@ -4,15 +4,22 @@ Payment file columns (one line per payment, the amount in yuan with two decimals
 
     序号 | 业务参考号 | 收款账号 | 户名 | 身份证号 | 金额 | 开户银行 | 摘要
 
-The return file is the same lines with two more columns: 处理结果 (成功 / 失败) and 失败原因. The
-reference (业务参考号) identifies the payment; account, name and amount must agree with what was sent,
-or the line is reported as unmatched rather than guessed.
+The return file is the same lines with two more columns: 处理结果 and 失败原因. The reference (业务参考号)
+identifies the payment; account, name and amount must agree with what was sent, or the line is reported
+as unmatched rather than guessed.
+
+The result is read from a table of each bank's words (`RESULT_WORDS`, a default table for banks not
+listed): paid, failed or still in progress, matched as the WHOLE value after normalising (`normal`:
+NFKC, which turns full-width letters, digits, spaces and ASCII punctuation half-width, then Chinese
+punctuation to ASCII, case and surrounding spaces dropped), never by substring: 未成功 or 不成功 are not
+成功. A result not in the table leaves the line unmatched, with the bank's text, for a person to decide.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,14 +36,47 @@ from funds.models import DisbursementBatch, Payment
 
 HEADER = ["序号", "业务参考号", "收款账号", "户名", "身份证号", "金额", "开户银行", "摘要"]
 RETURN_EXTRA = ["处理结果", "失败原因"]
-PAID_WORDS = ("成功", "已入账", "入账成功", "success", "paid")
-FAILED_WORDS = ("失败", "退回", "退票", "fail", "failed")
+PAID, FAILED, WAITING = "paid", "failed", "pending"
+DEFAULT_BANK = ""
+# Per bank (its name as on the payment, normalised), the whole result values for each outcome.
+RESULT_WORDS: dict[str, dict[str, frozenset[str]]] = {
+    DEFAULT_BANK: {
+        PAID: frozenset({"成功", "交易成功", "处理成功", "入账成功", "已入账", "代发成功", "success", "paid"}),
+        FAILED: frozenset({"失败", "交易失败", "处理失败", "入账失败", "代发失败", "退回", "已退回", "退票", "fail", "failed"}),
+        WAITING: frozenset({"处理中", "银行处理中", "待处理", "已受理", "processing", "pending"}),
+    },
+    # 陕西信合 (the rural credit union's 一卡通): its return file also writes 已到账 / 未到账.
+    "陕西信合": {
+        PAID: frozenset({"成功", "交易成功", "入账成功", "已入账", "已到账", "success"}),
+        FAILED: frozenset({"失败", "交易失败", "入账失败", "退回", "退票", "未到账", "fail", "failed"}),
+        WAITING: frozenset({"处理中", "待处理", "已受理", "pending"}),
+    },
+}
+PUNCTUATION = str.maketrans({"。": ".", "，": ",", "、": ",", "：": ":", "；": ";", "！": "!", "？": "?", "（": "(", "）": ")",
+                             "【": "[", "】": "]", "“": '"', "”": '"', "‘": "'", "’": "'"})  # fmt: skip
+
+
+def normal(text: Any) -> str:
+    """A result or bank name as compared: NFKC (full-width to half-width), Chinese punctuation as ASCII,
+    runs of spaces as one, no spaces around, ASCII lower case."""
+    value = unicodedata.normalize("NFKC", str(text or "")).translate(PUNCTUATION)
+    return " ".join(value.split()).lower()
+
+
+WORDS = {normal(bank): {k: frozenset(normal(w) for w in v) for k, v in table.items()} for bank, table in RESULT_WORDS.items()}
+
+
+def outcome(result: Any, bank_name: str = "") -> str | None:
+    """paid / failed / pending for a result the bank's table knows as a whole value; None for anything else."""
+    table = WORDS.get(normal(bank_name)) or WORDS[DEFAULT_BANK]
+    value = normal(result)
+    return next((kind for kind in (PAID, FAILED, WAITING) if value in table[kind]), None)
 
 
 def unreadable(batch: DisbursementBatch) -> list[str]:
     """References of the batch's pending lines whose account or ID number does not open (core.crypto)."""
-    # batch_id too: the related manager reads it on every row it hands back (one query a row when deferred)
-    payments = batch.payments.filter(status="pending").only("id", "batch_id", "reference", "payee_id_enc", "account_enc")
+    # not batch.payments: the related manager sets each row's batch, which reads the deferred batch_id (a query a row)
+    payments = Payment.objects.filter(batch=batch, status="pending").only("id", "reference", "payee_id_enc", "account_enc")
     return [p.reference for p in payments.iterator(chunk_size=5000)
             if isinstance(p.account, Unreadable) or isinstance(p.payee_id, Unreadable)]  # fmt: skip
 
@@ -99,7 +139,7 @@ class ReturnLine:
     account: str
     name: str
     amount: Decimal | None
-    paid: bool | None  # None: the result is not one we know
+    result: str  # the bank's own words, read with `outcome` against the payment's bank
     reason: str
     raw: list[Any]
 
@@ -138,12 +178,6 @@ def read_return(path: Path, original_name: str) -> Iterator[ReturnLine]:
     for n, row in enumerate(rows, start=header_row + 1):
         if not any(str(c or "").strip() for c in row):
             continue
-        result = cell(row, "result").lower()
-        paid = (
-            True
-            if any(w in result for w in PAID_WORDS) and "失败" not in result
-            else (False if any(w in result for w in FAILED_WORDS) else None)
-        )
         try:
             amount = Decimal(cell(row, "amount").replace(",", "")).quantize(Decimal("0.01")) if cell(row, "amount") else None
         except InvalidOperation:
@@ -154,7 +188,7 @@ def read_return(path: Path, original_name: str) -> Iterator[ReturnLine]:
             cell(row, "account"),
             cell(row, "name"),
             amount,
-            paid,
+            cell(row, "result"),
             cell(row, "reason"),
             [str(c) if isinstance(c, (dt.date, Decimal)) else c for c in row],
         )

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import Sealed, SecretField
 from core.scoping import ScopedQuerySet
+from funds import workflow
+from renovation.models import Mode
 
 
 def money(label: Any, **kwargs: Any) -> models.DecimalField:  # type: ignore[type-arg]
@@ -66,11 +68,11 @@ class Allocation(models.Model):
         return f"{self.document_no} {self.amount}"
 
 
-class BatchStatus(models.TextChoices):
-    DRAFT = "draft", _("待审核")
-    APPROVED = "approved", _("已审核")
-    SENT = "sent", _("已交银行")
-    CLOSED = "closed", _("已回盘")
+class BatchStatus:
+    """The batch's states by name; their labels and steps are declared once, in funds.workflow.BATCH."""
+
+    DRAFT, APPROVED, SENT, RETURNED = workflow.DRAFT, workflow.APPROVED, workflow.SENT, workflow.RETURNED
+    CLOSED, CANCELLED = workflow.CLOSED, workflow.CANCELLED
 
 
 class DisbursementBatch(models.Model):
@@ -78,7 +80,7 @@ class DisbursementBatch(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     number = models.PositiveIntegerField(_("批次"))
     name = models.CharField(_("批次名称"), max_length=100)
-    status = models.CharField(_("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.DRAFT)
+    status = models.CharField(_("状态"), max_length=10, choices=workflow.BATCH.choices, default=workflow.BATCH.initial)
     made_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     checked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -91,7 +93,10 @@ class DisbursementBatch(models.Model):
     class Meta:
         verbose_name = _("拨付批次")
         ordering = ["-year", "-number"]
-        constraints = [models.UniqueConstraint(fields=["region_code", "year", "number"], name="batch_number_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year", "number"], name="batch_number_once"),
+            workflow.BATCH.constraint("batch_status_known"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,6 +112,7 @@ class PaymentStatus(models.TextChoices):
     PAID = "paid", _("已到账")
     FAILED = "failed", _("失败")
     REISSUED = "reissued", _("失败已重发")
+    CANCELLED = "cancelled", _("批次已作废")
 
 
 class Payment(Sealed):
@@ -157,7 +163,11 @@ class BankReturn(models.Model):
     lines = models.PositiveIntegerField(default=0)
     paid = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    unmatched = models.JSONField(default=list)  # [{"line": n, "reason": "...", "raw": [...]}]
+    # [{"line": n, "reference", "result": the bank's words, "reason", "raw": [...], "decided": {paid, reason, by, at}}]
+    unmatched = models.JSONField(default=list)
+    waiting = models.JSONField(
+        default=list
+    )  # lines the bank reports as still in progress (处理中): [{"line", "reference", "result"}]
     imported_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     imported_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,3 +176,54 @@ class BankReturn(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class SubsidyException(models.Model):
+    """An amount above the applicable standard (超标准补助), with its reason and document number, requested by
+    one person and approved or refused by a second person at county level (funds.standards, funds.workflow)."""
+
+    case = models.ForeignKey("renovation.Case", on_delete=models.PROTECT, related_name="subsidy_exceptions")
+    region_code = models.CharField(max_length=12)
+    mode = models.CharField(_("改造方式"), max_length=20, choices=Mode.choices)  # the ceiling holds for this mode only
+    amount = money(_("申请补助金额（元）"))
+    standard_amount = money(_("适用补助标准（元）"), null=True, blank=True)
+    reason = models.CharField(_("超标准理由"), max_length=300)
+    document_no = models.CharField(_("依据文号"), max_length=100)
+    state = models.CharField(_("状态"), max_length=10, choices=workflow.EXCEPTION.choices, default=workflow.EXCEPTION.initial)
+    requested_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=300, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("超标准补助审批")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            workflow.EXCEPTION.constraint("subsidy_exception_state_known"),
+            models.UniqueConstraint(fields=["case"], condition=Q(state="pending"), name="subsidy_exception_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.amount}"
+
+
+class BatchExclusion(models.Model):
+    """An accepted case a batch left out, and why (no account, above the standard, shared account …)."""
+
+    batch = models.ForeignKey(DisbursementBatch, on_delete=models.CASCADE, related_name="exclusions")
+    case = models.ForeignKey("renovation.Case", on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    payee_name = models.CharField(_("户主"), max_length=50, blank=True)
+    reason = models.CharField(_("未纳入原因"), max_length=300)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("未纳入批次的改造户")
+        ordering = ["region_code", "case_id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.reason}"

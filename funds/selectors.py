@@ -9,13 +9,14 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from funds.models import Allocation, BatchStatus, DisbursementBatch, Payment, PaymentStatus
+from funds.models import Allocation, DisbursementBatch, Payment, PaymentStatus
+from funds.workflow import ISSUED_STATES
 from renovation import workflow
 from renovation.models import Case, Mode
 from renovation.selectors import ACCEPTED, COMPLETED, PAID, STARTED
 
 ZERO = Decimal("0.00")
-ISSUED = Q(batch__status__in=[BatchStatus.SENT, BatchStatus.CLOSED, BatchStatus.APPROVED])
+ISSUED = Q(batch__status__in=list(ISSUED_STATES))
 
 
 @dataclass
@@ -91,6 +92,8 @@ SUMMARY_MODES = [
     ("D", Mode.GROUP_BUILD, "D级 统建"),
     ("", Mode.TURNKEY, "政府兜底“交钥匙”"),
     ("", "guarantee", "投亲靠友、租赁、置换等保障"),
+    ("", "", "方式未定"),  # cases not yet agreed: counted, never left out of the total
+    ("", "other", "其他（等级与改造方式不对应）"),  # shown only when it holds cases: the rows add up to every case
 ]
 
 
@@ -129,6 +132,14 @@ def _row_filter(grade: str, mode: str) -> Q:
 
     if mode == "guarantee":
         return Q(mode__in=list(GUARANTEE_MODES))
+    if not mode:
+        return Q(mode="")
+    if mode == "other":  # every case no row above holds (a D house repaired, say)
+        held = Q(mode__in=list(GUARANTEE_MODES)) | Q(mode="")
+        for g, m, _label in SUMMARY_MODES:
+            if m not in ("", "other", "guarantee"):
+                held |= Q(mode=m, grade=g) if g else Q(mode=m)
+        return ~held
     return Q(mode=mode, grade=grade) if grade else Q(mode=mode)
 
 
@@ -143,10 +154,13 @@ def year_summary(county: str, year: int) -> YearSummary:
             accepted=Count("id", filter=Q(state__in=ACCEPTED)),
             paid=Count("id", filter=Q(state__in=PAID)),
         )
-        rows.append(SummaryRow(label, **c))
+        if mode != "other" or c["cases"]:
+            rows.append(SummaryRow(label, **c))
     total = SummaryRow("合计", *(sum(getattr(r, f) for r in rows) for f in ("cases", "started", "completed", "accepted", "paid")))
     pending = cases.filter(mode="").count()
-    batches = DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).exclude(status=BatchStatus.DRAFT)
+    batches = DisbursementBatch.objects.filter(region_code=county.ljust(12, "0"), year=year).filter(
+        status__in=list(ISSUED_STATES)
+    )
     confirmed = dict(
         Payment.objects.filter(batch__in=batches, status=PaymentStatus.PAID)
         .values("batch_id")

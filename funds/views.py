@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ from core.errors import ConflictError, message_text
 from core.paging import paginate
 from core.uploads import save_upload, send_temporary, temp_path, temporary, uploaded_file
 from core.views import allow, obj_or_404, pdf_download, restricted, user_of
-from funds import selectors, services, summary_xlsx
-from funds.models import Allocation, DisbursementBatch, PaymentStatus, Stage, SubsidyStandard
+from funds import batch_xlsx, selectors, services, standards, summary_xlsx
+from funds.models import Allocation, BankReturn, DisbursementBatch, PaymentStatus, Stage, SubsidyException, SubsidyStandard
+from funds.workflow import EXCEPTION
 from renovation.models import Mode
 
 
@@ -41,6 +43,12 @@ def _county(request: HttpRequest, user: User) -> str:
 def _year(request: HttpRequest) -> int:
     value = request.GET.get("year", "") or request.POST.get("year", "")
     return int(value) if value.isdigit() else timezone.localdate().year
+
+
+def _number(value: str) -> int | None:
+    """A row id or line number typed in a form: ASCII digits only ("²".isdigit() is true), within range."""
+    value = value.strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
 def _money(value: str) -> Decimal:
@@ -146,11 +154,24 @@ def new_batch(request: HttpRequest) -> HttpResponse:
         return _back(county, year)
     if plan.batch is None:
         messages.warning(request, _("没有可以拨付的改造户（须已验收，新建类须已拆除或封存旧房，并登记了“一卡通”账号）。"))
+        for line in _skipped_summary(plan.skipped):
+            messages.warning(request, line)
         return _back(county, year)
     messages.success(
         request, _("已生成拨付批次，共 %(n)d 笔、%(t)s 元，请由另一人审核。") % {"n": plan.batch.count, "t": plan.batch.total}
     )
+    if plan.skipped:
+        left = _("有 %(n)d 户已验收但未纳入本批次，原因见批次页“未纳入本批次的改造户”。") % {"n": len(plan.skipped)}
+        messages.warning(request, left)
     return redirect("funds:batch", pk=plan.batch.pk)
+
+
+def _skipped_summary(skipped: dict[int, str]) -> list[str]:
+    """The reasons cases were left out, each with how many (a batch that was not made keeps no list)."""
+    counts: dict[str, int] = {}
+    for reason in skipped.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    return [_("未纳入 %(n)d 户：%(r)s") % {"n": n, "r": r} for r, n in sorted(counts.items(), key=lambda x: -x[1])[:10]]
 
 
 def _batch(request: HttpRequest, pk: int, action: str = "view") -> DisbursementBatch:
@@ -173,6 +194,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": status,
             "statuses": PaymentStatus.choices,
             "returns": batch.returns.order_by("-imported_at"),
+            "exclusions": restricted(request, batch.exclusions.all()).order_by("region_code", "case_id")[:500],
+            "exclusion_count": batch.exclusions.count(),
             "query": f"status={status}",
         },
     )
@@ -190,6 +213,19 @@ def _batch_step(request: HttpRequest, pk: int, step: Any, done: str) -> HttpResp
     try:
         step(actor=user_of(request), batch_id=batch.pk)
         messages.success(request, done)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    return redirect("funds:batch", pk=batch.pk)
+
+
+@allow(DisbursementBatch, "change")
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """作废 a draft batch (with the reason): its lines are released for a new batch."""
+    batch = _batch(request, pk, "change")
+    try:
+        services.cancel_batch(actor=user_of(request), batch_id=batch.pk, reason=request.POST.get("reason", ""))
+        messages.success(request, _("批次已作废，其中的改造户可在核实后重新生成批次。"))
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, message_text(exc))
     return redirect("funds:batch", pk=batch.pk)
@@ -315,3 +351,86 @@ def summary(request: HttpRequest) -> HttpResponse | FileResponse:
         summary_xlsx.write(path, data)
         return send_temporary(path, f"{year}年农村危房改造年度汇总.xlsx")
     return render(request, "funds/summary.html", {"s": data})
+
+
+@allow(DisbursementBatch)
+@require_GET
+def exclusions_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+    """The batch's Excel: its lines (numbers masked) and every case it left out with the reason."""
+    batch = _batch(request, pk)
+    path = temp_path(".xlsx")
+    batch_xlsx.write(path, batch, restricted(request, batch.exclusions.all()))
+    return send_temporary(path, f"{batch.name}_拨付与未纳入清单.xlsx")
+
+
+@allow(BankReturn, "change")
+@require_POST
+def decide_line(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person decides a return line the matcher left unmatched: paid or failed, with the reason."""
+    batch = _batch(request, pk)
+    p = request.POST
+    return_id, line = _number(p.get("return_id", "")), _number(p.get("line", ""))
+    bank_return = batch.returns.filter(pk=return_id).first() if return_id is not None else None
+    if bank_return is None or line is None or p.get("decision") not in ("paid", "failed"):
+        messages.error(request, _("请选择回盘文件中的一行，并判定为“已到账”或“失败”。"))
+        return redirect("funds:batch", pk=batch.pk)
+    try:
+        services.decide_line(
+            actor=user_of(request), return_id=bank_return.pk, line=line, paid=p["decision"] == "paid",
+            reason=p.get("reason", ""),
+        )  # fmt: skip
+        messages.success(request, _("已判定第 %(n)s 行。") % {"n": line})
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    return redirect("funds:batch", pk=batch.pk)
+
+
+@allow(SubsidyException)
+def exceptions(request: HttpRequest) -> HttpResponse:
+    """Subsidy exceptions (超标准补助): requests, and the second person's approval or refusal."""
+    qs = restricted(request, SubsidyException).select_related("case__household", "requested_by", "decided_by")
+    state = request.GET.get("state", "")
+    if state in EXCEPTION.states:
+        qs = qs.filter(state=state)
+    return render(
+        request,
+        "funds/exceptions.html",
+        {"page": paginate(qs.order_by("-requested_at", "-id"), request.GET.get("page")), "state": state,
+         "states": EXCEPTION.choices, "query": f"state={state}", "case": request.GET.get("case", ""),
+         "modes": Mode.choices},
+    )  # fmt: skip
+
+
+@allow(SubsidyException, "change")
+@require_POST
+def request_exception(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    case_id = _number(p.get("case", ""))
+    try:
+        if case_id is None:
+            raise ValidationError(_("请填写改造户编号（数字）。"))
+        standards.request_exception(
+            actor=user_of(request), case_id=case_id, amount=_money(p.get("amount", "")), reason=p.get("reason", ""),
+            document_no=p.get("document_no", ""), mode=p.get("mode", ""),
+        )  # fmt: skip
+        messages.success(request, _("超标准补助申请已提交，须由县级另一人审批。"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, message_text(exc))
+    return redirect(reverse("funds:exceptions") + (f"?case={case_id}" if case_id is not None else ""))
+
+
+@allow(SubsidyException, "approve")
+@require_POST
+def decide_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    exc = obj_or_404(request, SubsidyException, "approve", pk=pk)
+    decision = request.POST.get("decision", "")
+    try:
+        if decision not in ("approve", "refuse"):
+            raise ValidationError(_("请选择批准或不批准。"))
+        standards.decide_exception(
+            actor=user_of(request), exception_id=exc.pk, approve=decision == "approve", note=request.POST.get("note", "")
+        )
+        messages.success(request, _("已批准超标准补助。") if decision == "approve" else _("已不批准超标准补助。"))
+    except (ValidationError, PermissionDenied) as exc_:
+        messages.error(request, message_text(exc_))
+    return redirect("funds:exceptions")

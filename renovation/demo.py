@@ -74,9 +74,7 @@ def generate(*, county: str = "610826", seed: int = 2026, today: dt.date | None 
     towns: dict[str, list[Case]] = {}
     for c in cases:
         towns.setdefault(c.region_code[:9], []).append(c)
-    for town, group in towns.items():
-        accepted += _advance(town, county, group, day, rng, craftsman, appraiser, office)
-    for grade, mode, amount in STANDARDS:
+    for grade, mode, amount in STANDARDS:  # before the agreements: their subsidy is checked against them
         funds.save_standard(
             actor=None,
             data={
@@ -88,6 +86,8 @@ def generate(*, county: str = "610826", seed: int = 2026, today: dt.date | None 
                 "source_document": f"榆政办发〔{day.year}〕18号",
             },
         )
+    for town, group in towns.items():
+        accepted += _advance(town, county, group, day, rng, craftsman, appraiser, office)
     funds.allocate(
         actor=None,
         county=county,

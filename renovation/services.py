@@ -361,6 +361,11 @@ def set_terms(*, actor: User | None, case_id: int, terms: Terms, version: int | 
             elif (problem := rules.check_area(case.family_size, terms.planned_area)) is not None:
                 errors["planned_area"] = problem
         builder = _builder(terms.builder_id, errors) if terms.mode not in GUARANTEE_MODES else None
+        if "subsidy" not in errors and terms.mode in Mode.values:
+            from funds.standards import problem as subsidy_problem  # funds imports renovation: import here
+
+            if reason := subsidy_problem(case, terms.subsidy, mode=terms.mode):
+                errors["subsidy"] = reason  # the one subsidy rule: the standard, or an approved exception
         if errors:
             raise ValidationError(errors)
         if builder is not None:

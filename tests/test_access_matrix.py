@@ -174,6 +174,10 @@ def _build(tmp: Any) -> dict[str, Any]:
             household_id=second.pk, house_id=open_case_house.pk, inspected_on=TODAY, verdict="safe", inspector_name="张排查"
         ),
     )
+    from funds.standards import request_exception
+
+    exception = request_exception(actor=county, case_id=case.pk, mode="repair", amount=__import__("decimal").Decimal("6000"),
+                                  reason="加固量大", document_no="绥政发〔2026〕3号")  # fmt: skip
     funds.allocate(actor=county, county="610826", year=case.year, level="province", document_no="陕财〔2026〕1号",
                    issued_on=TODAY, amount=__import__("decimal").Decimal("20000"))  # fmt: skip
     batch = funds.build_batch(actor=county, county="610826", year=case.year).batch
@@ -222,6 +226,7 @@ def _build(tmp: Any) -> dict[str, Any]:
         "training.trainingrecord": trainee.records.first(),
         "funds.disbursementbatch": batch,
         "funds.subsidystandard": SubsidyStandard.objects.first(),
+        "funds.subsidyexception": exception,
         "field.photo": pic,
         "field.evidenceflag": flag,
         "field.conflict": conflict,
@@ -276,6 +281,7 @@ ARGS: dict[str, dict[str, str]] = {
     "renovation:document": {"pk": "renovation.case", "kind": "=card"},
     "funds:bank_file": {"pk": "funds.disbursementbatch", "fmt": "=xlsx"},
     "funds:bank_return": {"pk": "funds.disbursementbatch"},
+    "funds:decide_line": {"pk": "funds.disbursementbatch"},
     "exchange:import_action": {"pk": "exchange.importjob", "action": "=cancel"},
     "field:photo": {"uid": "field.photo"},
     "field:override": {"case_pk": "renovation.case"},
@@ -289,6 +295,9 @@ ARGS: dict[str, dict[str, str]] = {
     "batch-bank-file": {"pk": "funds.disbursementbatch"},
     "batch-bank-return": {"pk": "funds.disbursementbatch"},
     "batch-payments": {"pk": "funds.disbursementbatch"},
+    "batch-exclusions": {"pk": "funds.disbursementbatch"},
+    "batch-decide-line": {"pk": "funds.disbursementbatch"},
+    "batch-cancel": {"pk": "funds.disbursementbatch"},
 }
 
 

@@ -111,7 +111,12 @@ def _recorded() -> tuple[dict[str, str], list[str]]:
 # Calls that pass a code through: `record` itself, and the export job recording its kind's verb
 # (checked below from exchange.exports.KINDS).
 # A workflow step is recorded by its action, named by the step's own label (renovation.apps registers them).
-PASSED_THROUGH = {"audit/services.py verb", "exchange/tasks.py kind.verb", "renovation/services.py f'renovation.{step.action}'"}
+PASSED_THROUGH = {
+    "audit/services.py verb",
+    "exchange/tasks.py kind.verb",
+    "renovation/services.py f'renovation.{step.action}'",
+    "funds/standards.py f'funds.exception_{action}'",
+}
 
 
 def test_every_recorded_action_has_a_chinese_label() -> None:
@@ -119,9 +124,11 @@ def test_every_recorded_action_has_a_chinese_label() -> None:
     assert "auth.login" in codes and "household.create_batch" in codes  # the walk finds calls at all
     unknown = [u for u in unknown if " ".join((u.split(":")[0], u.split(" ", 1)[-1])) not in PASSED_THROUGH]
     assert unknown == [], f"action codes this test cannot read: {unknown}"
+    from funds.workflow import EXCEPTION
     from renovation.workflow import MACHINE
 
     codes.update({f"renovation.{step.action}": "renovation/workflow.py" for step in MACHINE.steps})
+    codes.update({f"funds.exception_{step.action}": "funds/workflow.py" for step in EXCEPTION.steps})
     missing = {code: where for code, where in codes.items() if code not in VERBS}
     assert missing == {}, f"action codes without a Chinese label in audit/labels.py VERBS: {missing}"
 

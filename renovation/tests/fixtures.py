@@ -89,6 +89,18 @@ def photo(actor: Any, case: Any, part: str) -> None:
     )
 
 
+def county_standards(year: int) -> None:
+    """Suide's subsidy standards for the year (domain 7.4: C 5,000, D 25,000; turnkey 40,000), which the
+    agreement's subsidy is checked against (funds.standards)."""
+    from funds.models import SubsidyStandard
+
+    for grade, mode, amount in (("C", "repair", 5000), ("", "rebuild_onsite", 25000), ("", "turnkey", 40000)):
+        SubsidyStandard.objects.get_or_create(
+            year=year, region_prefix="610826", grade=grade, mode=mode,
+            defaults={"amount": Decimal(amount), "source_document": "绥建发〔2026〕8号"},
+        )  # fmt: skip
+
+
 def opened_on(case: Any, day: dt.date) -> None:
     """Set up history: the case was opened on `day` (tests only; the steps after it are taken on the clock)."""
     from renovation.models import CaseEvent
@@ -100,6 +112,7 @@ def opened_on(case: Any, day: dt.date) -> None:
 def through_notices(case: Any, village_user: Any, town_user: Any, county_user: Any) -> Any:
     """Village review and notice, town review and notice, county approval and notice, each entered on its own
     day (the server's clock moved there) and each notice long over: the county's ended 16 days ago."""
+    county_standards(case.year)
     start = TODAY - dt.timedelta(days=40)
     opened_on(case, start - dt.timedelta(days=1))
     with clock_at(start):

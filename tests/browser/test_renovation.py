@@ -16,7 +16,7 @@ from accounts.roles import Role
 from conftest import PASSWORD, make_user
 from renovation.dates import clock_at
 from renovation.models import Case
-from renovation.tests.fixtures import appraise
+from renovation.tests.fixtures import appraise, county_standards
 from tests.browser.conftest import SHOTS, shot
 from tests.browser.test_field import png
 
@@ -62,6 +62,7 @@ def test_a_case_from_application_to_payment(
     tmp_path: Path,
 ) -> None:
     make_user("sd_checker", "610826", Role.COUNTY_STAFF)
+    county_standards(TODAY.year)  # the county's subsidy standards, which the agreement is checked against
     dangerous.bank_account = "6230999988887777666"
     dangerous.save()
     start = TODAY - dt.timedelta(days=60)
