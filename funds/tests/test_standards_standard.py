@@ -13,14 +13,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
-
-standards_module = pytest.importorskip("funds.standards")  # the subsidy rule of issue 12 (funds helper)
-from funds.models import SubsidyStandard  # noqa: E402
-
-Exceptions = standards_module.Exceptions
-problem = standards_module.problem
-standard_for = standards_module.standard_for
+from funds.models import SubsidyStandard
+from funds.standards import Exceptions, problem, standard_for
 
 DOC = "绥住建发〔2021〕8号"
 COUNTY, TOWN, VILLAGE = "610826", "610826100", "610826100201"
