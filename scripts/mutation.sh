@@ -87,10 +87,10 @@ for item in os.listdir(work):
         else:
             shutil.copy2(source, copy / item)
 shutil.copy2(work / "pyproject.toml", copy / "pyproject.toml")
-target = copy / module
-original = target.read_text("utf-8")
 killed = 0
 for m in mutants:
+    target = copy / m.get("file", module)  # a table the module reads from another file (renovation.rules)
+    original = target.read_text("utf-8")
     if original.count(m["old"]) != 1:
         print(f"   table mutant not applicable (the text is not found once): {m['what']}", file=sys.stderr)
         continue
@@ -101,9 +101,9 @@ for m in mutants:
         dead = run.returncode != 0
     except subprocess.TimeoutExpired:
         dead = True
+    target.write_text(original, "utf-8")
     killed += dead
     print(f"   table mutant {'killed' if dead else 'SURVIVED'}: {m['what']}", file=sys.stderr)
-target.write_text(original, "utf-8")
 print(f"{killed} {len(mutants)}")
 PY
 )

@@ -263,3 +263,17 @@ def test_the_review_after_a_notice_waits_for_the_latest_notice_of_its_level() ->
     assert dates.step_problems(subject, "town_review", D(2026, 6, 13), D(2026, 6, 20)) == []
     no_notice = SimpleNamespace(events=Events([event(1, "village_notice", D(2026, 6, 1))]), notices=Notices())
     assert dates.step_problems(no_notice, "town_review", D(2026, 6, 2), D(2026, 6, 20)) == []
+
+
+@pytest.mark.parametrize(
+    "action, notice, name",
+    [("town_review", "village", "乡镇审核"), ("county_approve", "town", "县级审批"), ("agree", "county", "签订改造协议")],
+)
+def test_each_step_after_a_notice_is_dated_after_it_has_run(action: str, notice: str, name: str) -> None:
+    subject = SimpleNamespace(
+        events=Events([event(1, f"{notice}_notice", D(2026, 6, 1))]), notices=Notices((notice, D(2026, 6, 5)))
+    )
+    assert dates.step_problems(subject, action, D(2026, 6, 5), D(2026, 6, 20)) == [
+        f"{name}日期（2026年06月05日）不能早于公示期满次日（2026年06月06日）"
+    ]
+    assert dates.step_problems(subject, action, D(2026, 6, 6), D(2026, 6, 20)) == []
