@@ -2,13 +2,14 @@
 # Mutation testing of the rule modules (docs/testing.md): `make mutation`, or
 #   scripts/mutation.sh [MODULE …]        e.g. scripts/mutation.sh inspections/grading.py core/masking.py
 # Each module of [tool.anju.mutation] in pyproject.toml is run by mutmut in its own folder
-# var/mutation/<module>/ (links to the project, a pyproject.toml whose [tool.mutmut] mutates only that
-# module and selects only its tests), so a module's mutants meet only the tests that judge it, and
-# mutmut's working copy (mutants/) never lands in the work tree. Bounds: MUTATION_TIMEOUT seconds per
-# module (default 900), MUTATION_JOBS workers (default 1: two cores are shared, and the SQLite test
-# database is one file). Prints each module's score and the surviving mutants; fails when a score is
-# below MUTATION_MIN per cent (default 90). Read a survivor with
-#   (cd var/mutation/<module> && ../../../.venv/bin/mutmut show <name>)
+# $MUTATION_DIR/<module>/ (default /tmp/anju-mutation-<checkout>/): links to the project and a
+# pyproject.toml whose [tool.mutmut] mutates only that module and selects only its tests, so a module's
+# mutants meet only the tests that judge it, and mutmut's copy (mutants/) never lands in the work tree.
+# Bounds: MUTATION_TIMEOUT seconds per module (default 900), MUTATION_JOBS workers (default 1: two
+# cores are shared, and the SQLite test database is one file). Prints each module's score and the
+# surviving mutants, then applies the module's [[tool.anju.table_mutants]] (mutmut leaves tables
+# alone); fails when a score is below MUTATION_MIN per cent (default 90) or a table mutant survives.
+# Read a survivor with  (cd $MUTATION_DIR/<module> && <checkout>/.venv/bin/mutmut show <name>)
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +17,8 @@ MUTMUT=$ROOT/.venv/bin/mutmut
 TIMEOUT=${MUTATION_TIMEOUT:-900}
 JOBS=${MUTATION_JOBS:-1}
 MIN=${MUTATION_MIN:-90}
+# Outside the work tree: tools that walk the tree (tests/test_state_writes.py, grep) never meet the copies.
+WORK=${MUTATION_DIR:-${TMPDIR:-/tmp}/anju-mutation-$(basename "$ROOT")}
 if [ "$#" -eq 0 ]; then
     mapfile -t modules < <(.venv/bin/python -c '
 import tomllib
@@ -27,7 +30,7 @@ summary=()
 for module in "$@"; do
     dotted=${module%.py}
     dotted=${dotted//\//.}
-    work=$ROOT/var/mutation/$dotted
+    work=$WORK/$dotted
     rm -rf "$work" && mkdir -p "$work"
     # The folder: the project's files by link, and a pyproject.toml for this module alone.
     .venv/bin/python - "$module" "$work" <<'PY' || { status=1; continue; }

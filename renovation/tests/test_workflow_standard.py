@@ -284,3 +284,38 @@ def test_the_subsidy_is_paid_only_after_acceptance_and_demolition(state: str, mo
 )
 def test_the_deadline_follows_the_half_year_of_the_appraisal(appraised: dt.date, deadline: dt.date) -> None:
     assert workflow.deadline_for(appraised) == deadline
+
+
+NOTICE_NAMES = {"village": "村级公示", "town": "乡镇公示", "county": "县级公示"}
+
+
+def test_the_notice_steps_are_built_as_the_domain_says() -> None:
+    """Made afresh (the machine's copy was made when the module was imported)."""
+    built = {s.action: s for s in workflow._notice_steps()}
+    expected = {a: v for a, v in MACHINE_STEPS.items() if a.split("_")[-1] in ("notice", "hold", "release")}
+    assert set(built) == set(expected)
+    for action, (sources, target, cap, levels) in expected.items():
+        step = built[action]
+        assert (frozenset(step.sources), step.target, who(step)) == (sources, target, (cap, levels)), action
+        assert not step.needs_comment
+    for level, name in NOTICE_NAMES.items():
+        assert str(built[f"{level}_notice"].label) == name
+        assert str(built[f"{level}_hold"].label) == "异议暂停"
+        assert str(built[f"{level}_release"].label) == "异议处理完毕"
+        assert built[f"{level}_notice"].guards == () and built[f"{level}_hold"].guards == ()
+        (release,) = built[f"{level}_release"].guards
+        assert str(release(case(f"{level}_notice", on_hold=False), TODAY)) == "该户没有暂停的异议"
+        assert release(case(f"{level}_notice", on_hold=True), TODAY) is None
+
+
+def test_an_objection_is_released_only_when_one_holds_the_case() -> None:
+    assert str(workflow.on_hold(case("town_notice", on_hold=False), TODAY)) == "该户没有暂停的异议"
+    assert workflow.on_hold(case("town_notice", on_hold=True), TODAY) is None
+    assert reasons("town_release", case("town_notice", on_hold=False)) == ["该户没有暂停的异议"]
+
+
+@pytest.mark.parametrize("mode", NEW_BUILD)
+def test_a_new_build_completes_only_after_its_main_structure(mode: str) -> None:
+    assert reasons("complete", case("started", mode=mode)) == ["新建、翻建须先完成主体。"]
+    assert reasons("complete", case("structure_done", mode=mode)) == []
+    assert reasons("complete", case("started", mode=REPAIR)) == []
