@@ -13,8 +13,14 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from funds.models import SubsidyStandard
-from funds.standards import Exceptions, problem, standard_for
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from audit.models import AuditEvent
+from funds.models import SubsidyException, SubsidyStandard
+from funds.standards import Exceptions, problem, request_exception, standard_for
+from funds.tests.test_standards import approved_c  # noqa: F401  (fixture)
+from renovation.models import Case
 
 DOC = "绥住建发〔2021〕8号"
 COUNTY, TOWN, VILLAGE = "610826", "610826100", "610826100201"
@@ -132,3 +138,64 @@ def test_a_pending_exception_does_not_raise_the_ceiling() -> None:
         f"补助金额 6000.00 元超过适用标准 5000.00 元（依据：{DOC}），超标准补助申请尚待县级审批。"
     )
     assert refused("5000.00", exceptions=pending) is None
+
+
+# --- asking for an exception, as a dishonest official would --------------------------------------------
+
+
+def nothing_asked() -> bool:
+    return not SubsidyException.objects.exists() and not AuditEvent.objects.filter(verb="funds.exception_request").exists()
+
+
+def test_an_exception_is_asked_with_a_reason_and_a_document_by_the_county(
+    approved_c: Any,  # noqa: F811
+    county_user: Any,
+    town_user: Any,
+    neighbour_user: Any,
+) -> None:
+    ask = {"case_id": approved_c.pk, "amount": Decimal("6500"), "mode": "repair"}
+    with pytest.raises(ValidationError) as refused:
+        request_exception(actor=county_user, **ask, reason=" ", document_no="")
+    assert refused.value.message_dict == {"reason": ["请写明超标准补助的理由。"], "document_no": ["请填写超标准补助的依据文号。"]}
+    with pytest.raises(PermissionDenied) as denied:
+        request_exception(actor=town_user, **ask, reason="理由", document_no="文号")
+    assert str(denied.value) == "您的角色无权进行此操作。"
+    for outsider, case_id in ((neighbour_user, approved_c.pk), (county_user, approved_c.pk + 999)):
+        with pytest.raises(ValidationError) as refused:
+            request_exception(actor=outsider, **{**ask, "case_id": case_id}, reason="理由", document_no="文号")
+        assert refused.value.messages == ["找不到该改造户，或不在您的管辖范围内。"]
+    with pytest.raises(ValidationError) as refused:
+        request_exception(actor=county_user, **{**ask, "mode": ""}, reason="理由", document_no="文号")
+    assert refused.value.message_dict == {"mode": ["请选择超标准补助所对应的改造方式。"]}
+    assert nothing_asked()
+
+
+@pytest.mark.parametrize("state", ["paid", "archived", "rejected"])
+def test_no_exception_for_a_case_paid_archived_or_refused(approved_c: Any, county_user: Any, state: str) -> None:  # noqa: F811
+    Case.objects.filter(pk=approved_c.pk).update(state=state)
+    with pytest.raises(ValidationError) as refused:
+        request_exception(actor=county_user, case_id=approved_c.pk, amount=Decimal("6500"), mode="repair", reason="理由",
+                          document_no="文号")  # fmt: skip
+    assert refused.value.messages == ["该改造户已拨付、归档或未通过审批，不能再申请超标准补助。"]
+    assert nothing_asked()
+
+
+def test_no_exception_where_no_standard_applies(approved_c: Any, county_user: Any) -> None:  # noqa: F811
+    SubsidyStandard.objects.all().delete()
+    with pytest.raises(ValidationError) as refused:
+        request_exception(actor=county_user, case_id=approved_c.pk, amount=Decimal("6500"), mode="repair", reason="理由",
+                          document_no="文号")  # fmt: skip
+    assert refused.value.messages == [
+        f"未找到该户适用的补助标准（{approved_c.year}年、区划 610826、C级、维修加固），须先登记补助标准。"
+    ]
+    assert nothing_asked()
+
+
+def test_an_exception_for_the_case_s_own_mode(approved_c: Any, county_user: Any) -> None:  # noqa: F811
+    Case.objects.filter(pk=approved_c.pk).update(mode="repair")
+    asked = request_exception(actor=county_user, case_id=approved_c.pk, amount=Decimal("6500"), reason=" 墙体裂缝加固量大 ",
+                              document_no=" 绥政发〔2026〕3号 ")  # fmt: skip
+    assert (asked.mode, asked.amount, asked.reason, asked.document_no, asked.state) == (
+        "repair", Decimal("6500.00"), "墙体裂缝加固量大", "绥政发〔2026〕3号", "pending",
+    )  # fmt: skip
+    assert AuditEvent.objects.filter(verb="funds.exception_request", actor_id=county_user.pk).count() == 1
