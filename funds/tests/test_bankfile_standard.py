@@ -227,3 +227,12 @@ def test_the_excel_payment_file_keeps_account_and_id_numbers_as_text_and_whole(a
     # 业务参考号, 收款账号 and 身份证号 are text (Excel would turn 19 digits into 6.23E+18), wide enough to read whole
     assert columns == [(1, 6, False), (2, 24, True), (3, 24, True), (4, 10, False), (5, 20, True), (6, 12, False),
                        (7, 18, False), (8, 30, False)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "written, compared",
+    [(None, ""), ("", ""), ("  交易\u3000 成功 ", "交易 成功"), ("ＳＵＣＣＥＳＳ", "success"), ("成功。", "成功."),
+     ("（处理中）", "(处理中)"), ("Paid", "paid")],
+)  # fmt: skip
+def test_a_result_is_compared_as_written_less_width_case_and_spacing(written: str | None, compared: str) -> None:
+    assert bankfile.normal(written) == compared
