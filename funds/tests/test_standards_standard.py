@@ -199,3 +199,34 @@ def test_an_exception_for_the_case_s_own_mode(approved_c: Any, county_user: Any)
         "repair", Decimal("6500.00"), "墙体裂缝加固量大", "绥政发〔2026〕3号", "pending",
     )  # fmt: skip
     assert AuditEvent.objects.filter(verb="funds.exception_request", actor_id=county_user.pk).count() == 1
+
+
+def test_the_second_person_decides_and_the_decision_is_kept(
+    approved_c: Any,
+    county_user: Any,
+    checker: Any,
+    neighbour_user: Any,  # noqa: F811
+) -> None:
+    from funds.standards import decide_exception
+
+    asked = request_exception(actor=county_user, case_id=approved_c.pk, amount=Decimal("6500"), mode="repair",
+                              reason="墙体裂缝加固量大", document_no="绥政发〔2026〕3号")  # fmt: skip
+    for outsider, exception_id in ((neighbour_user, asked.pk), (checker, asked.pk + 999)):
+        with pytest.raises(ValidationError) as refused:
+            decide_exception(actor=outsider, exception_id=exception_id, approve=True, note="同意")
+        assert refused.value.messages == ["找不到该超标准补助申请，或不在您的管辖范围内。"]
+    with pytest.raises(ValidationError) as refused:
+        decide_exception(actor=checker, exception_id=asked.pk, approve=False, note="  ")
+    assert refused.value.message_dict == {"note": ["不批准须写明意见。"]}
+    assert SubsidyException.objects.get(pk=asked.pk).state == "pending"
+    assert not AuditEvent.objects.filter(verb__in=["funds.exception_approve", "funds.exception_refuse"]).exists()
+    decide_exception(actor=checker, exception_id=asked.pk, approve=True, note=" 同意 ")
+    kept = SubsidyException.objects.get(pk=asked.pk)
+    assert (kept.state, kept.decided_by_id, kept.decision_note) == ("approved", checker.pk, "同意")
+    assert kept.decided_at is not None
+    event = AuditEvent.objects.get(verb="funds.exception_approve")
+    assert (event.actor_id, event.object_id, event.region_code) == (checker.pk, str(asked.pk), approved_c.region_code)
+    assert event.object_label.endswith("户")
+    assert event.before == {"state": "pending"}
+    assert event.after is not None and (event.after["state"], event.after["note"]) == ("approved", "同意")
+    assert Decimal(str(event.after["amount"])) == Decimal("6500.00")
