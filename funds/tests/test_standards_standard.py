@@ -202,10 +202,10 @@ def test_an_exception_for_the_case_s_own_mode(approved_c: Any, county_user: Any)
 
 
 def test_the_second_person_decides_and_the_decision_is_kept(
-    approved_c: Any,
+    approved_c: Any,  # noqa: F811
     county_user: Any,
     checker: Any,
-    neighbour_user: Any,  # noqa: F811
+    neighbour_user: Any,
 ) -> None:
     from funds.standards import decide_exception
 

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from renovation import dates
+from renovation.tests.test_workflow_standard import Notices  # case.notices as the guards read it
 
 D = dt.date
 NOTICE_DAYS = {"village": 7, "town": 7, "county": 5}
@@ -97,25 +98,6 @@ class Events:
 
     def first(self) -> Any:
         return self.events[0] if self.events else None
-
-
-class Notices:
-    def __init__(self, *notices: tuple[str, dt.date]) -> None:
-        self.notices = [SimpleNamespace(level=level, end_date=end) for level, end in notices]
-
-    def filter(self, level: str) -> Notices:
-        chosen = Notices()
-        chosen.notices = [n for n in self.notices if n.level == level]
-        return chosen
-
-    def order_by(self, key: str) -> Notices:
-        assert key == "-end_date"
-        ordered = Notices()
-        ordered.notices = sorted(self.notices, key=lambda n: n.end_date, reverse=True)
-        return ordered
-
-    def first(self) -> Any:
-        return self.notices[0] if self.notices else None
 
 
 def event(n: int, action: str, entered: dt.date, effective: dt.date | None = None) -> Any:
