@@ -236,3 +236,16 @@ def test_the_excel_payment_file_keeps_account_and_id_numbers_as_text_and_whole(a
 )  # fmt: skip
 def test_a_result_is_compared_as_written_less_width_case_and_spacing(written: str | None, compared: str) -> None:
     assert bankfile.normal(written) == compared
+
+
+def test_only_the_batch_s_own_payments_are_looked_at(approved: Any) -> None:  # noqa: F811
+    from funds.models import DisbursementBatch
+
+    other = DisbursementBatch.objects.get(pk=approved.pk)
+    other.pk = None
+    other.name, other.number = f"{approved.name}（另一批）", approved.number + 100
+    other.save()
+    _first, second = Payment.objects.filter(batch=approved).order_by("id")
+    Payment.objects.filter(pk=second.pk).update(batch=other, account_enc=b"not a ciphertext")
+    assert bankfile.unreadable(approved) == []
+    assert bankfile.unreadable(other) == [second.reference]
