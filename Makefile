@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOUSEHOLDS ?= 20000
 
-.PHONY: demo test lint typecheck check serve clean
+.PHONY: demo test lint typecheck check serve clean mutation
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（找不到 $(PYTHON)）"; exit 1; }
@@ -43,3 +43,7 @@ check: lint typecheck
 
 clean:
 	rm -rf var/test.sqlite3 .pytest_cache
+
+# Mutation testing of the rule modules (docs/testing.md): each module's score, ≥ 90 % or it fails.
+mutation: $(STAMP)
+	./scripts/mutation.sh $(MODULES)

@@ -151,7 +151,9 @@ def _find(header: list[str], *words: str) -> int | None:
 def read_return(path: Path, original_name: str) -> Iterator[ReturnLine]:
     rows = read_rows(path, original_name)
     header: list[str] = []
+    header_row = 0  # lines are numbered as the file's rows: a bank's title rows above the header count
     for row in rows:  # the header is the first row that names a reference column
+        header_row += 1
         cells = [str(c or "").strip() for c in row]
         if any("参考号" in c for c in cells):
             header = cells
@@ -173,7 +175,7 @@ def read_return(path: Path, original_name: str) -> Iterator[ReturnLine]:
         i = cols[key]
         return str(row[i]).strip() if i is not None and i < len(row) and row[i] is not None else ""
 
-    for n, row in enumerate(rows, start=2):
+    for n, row in enumerate(rows, start=header_row + 1):
         if not any(str(c or "").strip() for c in row):
             continue
         try:
