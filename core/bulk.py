@@ -175,17 +175,34 @@ def update_rows(
         return cur.rowcount
 
 
-def update_ids(model: type[models.Model], ids: Sequence[int], values: dict[str, Any], where: dict[str, Any] | None = None) -> int:
+def update_ids(
+    model: type[models.Model],
+    ids: Sequence[int],
+    values: dict[str, Any],
+    where: dict[str, Any] | None = None,
+    *,
+    where_in: dict[str, Sequence[Any]] | None = None,
+    increment: Sequence[str] = (),
+) -> int:
     """UPDATE rows by primary key: one statement per 50,000 ids on PostgreSQL (the ids travel as one array
-    parameter), chunks of 500 on SQLite. `values` and `where` use attnames."""
+    parameter), chunks of 500 on SQLite. `values` and `where` use attnames; `where_in` keeps only rows
+    whose column holds one of a few values (a state machine's sources); `increment` adds 1 to columns."""
     if not ids:
         return 0
     table, pk = model._meta.db_table, model._meta.pk.column  # type: ignore[union-attr]
     columns = {f.attname: f for f in model._meta.concrete_fields}
-    sets = ", ".join(f'"{columns[k].column}" = %s' for k in values)
+    sets = ", ".join(
+        [
+            *(f'"{columns[k].column}" = %s' for k in values),
+            *(f'"{columns[k].column}" = "{columns[k].column}" + 1' for k in increment),
+        ]
+    )
     conds = "".join(f' AND "{columns[k].column}" = %s' for k in (where or {}))
-    params = [columns[k].get_db_prep_save(v, connection) for k, v in values.items()]
     extra = [columns[k].get_db_prep_save(v, connection) for k, v in (where or {}).items()]
+    for k, options in (where_in or {}).items():
+        conds += f' AND "{columns[k].column}" IN ({", ".join(["%s"] * len(options))})'
+        extra += [columns[k].get_db_prep_save(v, connection) for v in options]
+    params = [columns[k].get_db_prep_save(v, connection) for k, v in values.items()]
     count = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # a join with the unnested array (`= ANY(param)` is searched row by row)

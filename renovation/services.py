@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -237,11 +237,7 @@ def move_many(
     ready = [c for c in cases if c.state in step.sources]
     if not ready:
         return []
-    size = 10000 if connection.vendor == "postgresql" else 500
-    moved = 0
-    for start in range(0, len(ready), size):
-        chunk = Case.objects.filter(pk__in=[c.pk for c in ready[start : start + size]])
-        moved += workflow.MACHINE.move(chunk, action, version=F("version") + 1, **(values or {}))
+    moved = workflow.MACHINE.move_ids(Case, [c.pk for c in ready], action, increment=("version",), **(values or {}))
     if moved != len(ready):
         raise ConflictError()
     batch, name = uuid.uuid4(), actor.display_name if actor else _("系统")
