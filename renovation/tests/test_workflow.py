@@ -232,3 +232,25 @@ def test_demo_spreads_cases_over_the_workflow_through_the_services(county_user: 
     states = set(Case.objects.values_list("state", flat=True))
     assert made == Case.objects.count() > 0 and "application" in states and len(states) >= 4
     assert generate(county="610826") == 0
+
+
+def test_the_bank_may_pay_accepted_repairs_and_demolished_new_builds_only(village_user: Any, dangerous: Any) -> None:
+    """Domain 7.1 steps 8–9 (应拆尽拆): `payable` (the bank return's query) and `paid_ready` (one case) agree."""
+    case = services.open_case(actor=village_user, house_id=dangerous.houses.get().pk)
+    one = Case.objects.filter(pk=case.pk)
+    table = [  # state, mode, may the bank's confirmation pay it
+        ("accepted", "repair", True),
+        ("demolished", "rebuild_onsite", True),
+        ("demolished", "turnkey", True),
+        ("accepted", "rebuild_onsite", False),
+        ("accepted", "rebuild_elsewhere", False),
+        ("accepted", "group_build", False),
+        ("accepted", "turnkey", False),
+        ("completed", "repair", False),
+        ("paid", "repair", False),
+        ("archived", "repair", False),
+    ]
+    for state, mode, payable in table:
+        one.update(state=state, mode=mode)
+        assert workflow.payable(one).exists() is payable, (state, mode)
+        assert (workflow.paid_ready(one.get()) is None) is payable, (state, mode)
