@@ -96,3 +96,22 @@ def test_no_exception_is_needed_up_to_the_standard_and_one_waits_at_a_time(appro
         request_exception(**ask, amount=Decimal("7000"))
     assert refused.value.messages == ["该户已有一份超标准补助申请待审批。"]
     assert SubsidyException.objects.count() == 1
+
+
+def test_the_exceptions_of_a_case_are_its_own_and_the_latest_approval_is_the_ceiling(approved_c: Case) -> None:  # noqa: F811
+    from django.utils import timezone
+
+    from funds.standards import Exceptions
+
+    now = timezone.now()
+    row = {"case": approved_c, "region_code": approved_c.region_code, "mode": "repair", "reason": "理由", "document_no": "文号"}
+    # approved later but saved first: the later decision (7,000) is the ceiling, not the higher id (6,000)
+    SubsidyException.objects.create(**row, amount=Decimal("7000"), state="approved", decided_at=now)
+    SubsidyException.objects.create(**row, amount=Decimal("6000"), state="approved", decided_at=now - dt.timedelta(days=3))
+    SubsidyException.objects.create(**row, amount=Decimal("9000"), state="refused", decided_at=now)
+    SubsidyException.objects.create(**{**row, "mode": "rebuild_onsite"}, amount=Decimal("30000"))
+    seen = Exceptions.of([approved_c.pk])
+    assert seen.approved == {(approved_c.pk, "repair"): Decimal("7000.00")}
+    assert seen.pending == {approved_c.pk}  # the case's id, not the request's
+    other = Exceptions.of([approved_c.pk + 1000])  # another case knows nothing of this one's exceptions
+    assert (other.approved, other.pending) == ({}, set())
