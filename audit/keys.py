@@ -12,17 +12,15 @@ the id of the key that sealed it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+
+from core.crypto import derive, key_text, master_key
 
 
 @dataclass(frozen=True)
@@ -32,38 +30,15 @@ class AuditKey:
     anchor: bytes  # the key that signs anchors
 
 
-def _derive(master: bytes, purpose: bytes) -> bytes:
-    return hmac.new(master, purpose, hashlib.sha256).digest()
-
-
-def _decode(text: str, name: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise ImproperlyConfigured(f"{name} 必须是 32 字节随机密钥的 base64 编码")
-    return raw
-
-
 def make_key(master: bytes) -> AuditKey:
-    key_id = _derive(master, b"anju-audit-key-id-v1").hex()[:8]
-    chain = hmac.new(_derive(master, b"anju-audit-chain-v1"), digestmod=hashlib.sha256)
-    return AuditKey(id=key_id, chain=chain, anchor=_derive(master, b"anju-audit-anchor-v1"))
+    key_id = derive(master, b"anju-audit-key-id-v1").hex()[:8]
+    chain = hmac.new(derive(master, b"anju-audit-chain-v1"), digestmod=hashlib.sha256)
+    return AuditKey(id=key_id, chain=chain, anchor=derive(master, b"anju-audit-anchor-v1"))
 
 
 def _current_master() -> bytes:
-    raw = settings.ANJU_AUDIT_KEY
-    if not raw:
-        path = settings.ANJU_AUDIT_KEY_FILE
-        if not path.exists():
-            if not settings.DEBUG:
-                raise ImproperlyConfigured(f"审计密钥不存在：请设置 ANJU_AUDIT_KEY 或提供密钥文件 {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(base64.b64encode(os.urandom(32)).decode())
-            path.chmod(0o600)
-        raw = path.read_text()
-    return _decode(raw, "ANJU_AUDIT_KEY")
+    raw = key_text(settings.ANJU_AUDIT_KEY, settings.ANJU_AUDIT_KEY_FILE, "审计密钥", "ANJU_AUDIT_KEY")
+    return master_key(raw, "ANJU_AUDIT_KEY")
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +48,7 @@ def keyring() -> tuple[AuditKey, dict[str, AuditKey]]:
     known = {current.id: current}
     for text in (settings.ANJU_AUDIT_OLD_KEYS or "").split(","):
         if text.strip():
-            old = make_key(_decode(text, "ANJU_AUDIT_OLD_KEYS"))
+            old = make_key(master_key(text, "ANJU_AUDIT_OLD_KEYS"))
             known.setdefault(old.id, old)
     return current, known
 

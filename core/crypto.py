@@ -24,6 +24,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from cryptography.exceptions import InvalidTag
@@ -57,11 +58,11 @@ class Unreadable(str):
 UNREADABLE = Unreadable(gettext_noop("无法解密"))
 
 
-def _derive(master: bytes, purpose: bytes) -> bytes:
+def derive(master: bytes, purpose: bytes) -> bytes:
     return hmac.new(master, purpose, hashlib.sha256).digest()
 
 
-def _master(raw: str, what: str) -> bytes:
+def master_key(raw: str, what: str) -> bytes:
     try:
         master = base64.b64decode(raw.strip(), validate=True)
     except ValueError:
@@ -71,19 +72,22 @@ def _master(raw: str, what: str) -> bytes:
     return master
 
 
-def _key_one() -> str:
-    """Key id 1: ANJU_FIELD_KEY, else the key file (created only in DEBUG)."""
-    raw: str = settings.ANJU_FIELD_KEY
+def key_text(raw: str, path: Path, label: str, setting: str) -> str:
+    """A secret from its setting, else from its key file; the file is made (32 random bytes) only in DEBUG."""
     if raw:
         return raw
-    path = settings.ANJU_FIELD_KEY_FILE
     if not path.exists():
         if not settings.DEBUG:
-            raise ImproperlyConfigured(f"加密密钥不存在：请设置 ANJU_FIELD_KEY 或提供密钥文件 {path}")
+            raise ImproperlyConfigured(f"{label}不存在：请设置 {setting} 或提供密钥文件 {path}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(base64.b64encode(os.urandom(32)).decode())
         path.chmod(0o600)
     return str(path.read_text().strip())
+
+
+def _key_one() -> str:
+    """Key id 1: ANJU_FIELD_KEY, else the key file (created only in DEBUG)."""
+    return key_text(settings.ANJU_FIELD_KEY, settings.ANJU_FIELD_KEY_FILE, "加密密钥", "ANJU_FIELD_KEY")
 
 
 def parse_keys(spec: str) -> dict[int, str]:
@@ -114,20 +118,20 @@ def keyring() -> Keyring:
     one = raws.get(1)
     if one is None or settings.ANJU_FIELD_KEY:
         first = _key_one()
-        if one is not None and _master(one, "ANJU_FIELD_KEYS") != _master(first, "ANJU_FIELD_KEY"):
+        if one is not None and master_key(one, "ANJU_FIELD_KEYS") != master_key(first, "ANJU_FIELD_KEY"):
             raise ImproperlyConfigured("ANJU_FIELD_KEYS 中的 1 号密钥与 ANJU_FIELD_KEY 不同")
         raws[1] = first
-    masters = {kid: _master(raw, f"{kid} 号字段密钥") for kid, raw in raws.items()}
+    masters = {kid: master_key(raw, f"{kid} 号字段密钥") for kid, raw in raws.items()}
     current = int(getattr(settings, "ANJU_FIELD_KEY_ID", 0) or max(masters))
     if current not in masters:
         raise ImproperlyConfigured(f"ANJU_FIELD_KEY_ID={current}，但没有配置该编号的密钥")
     # The blind index stays on key 1 across rotations: lookups and uniqueness keep working unchanged.
-    index_key = _derive(masters[1], b"anju-blind-index-v1")
+    index_key = derive(masters[1], b"anju-blind-index-v1")
     return Keyring(
         current=current,
         header=bytes((V2, current)),
-        sealers={kid: AESGCM(_derive(m, b"anju-field-encryption-v2")) for kid, m in masters.items()},
-        v1=AESGCM(_derive(masters[1], b"anju-field-encryption-v1")),
+        sealers={kid: AESGCM(derive(m, b"anju-field-encryption-v2")) for kid, m in masters.items()},
+        v1=AESGCM(derive(masters[1], b"anju-field-encryption-v1")),
         index=hmac.new(index_key, digestmod=hashlib.sha256),
     )
 

@@ -29,6 +29,7 @@ from accounts.roles import Cap
 from audit.services import record
 from funds import workflow
 from funds.models import SubsidyException, SubsidyStandard
+from renovation import workflow as case_workflow
 from renovation.models import Case
 
 CENT = Decimal("0.01")
@@ -160,7 +161,7 @@ def request_exception(
         if case is None or (actor is not None and not actor.covers(case.region_code)):
             raise ValidationError(_("找不到该改造户，或不在您的管辖范围内。"))
         require(actor, Cap.CASE_APPROVE, case.region_code)
-        if case.state in ("paid", "archived", "rejected"):
+        if case.state in (case_workflow.PAID, *case_workflow.FINAL_STATES):
             raise ValidationError(_("该改造户已拨付、归档或未通过审批，不能再申请超标准补助。"))
         mode = mode or case.mode
         if mode not in Mode.values:
