@@ -144,7 +144,9 @@ def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal, *,
     try:
         number = Decimal(value).quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise FieldError(field, f"{label}“{value}”不是数字") from None
+        number = Decimal("NaN")
+    if not number.is_finite():  # "NaN" quantizes to NaN, which no comparison accepts
+        raise FieldError(field, f"{label}“{value}”不是数字")
     if not low <= number <= high:
         raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
     return number
