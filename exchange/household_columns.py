@@ -54,17 +54,4 @@ def normalise_header(value: object) -> str:
     return "".join(text.split()).replace("*", "").replace("（", "(").replace("）", ")")
 
 
-_LOOKUP = {normalise_header(alias): c.key for c in COLUMNS for alias in (c.header, *c.aliases)}
-
-
-def match_header(row: list[object]) -> dict[int, str] | None:
-    """Column index -> field key, if this row looks like the header (has the required columns)."""
-    found: dict[int, str] = {}
-    for index, cell in enumerate(row):
-        key = _LOOKUP.get(normalise_header(cell))
-        if key and key not in found.values():
-            found[index] = key
-    keys = set(found.values())
-    if {"head_name", "head_id"} <= keys:
-        return found
-    return None
+LOOKUP = {normalise_header(alias): c.key for c in COLUMNS for alias in (c.header, *c.aliases)}

@@ -9,6 +9,7 @@ whole households only, and the import resumes after the last committed chunk.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,14 +26,16 @@ from codetables.selectors import codes_by_name
 from core.bulk import bulk_gc
 from core.crypto import blind_index
 from core.overlap import Overlap, can_overlap
-from exchange.household_columns import BY_KEY, match_header
-from exchange.readers import UnreadableFile, read_rows
+from exchange.household_columns import BY_KEY
+from exchange.ledger import Mapping, SheetPlan
+from exchange.ledger.headers import HEADER_SCAN_ROWS, find_header, propose
+from exchange.ledger.sheets import read_sheets
+from exchange.readers import UnreadableFile
 from exchange.xlsx import write_rows
 from households import validation as v
 from households.services import HouseholdInput, Outcome, Plan, plan_households, write_plan
 from regions.models import Level, Region
 
-HEADER_SCAN_ROWS = 30
 CHUNK = 2000
 
 VILLAGE_SUFFIXES = re.compile(r"(村民委员会|村委会|居民委员会|社区居委会|居委会|委员会)$")
@@ -95,6 +98,7 @@ class ParsedRow:
 class ParsedFile:
     header: list[object]
     rows: Iterator[ParsedRow]
+    sheets: list[SheetPlan] = field(default_factory=list)  # each sheet's header and columns, for the preview
 
 
 DWELLING_KEYS = ("structure_type", "year_built", "storeys", "floor_area", "address", "group_name")
@@ -218,38 +222,38 @@ def is_total_row(cells: list[object], parser: RowParser) -> bool:
     return any(type(c) is str and v.compact(c) in TOTAL_LABELS for c in cells)
 
 
-def parse_file(path: Path, original_name: str, user: User | None) -> ParsedFile:
-    rows = read_rows(path, original_name)
-    mapping = None
-    header: list[object] = []
-    line = 0
+def parse_file(path: Path, original_name: str, user: User | None, mapping: Mapping | None = None) -> ParsedFile:
+    """The ledger's rows as households to check: its header found (exchange.ledger.headers), each
+    column's field taken from `mapping` (the one the user confirmed, or the county's saved one) or
+    proposed from the column catalogue."""
+    sheet = next(read_sheets(path, original_name))
+    rows = sheet.rows
+    first: list[list[object]] = []
     for cells in rows:
-        line += 1
-        mapping = match_header(list(cells))
-        if mapping:
-            header = list(cells)
+        first.append(list(cells))
+        if len(first) >= HEADER_SCAN_ROWS:
             break
-        if line >= HEADER_SCAN_ROWS:
-            break
-    if not mapping:
+    block = find_header(first)
+    if block is None:
         raise UnreadableFile(
             f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：表格需要有“{BY_KEY['head_name'].header}”"
             f"和“{BY_KEY['head_id'].header}”两列。请使用导入模板。"
         )
+    plan = SheetPlan(sheet.name, block, propose(block.headers, mapping))
     prefix = (user.region_id or "") if user else ""
-    parser = RowParser(mapping, VillageLookup(prefix))
-    start = line
+    parser = RowParser(plan.mapping(), VillageLookup(prefix))
+    body = first[block.end :]
 
     def generate() -> Iterator[ParsedRow]:
-        n = start
-        for cells in rows:
+        n = block.end
+        for cells in itertools.chain(body, rows):
             n += 1
             cells = list(cells)
             if all(v.text(c) == "" for c in cells) or is_total_row(cells, parser):
                 continue
             yield parser.parse(n, cells)
 
-    return ParsedFile(header, generate())
+    return ParsedFile(first[block.start - 1], generate(), [plan])
 
 
 @dataclass
