@@ -59,6 +59,7 @@ VERBS = {
     "audit.anchor_restart": _("锚点重新起算"),
     "import.upload": _("上传导入文件"),
     "import.finish": _("完成导入"),
+    "import.mapping": _("确认台账列对应"),
     "import.resume": _("继续导入"),
     "import.cancel": _("取消导入"),
     "export.households": _("导出农户档案"),

@@ -21,7 +21,7 @@ def main() -> None:
     setup_django()
     from codetables.models import Table
     from codetables.selectors import names
-    from exchange.household_columns import COLUMNS
+    from exchange.household_columns import TEMPLATE_COLUMNS as COLUMNS
     from exchange.xlsx import write_rows
     from households.demo import Generator
 

@@ -14,6 +14,7 @@ class Column:
     required: bool = False
     width: int = 12
     note: str = ""
+    template: bool = True  # in the import template and the archive export (the layout columns are not)
 
 
 COLUMNS: list[Column] = [
@@ -34,18 +35,24 @@ COLUMNS: list[Column] = [
     Column("family_size", "家庭人口", ("家庭人口数", "人口数", "人口"), required=True, width=8),
     Column("categories", "农户类别", ("类别", "户类别", "农户类型", "对象类别"), width=18, note="多个类别用顿号分隔"),
     Column("category_source", "类别认定部门", ("认定部门", "数据来源"), width=12),
-    Column("bank_name", "开户银行", ("银行",), width=14),
-    Column("bank_account", "银行账号", ("一卡通账号", "账号", "银行卡号"), width=22),
+    Column("bank_name", "开户银行", ("银行", "开户行", "开户银行名称"), width=14),
+    Column("bank_account", "银行账号", ("一卡通账号", "一卡通号", "一卡通", "补贴发放账号", "账号", "银行卡号"), width=22),
     Column("only_house", "是否一户一宅", ("一户一宅",), width=8),
     Column("structure_type", "结构形式", ("房屋结构", "结构类型"), width=10),
     Column("year_built", "建造年份", ("建房年份", "建成年份", "建造年代", "建房时间", "建造时间", "建成时间"), width=8),
     Column("storeys", "层数", ("房屋层数",), width=6),
+    Column("bays", "间数", ("开间数", "房屋间数", "房间数"), width=6),
     Column("floor_area", "建筑面积", ("建筑面积（㎡）", "建筑面积(㎡)", "面积", "住房面积"), width=10),
     Column("address", "详细地址", ("地址", "房屋地址"), width=24),
     Column("note", "备注", (), width=16),
+    # the columns of a ledger kept one row per person (exchange.ledger): the row's relation to the head,
+    # and the number that groups a household's rows
+    Column("relation", "与户主关系", ("关系", "家庭关系", "与户主的关系"), width=10, template=False),
+    Column("household_no", "户编号", ("户号", "家庭编号", "户序号", "农户编号"), width=12, template=False),
 ]
 
 BY_KEY = {c.key: c for c in COLUMNS}
+TEMPLATE_COLUMNS = [c for c in COLUMNS if c.template]
 TEXT_COLUMNS = ("village_code", "head_id", "phone", "bank_account", "archive_no")
 
 

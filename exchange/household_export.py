@@ -11,7 +11,8 @@ from django.db.models import QuerySet
 
 from codetables.models import Table
 from codetables.selectors import choices, names
-from exchange.household_columns import COLUMNS, TEXT_COLUMNS
+from exchange.household_columns import TEMPLATE_COLUMNS as COLUMNS
+from exchange.household_columns import TEXT_COLUMNS
 from exchange.xlsx import write_rows
 from exchange.xlsx_stream import write_rows_fast
 from households.models import House, Household, HouseholdCategory
@@ -60,7 +61,7 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
         for h in (
             House.objects.filter(household_id__in=ids)
             .order_by("-is_dwelling", "id")
-            .values_list("household_id", "structure_type", "year_built", "storeys", "floor_area", "address")
+            .values_list("household_id", "structure_type", "year_built", "storeys", "bays", "floor_area", "address")
         ):
             houses.setdefault(h[0], h)
         for hid, code, group, archive, name, id_enc, phone_enc, size, bank, bank_enc, only, note in rows:
@@ -83,8 +84,9 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
                 structure_names.get(house[1], house[1]) if house else "",
                 house[2] if house else None,
                 house[3] if house else None,
-                float(house[4]) if house and house[4] is not None else None,
-                house[5] if house else "",
+                house[4] if house else None,
+                float(house[5]) if house and house[5] is not None else None,
+                house[6] if house else "",
                 note,
             ]
 

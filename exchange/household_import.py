@@ -101,7 +101,7 @@ class ParsedFile:
     sheets: list[SheetPlan] = field(default_factory=list)  # each sheet's header and columns, for the preview
 
 
-DWELLING_KEYS = ("structure_type", "year_built", "storeys", "floor_area", "address", "group_name")
+DWELLING_KEYS = ("structure_type", "year_built", "storeys", "bays", "floor_area", "address", "group_name")
 HOUSEHOLD_KEYS = ("group_name", "archive_no", "phone", "family_size", "bank_name", "bank_account", "only_house", "note")
 AREA_RANGE = (v.Decimal("1"), v.Decimal("5000"))
 
@@ -149,7 +149,7 @@ class RowParser:
         present = frozenset(mapping.values())
         self.present = present
         self.household_keys = [k for k in HOUSEHOLD_KEYS if k in present or k == "family_size"]
-        has_dwelling = bool(present & {"structure_type", "year_built", "storeys", "floor_area", "address"})
+        has_dwelling = bool(present & {"structure_type", "year_built", "storeys", "bays", "floor_area", "address"})
         self.dwelling_keys = [k for k in DWELLING_KEYS if k in present] if has_dwelling else None
         self.resolve = memoized(villages.resolve)
         self.text = memoized(v.text)  # for the columns that repeat (组, bank names, category sources)
@@ -166,6 +166,7 @@ class RowParser:
             ("structure_type", memoized(lambda r: v.choice(r, "structure_type", "结构形式", structures))),
             ("year_built", memoized(v.year_built)),
             ("storeys", memoized(lambda r: v.integer(r, "storeys", "层数", 1, 10, units=("层",)))),
+            ("bays", memoized(lambda r: v.integer(r, "bays", "间数", 1, 50, units=("间",)))),
             ("floor_area", memoized(lambda r: v.decimal(r, "floor_area", "建筑面积", *AREA_RANGE, units=v.AREA_UNITS))),
         ]
 

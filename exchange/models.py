@@ -141,3 +141,28 @@ class ExportJob(models.Model):
         kind = KINDS.get(self.kind)
         title, suffix = (kind.filename, kind.suffix) if kind else (self.kind, ".xlsx")
         return f"{title}_{timezone.localtime(self.created_at):%Y%m%d_%H%M%S}{suffix}"
+
+
+class ColumnMapping(models.Model):
+    """A county's ledger shape, kept when an official confirms how its columns map to the archive
+    (exchange.mappings): offered for the county's next import, and the shape of its ledger export."""
+
+    region_code = models.CharField(_("县（区）代码"), max_length=12, unique=True)  # the county's 6 digits (or a shorter scope)
+    # [[header text, field key or ""], ...] in the file's column order ("" = not imported)
+    columns = models.JSONField(_("列对应"), default=list)
+    header_rows = models.PositiveSmallIntegerField(_("表头行数"), default=1)
+    layout = models.CharField(_("台账格式"), max_length=20, default="household")  # "household" or "person"
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, verbose_name=_("确认人"))
+    updated_at = models.DateTimeField(_("确认时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("台账列对应")
+
+    def __str__(self) -> str:
+        return self.region_code
+
+    def as_mapping(self) -> dict[str, str]:
+        """header key -> field key ("" = not imported), as exchange.ledger.headers.propose takes it."""
+        from exchange.ledger.headers import header_key
+
+        return {header_key(header): field for header, field in self.columns}
