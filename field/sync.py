@@ -298,7 +298,9 @@ def _old_form_hint(payload: dict[str, Any], errors: dict[str, str]) -> dict[str,
     data = payload.get("data")
     sent = data.get("components") if isinstance(data, dict) else None
     if "components" in errors and isinstance(sent, dict) and any(v is None or v == "" for v in sent.values()):
-        errors["components"] += _("（旧版现场应用把“不适用 / 无此构件”记为空白：请联网刷新现场应用后重新填写此鉴定，房屋没有的构件选“无此构件”）")
+        errors["components"] += _(
+            "（旧版现场应用把“不适用 / 无此构件”记为空白：请联网刷新现场应用后重新填写此鉴定，房屋没有的构件选“无此构件”）"
+        )
     return errors
 
 

@@ -163,9 +163,7 @@ def final_grade(computed: str, raised_to: str | None, reason: str) -> str:
     if raised_to not in GRADES:
         raise GradingError(_("等级只能是 A、B、C、D，不能是“%(g)s”") % {"g": raised_to})
     if GRADES.index(raised_to) < GRADES.index(computed):
-        raise GradingError(
-            _("不能把按规则评定的 %(c)s 级降为 %(r)s 级；如需改变，请重新鉴定") % {"c": computed, "r": raised_to}
-        )
+        raise GradingError(_("不能把按规则评定的 %(c)s 级降为 %(r)s 级；如需改变，请重新鉴定") % {"c": computed, "r": raised_to})
     if not reason.strip():
         raise GradingError(_("把 %(c)s 级调高为 %(r)s 级，必须写明理由") % {"c": computed, "r": raised_to})
     return raised_to

@@ -220,7 +220,7 @@ def appraisal_page(
         "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
         "structure": house.structure_type, "structure_name": names(Table.STRUCTURE_TYPE).get(house.structure_type, ""),
         "components": [grading.BY_KEY[k] for k in grading.applicable(house.structure_type)], "picked": components,
-        "absent": grading.ABSENT, "blank_keys": grading.blanks(house.structure_type, components) if request.method == "POST" else (),
+        "absent": grading.ABSENT, "blank_keys": grading.blanks(house.structure_type, components) if request.POST else (),
         "quant_rows": QUANT_ROWS, **(extra or {}),
     })  # fmt: skip
 
