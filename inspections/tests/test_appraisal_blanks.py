@@ -52,9 +52,13 @@ def form(trained_appraiser: Any, **answers: str) -> dict[str, Any]:
 # --- the page ------------------------------------------------------------------------------------
 
 
+def appraise_url(client: Any, appraiser: Any, household: Any) -> str:
+    client.force_login(appraiser)
+    return reverse("inspections:appraise", args=[household.houses.get().pk])
+
+
 def test_the_page_offers_absent_and_preselects_nothing(client: Any, appraiser_user: Any, earth_timber: Any) -> None:
-    client.force_login(appraiser_user)
-    page = client.get(reverse("inspections:appraise", args=[earth_timber.houses.get().pk])).content.decode()
+    page = client.get(appraise_url(client, appraiser_user, earth_timber)).content.decode()
     for key in COMPLETE:
         radios = re.findall(rf'<input type="radio" name="c_{key}" value="([^"]*)"([^>]*)>', page)
         assert [v for v, _attrs in radios] == ["a", "b", "c", "d", "none"], key
@@ -66,8 +70,7 @@ def test_the_page_offers_absent_and_preselects_nothing(client: Any, appraiser_us
 def test_the_page_refuses_an_earth_timber_house_with_only_its_foundation(
     client: Any, appraiser_user: Any, trained_appraiser: Any, earth_timber: Any
 ) -> None:
-    client.force_login(appraiser_user)
-    url = reverse("inspections:appraise", args=[earth_timber.houses.get().pk])
+    url = appraise_url(client, appraiser_user, earth_timber)
     refused = client.post(url, form(trained_appraiser, foundation="a"))
     page = refused.content.decode()
     assert refused.status_code == 200 and EARTH_TIMBER_BLANKS in page
@@ -88,9 +91,8 @@ def test_the_page_refuses_an_earth_timber_house_with_only_its_foundation(
 def test_the_page_refuses_every_kind_of_incomplete_form(
     client: Any, appraiser_user: Any, trained_appraiser: Any, earth_timber: Any, answers: dict[str, str], message: str
 ) -> None:
-    client.force_login(appraiser_user)
-    url = reverse("inspections:appraise", args=[earth_timber.houses.get().pk])
-    response = client.post(url, form(trained_appraiser, **answers), site_dangerous="on", site_note="后山滑坡")
+    url = appraise_url(client, appraiser_user, earth_timber)
+    response = client.post(url, form(trained_appraiser, **answers) | {"site_dangerous": "on", "site_note": "后山滑坡"})
     assert response.status_code == 200 and message in response.content.decode()
     assert nothing_graded(earth_timber)
 
@@ -98,8 +100,7 @@ def test_the_page_refuses_every_kind_of_incomplete_form(
 def test_the_page_refuses_blanks_even_when_the_site_is_dangerous(
     client: Any, appraiser_user: Any, trained_appraiser: Any, earth_timber: Any
 ) -> None:
-    client.force_login(appraiser_user)
-    url = reverse("inspections:appraise", args=[earth_timber.houses.get().pk])
+    url = appraise_url(client, appraiser_user, earth_timber)
     data = form(trained_appraiser, foundation="a") | {"site_dangerous": "on", "site_note": "后山滑坡"}
     assert EARTH_TIMBER_BLANKS in client.post(url, data).content.decode()
     assert nothing_graded(earth_timber)
@@ -108,8 +109,7 @@ def test_the_page_refuses_blanks_even_when_the_site_is_dangerous(
 def test_a_complete_form_with_an_absent_truss_is_graded_and_shown(
     client: Any, appraiser_user: Any, trained_appraiser: Any, earth_timber: Any
 ) -> None:
-    client.force_login(appraiser_user)
-    url = reverse("inspections:appraise", args=[earth_timber.houses.get().pk])
+    url = appraise_url(client, appraiser_user, earth_timber)
     saved = client.post(url, form(trained_appraiser, **COMPLETE))
     assert saved.status_code == 302
     appraisal = Appraisal.objects.get()
@@ -123,8 +123,7 @@ def test_a_stored_appraisal_keeps_its_grade_and_reads_its_blanks_as_not_filled(
     client: Any, appraiser_user: Any, trained_appraiser: Any, earth_timber: Any
 ) -> None:
     """Before ADR 0031 a blank was stored as None (or left out) and graded: the grade stays, the blank is 未填."""
-    client.force_login(appraiser_user)
-    url = reverse("inspections:appraise", args=[earth_timber.houses.get().pk])
+    url = appraise_url(client, appraiser_user, earth_timber)
     client.post(url, form(trained_appraiser, **COMPLETE))
     old = {"foundation": "a", "walls": None, "timber_truss": None}  # as the old form stored the finding's house
     Appraisal.objects.update(components=old, computed_grade="A", rule="R5", grade="A")
