@@ -301,6 +301,7 @@
     box.className = "grade-box";
     if (result.error) { $(".grade", box).textContent = "—"; $(".rule", box).textContent = result.error; box.dataset.grade = ""; box.dataset.error = result.error; return; }
     box.dataset.error = "";
+    if (form.dataset.tried === "1") $("[data-errors]", form).textContent = "";  // told at the last save; it is checked again at the next
     var final = result.grade, raised = form.raised_to.value, note = "";
     if (raised && raised !== result.grade) {
       if (G.isRaise(result.grade, raised)) { final = raised; note = "（已调高，须写明理由）"; } else { note = "（不能低于 " + result.grade + " 级）"; }
