@@ -282,7 +282,7 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
                 )
             store_flags(findings, actor=actor, household=household, house=house, kind=kind, uid=uid)
     except (ValidationError, PermissionDenied, ValueError) as exc:
-        return {"uid": str(raw_uid), "status": "rejected", "errors": messages_of(exc)}
+        return {"uid": str(raw_uid), "status": "rejected", "errors": _old_form_hint(payload, messages_of(exc))}
     return {
         "uid": str(uid),
         "status": "created",
@@ -291,6 +291,17 @@ def sync_record(*, actor: User, payload: dict[str, Any], now: dt.datetime | None
         "flags": [f.detail for f in findings],
         **({"grade": obj.grade} if isinstance(obj, Appraisal) else {}),
     }
+
+
+def _old_form_hint(payload: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """A field app older than ADR 0031 sends a blank for its "不适用 / 无此构件": the refusal says how to answer now."""
+    data = payload.get("data")
+    sent = data.get("components") if isinstance(data, dict) else None
+    if "components" in errors and isinstance(sent, dict) and any(v is None or v == "" for v in sent.values()):
+        errors["components"] += _(
+            "（旧版现场应用把“不适用 / 无此构件”记为空白：请联网刷新现场应用后重新填写此鉴定，房屋没有的构件选“无此构件”）"
+        )
+    return errors
 
 
 def _record_findings(

@@ -71,11 +71,17 @@ def _people(county: str, day: dt.date) -> list[Trainee]:
 
 
 def _components(rng: random.Random, structure: str, worst: str) -> dict[str, str | None]:
+    """Every component of the structure answered, as the form requires: some houses have no truss (无此构件)."""
     keys = grading.applicable(structure)
     grades: dict[str, str | None] = {k: rng.choice("aab") for k in keys}
-    grades[rng.choice(keys)] = worst
-    if worst in "cd" and len(keys) > 2:
-        grades[rng.choice(keys)] = rng.choice("bc")
+    if "timber_truss" in keys and rng.random() < 0.3:  # a flat earth or timber roof laid on the walls
+        grades["timber_truss"] = grading.ABSENT
+    graded = [k for k in keys if grades[k] != grading.ABSENT]
+    worst_key = rng.choice(graded)
+    grades[worst_key] = worst
+    others = [k for k in graded if k != worst_key]  # a second damaged component, never hiding the worst one
+    if worst in "cd" and len(others) > 1:
+        grades[rng.choice(others)] = rng.choice("bc")
     return grades
 
 
@@ -139,8 +145,8 @@ def _sample(county: str, day: dt.date, rng: random.Random, firm: Trainee) -> Non
     ))  # fmt: skip
     for item in plan.items.select_related("original", "house", "plan").order_by("id"):
         if rng.random() < 0.66:
-            original = item.original.components
-            worst = rng.choice("bcd") if rng.random() < 0.2 else max(g for g in original.values() if g)
+            original = [g for g in item.original.components.values() if g in grading.COMPONENT_GRADES]
+            worst = rng.choice("bcd") if rng.random() < 0.2 else max(original)
             sampling.resample(actor=sampler, item=item, data=AppraisalInput(
                 house_id=item.house_id, appraised_on=day, components=_components(rng, item.house.structure_type, worst),
                 prevention=Prevention.PARTLY, appraiser_ids=[firm.pk], organisation=firm.organisation,

@@ -7,10 +7,15 @@ give the same result for every combination. Nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 GRADES = ("A", "B", "C", "D")  # A safe … D wholly dangerous; "raising" a grade moves right
 COMPONENT_GRADES = ("a", "b", "c", "d")
+ABSENT = "none"  # the appraiser's explicit "无此构件": the house has no such component
+ANSWERS = (*COMPONENT_GRADES, ABSENT)
 RULES = {
     "R1": "场地危险，直接评定为D级",
     "R2": "有构件评为d级",
@@ -69,8 +74,9 @@ BY_KEY = {c.key: c for c in COMPONENTS}
 ALL_KEYS = tuple(c.key for c in COMPONENTS)
 
 # Components that apply to each structure type (code-table codes). A type missing here (a local
-# entry added later) gets every component; the appraiser marks the ones the house lacks as not
-# applicable either way (a brick-timber house without a truss, say).
+# entry added later) gets every component. Every applicable component must be answered: a grade
+# a–d, or ABSENT when the house has no such component (a brick-timber house without a truss, say);
+# a blank is never read as "not applicable" (ADR 0031).
 APPLICABLE: dict[str, tuple[str, ...]] = {
     "earth_timber": ("foundation", "walls", "timber_frame", "timber_truss", "roof"),
     "brick_timber": ("foundation", "walls", "timber_frame", "timber_truss", "roof"),
@@ -106,22 +112,45 @@ class Result:
         return f"{self.rule}：{RULES[self.rule]}" + (f"（{labels}）" if labels else "")
 
 
-def compute(structure_type: str, site_dangerous: bool, components: dict[str, str | None]) -> Result:
-    """Grade from site safety and component grades (None = not applicable), by rules R1–R5 in order."""
+def blanks(structure_type: str, components: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The applicable components not yet answered (missing or None), in the form's order."""
+    return tuple(k for k in applicable(structure_type) if components.get(k) is None)
+
+
+def label_of(key: str) -> str:
+    return BY_KEY[key].label if key in BY_KEY else key
+
+
+def answer_label(answer: str | None) -> str:
+    """How a stored component answer reads: its grade, "无此构件", or "未填" for a blank kept from before ADR 0031."""
+    if answer is None or answer == "":
+        return _("未填")
+    return _("无此构件") if answer == ABSENT else answer
+
+
+def compute(structure_type: str, site_dangerous: bool, components: Mapping[str, str | None]) -> Result:
+    """Grade from site safety and the component answers, by rules R1–R5 in order.
+
+    Every applicable component must be answered with a grade a–d or ABSENT ("无此构件"), and at least
+    one graded a–d; a blank (missing or None) is refused by name, never taken as "not applicable".
+    static/anju/grading.js gives the same answers and the same messages.
+    """
     allowed = applicable(structure_type)
-    for key, grade in components.items():
+    for key, answer in components.items():
         if key not in allowed:
-            label = BY_KEY[key].label if key in BY_KEY else key
-            raise GradingError(f"“{label}”不适用于该结构形式")
-        if grade is not None and grade not in COMPONENT_GRADES:
-            raise GradingError(f"构件等级只能是 a、b、c、d，不能是“{grade}”")
+            raise GradingError(_("“%(name)s”不适用于该结构形式") % {"name": label_of(key)})
+        if answer is not None and answer not in ANSWERS:
+            raise GradingError(_("构件等级只能是 a、b、c、d 或“无此构件”，不能是“%(value)s”") % {"value": answer})
+    missing = blanks(structure_type, components)
+    if missing:
+        names = "、".join(label_of(k) for k in missing)
+        raise GradingError(_("以下构件尚未评定：%(names)s。房屋没有的构件请选“无此构件”") % {"names": names})
+    if not any(components[k] in COMPONENT_GRADES for k in allowed):
+        raise GradingError(_("请至少评定一个构件的危险性等级"))
     if site_dangerous:
         return Result("D", "R1", ("site",))
-    graded = {k: g for k, g in components.items() if g is not None}
-    if not graded:
-        raise GradingError("请至少评定一个构件的危险性等级")
     for grade, rule in (("d", "R2"), ("c", "R3"), ("b", "R4")):
-        deciding = tuple(k for k in allowed if graded.get(k) == grade)
+        deciding = tuple(k for k in allowed if components[k] == grade)
         if deciding:
             return Result(grade.upper(), rule, deciding)
     return Result("A", "R5", ())
@@ -132,11 +161,11 @@ def final_grade(computed: str, raised_to: str | None, reason: str) -> str:
     if not raised_to or raised_to == computed:
         return computed
     if raised_to not in GRADES:
-        raise GradingError(f"等级只能是 A、B、C、D，不能是“{raised_to}”")
+        raise GradingError(_("等级只能是 A、B、C、D，不能是“%(g)s”") % {"g": raised_to})
     if GRADES.index(raised_to) < GRADES.index(computed):
-        raise GradingError(f"不能把按规则评定的 {computed} 级降为 {raised_to} 级；如需改变，请重新鉴定")
+        raise GradingError(_("不能把按规则评定的 %(c)s 级降为 %(r)s 级；如需改变，请重新鉴定") % {"c": computed, "r": raised_to})
     if not reason.strip():
-        raise GradingError(f"把 {computed} 级调高为 {raised_to} 级，必须写明理由")
+        raise GradingError(_("把 %(c)s 级调高为 %(r)s 级，必须写明理由") % {"c": computed, "r": raised_to})
     return raised_to
 
 
@@ -145,11 +174,12 @@ def is_worse(a: str, b: str) -> bool:
 
 
 def rules_payload() -> dict[str, object]:
-    """What grading.js needs: components with criteria, applicability, rule texts."""
+    """What grading.js needs: components with criteria, applicability, the "无此构件" value, rule texts."""
     return {
         "grades": list(GRADES),
         "rules": RULES,
         "components": [{"key": c.key, "label": c.label, "criteria": c.criteria} for c in COMPONENTS],
+        "absent": ABSENT,
         "applicable": APPLICABLE,
         "all": list(ALL_KEYS),
     }

@@ -200,7 +200,8 @@ class Appraisal(Located):
     structure_type = models.CharField(_("结构形式"), max_length=40)
     site_dangerous = models.BooleanField(_("场地危险"), default=False)
     site_note = models.CharField(_("场地情况"), max_length=200, blank=True)
-    components = models.JSONField(_("构件等级"), default=dict)  # key -> "a".."d" or null (not applicable)
+    # key -> "a".."d" or "none" (无此构件); null is a blank, kept only in appraisals from before ADR 0031
+    components = models.JSONField(_("构件等级"), default=dict)
     component_notes = models.JSONField(_("构件情况"), default=dict, blank=True)  # key -> the criterion picked / note
     computed_grade = models.CharField(_("规则评定等级"), max_length=1)
     rule = models.CharField(_("依据规则"), max_length=2)

@@ -232,10 +232,10 @@ def disagreements(items: QuerySet[SampleItem]) -> QuerySet[SampleItem]:
 
 
 def findings(appraisal: Appraisal) -> str:
-    """Component findings in one line, e.g. "地基基础 a；承重墙体 c；屋面 b；场地危险"."""
-    from inspections.grading import BY_KEY
+    """Component findings in one line, e.g. "地基基础 a；承重墙体 c；木屋架 无此构件；场地危险"."""
+    from inspections.grading import BY_KEY, answer_label
 
-    parts = [f"{BY_KEY[k].label} {g}" for k, g in appraisal.components.items() if g and k in BY_KEY]
+    parts = [f"{BY_KEY[k].label} {answer_label(g)}" for k, g in appraisal.components.items() if k in BY_KEY]
     if appraisal.site_dangerous:
         parts.append("场地危险")
     return "；".join(parts)

@@ -220,6 +220,7 @@ def appraisal_page(
         "form": form, "house": house, "household": house.household, "rules": grading.rules_payload(),
         "structure": house.structure_type, "structure_name": names(Table.STRUCTURE_TYPE).get(house.structure_type, ""),
         "components": [grading.BY_KEY[k] for k in grading.applicable(house.structure_type)], "picked": components,
+        "absent": grading.ABSENT, "blank_keys": grading.blanks(house.structure_type, components) if request.POST else (),
         "quant_rows": QUANT_ROWS, **(extra or {}),
     })  # fmt: skip
 
@@ -293,11 +294,15 @@ def _visible_appraisal(request: HttpRequest, pk: int) -> Appraisal:
 
 def _sheet_context(appraisal: Appraisal) -> dict[str, Any]:
     """What the appraisal sheet shows, on the page and in the PDF alike."""
+    # every component the form had, and any the structure type asks for: one missing from an appraisal
+    # stored before ADR 0031 reads "未填", never "不适用"
+    shown = set(appraisal.components) | set(grading.applicable(appraisal.structure_type))
     rows = [
-        (c, appraisal.components.get(c.key), appraisal.component_notes.get(c.key, ""))
+        (c, grading.answer_label(answer := appraisal.components.get(c.key)),
+         c.criteria.get(answer, "") if answer else "", appraisal.component_notes.get(c.key, ""))
         for c in grading.COMPONENTS
-        if c.key in appraisal.components
-    ]
+        if c.key in shown
+    ]  # fmt: skip
     result = grading.Result(appraisal.computed_grade, appraisal.rule, tuple(
         k for k, g in appraisal.components.items() if g and g.upper() == appraisal.computed_grade) or (
         ("site",) if appraisal.rule == "R1" else ()))  # fmt: skip

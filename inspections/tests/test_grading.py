@@ -14,18 +14,20 @@ from inspections.grading import GradingError
 
 STRUCTURES = [*grading.APPLICABLE, "some_local_type"]
 SEVERITY = {"a": 0, "b": 1, "c": 2, "d": 3}
+ABSENT = "none"  # "无此构件"
+ANSWERS = (None, ABSENT, "a", "b", "c", "d")
 
 
 def every_combination(structure: str) -> list[dict[str, str | None]]:
     keys = grading.applicable(structure)
-    return [dict(zip(keys, values, strict=True)) for values in product((None, "a", "b", "c", "d"), repeat=len(keys))]
+    return [dict(zip(keys, values, strict=True)) for values in product(ANSWERS, repeat=len(keys))]
 
 
 def expected(site_dangerous: bool, components: dict[str, str | None]) -> tuple[str, str]:
-    """An independent statement of the rules: the worst component decides, the site overrides."""
+    """An independent statement of the rules: the worst graded component decides, the site overrides."""
     if site_dangerous:
         return "D", "R1"
-    worst = max(SEVERITY[g] for g in components.values() if g is not None)
+    worst = max(SEVERITY[g] for g in components.values() if g in SEVERITY)
     return "ABCD"[worst], ("R5", "R4", "R3", "R2")[worst]
 
 
@@ -33,7 +35,11 @@ def expected(site_dangerous: bool, components: dict[str, str | None]) -> tuple[s
 def test_every_combination_of_components_and_site(structure: str) -> None:
     checked = 0
     for components, site in product(every_combination(structure), (False, True)):
-        if not site and all(g is None for g in components.values()):
+        if any(g is None for g in components.values()):
+            with pytest.raises(GradingError, match="尚未评定"):
+                grading.compute(structure, site, components)
+            continue
+        if all(g == ABSENT for g in components.values()):
             with pytest.raises(GradingError, match="至少评定一个构件"):
                 grading.compute(structure, site, components)
             continue
@@ -43,7 +49,56 @@ def test_every_combination_of_components_and_site(structure: str) -> None:
             assert result.deciding and all(components[k] == result.grade.lower() for k in result.deciding)
             assert set(result.deciding) == {k for k, g in components.items() if g == result.grade.lower()}
         checked += 1
-    assert checked == 2 * 5 ** len(grading.applicable(structure)) - 1
+    assert checked == 2 * (5 ** len(grading.applicable(structure)) - 1)
+
+
+def test_an_earth_timber_house_with_only_its_foundation_filled_in_is_not_graded() -> None:
+    """The finding of issue 13: the blanks counted as not applicable and the house came out A."""
+    with pytest.raises(GradingError) as refused:
+        grading.compute("earth_timber", False, {"foundation": "a"})
+    assert str(refused.value) == "以下构件尚未评定：承重墙体、木柱梁檩、木屋架、屋面。房屋没有的构件请选“无此构件”"
+    with pytest.raises(GradingError, match="承重墙体、木柱梁檩、木屋架、屋面"):  # the web form posts the blanks as None
+        grading.compute("earth_timber", False, {"foundation": "a", "walls": None, "timber_frame": None,
+                                                "timber_truss": None, "roof": None})  # fmt: skip
+    answered = {"foundation": "a", "walls": "c", "timber_frame": "b", "timber_truss": ABSENT, "roof": "b"}
+    assert grading.compute("earth_timber", False, answered).grade == "C"
+
+
+def test_a_local_structure_type_needs_every_component() -> None:
+    with pytest.raises(GradingError, match=r"^以下构件尚未评定：混凝土柱梁。"):
+        grading.compute("local_code", False, {k: "a" for k in grading.ALL_KEYS if k != "concrete_frame"})
+    assert grading.compute("local_code", False, dict.fromkeys(grading.ALL_KEYS, "a") | {"concrete_frame": ABSENT}).grade == "A"
+
+
+def test_every_component_absent_is_not_a_house() -> None:
+    with pytest.raises(GradingError, match=r"^请至少评定一个构件的危险性等级$"):
+        grading.compute("cave_earth", True, dict.fromkeys(grading.applicable("cave_earth"), ABSENT))
+
+
+@given(
+    structure=st.sampled_from(STRUCTURES),
+    answers=st.dictionaries(st.sampled_from(grading.ALL_KEYS), st.sampled_from(ANSWERS)),
+    site=st.booleans(),
+)
+def test_a_grade_only_from_a_complete_form(structure: str, answers: dict[str, str | None], site: bool) -> None:
+    """Whatever is sent: graded only when every applicable component is a–d or absent and one is graded;
+    a refusal names exactly the blanks; an absent component never decides."""
+    keys = grading.applicable(structure)
+    sent = {k: v for k, v in answers.items() if k in keys}
+    blank = [k for k in keys if sent.get(k) is None]
+    try:
+        result = grading.compute(structure, site, sent)
+    except GradingError as exc:
+        if blank:
+            names = "、".join(grading.BY_KEY[k].label for k in blank)
+            assert str(exc) == f"以下构件尚未评定：{names}。房屋没有的构件请选“无此构件”"
+            assert grading.blanks(structure, sent) == tuple(blank)
+        else:
+            assert all(sent[k] == ABSENT for k in keys) and "至少评定一个构件" in str(exc)
+        return
+    assert not blank and any(sent[k] in SEVERITY for k in keys)
+    assert (result.grade, result.rule) == expected(site, sent)
+    assert all(k == "site" or sent[k] in SEVERITY for k in result.deciding)
 
 
 def test_components_follow_the_structure() -> None:
@@ -56,9 +111,15 @@ def test_components_follow_the_structure() -> None:
 
 
 def test_explanation_names_the_rule_and_components() -> None:
-    result = grading.compute("earth_timber", False, {"walls": "c", "roof": "c", "foundation": "b"})
+    complete = {"walls": "c", "roof": "c", "foundation": "b", "timber_frame": "a", "timber_truss": ABSENT}
+    result = grading.compute("earth_timber", False, complete)
     assert result.explanation == "R3：有构件评为c级（无d级）（承重墙体、屋面）"
-    assert grading.compute("cave_earth", True, {}).explanation.startswith("R1：场地危险")
+    cave = dict.fromkeys(grading.applicable("cave_earth"), "a")
+    assert grading.compute("cave_earth", True, cave).explanation.startswith("R1：场地危险")
+
+
+def test_stored_answers_read_in_chinese() -> None:
+    assert [grading.answer_label(a) for a in (None, "", ABSENT, "c")] == ["未填", "未填", "无此构件", "c"]
 
 
 @given(

@@ -45,6 +45,9 @@ COMPONENTS_BY_STRUCTURE = {
     "cave_brick": ("foundation", "walls", "roof"),
 }
 
+# The form's answers for one component: a grade a–d, or "无此构件" when the house has none (stored as
+# "none"); a blank (None, or the key missing) is no answer at all (ADR 0031).
+ABSENT = "none"
 HOUSE_GRADES = "ABCD"  # A safe < B < C partly dangerous < D wholly dangerous
 RULE_TEXT = {
     "R1": "场地危险，直接评定为D级",
@@ -56,7 +59,7 @@ RULE_TEXT = {
 
 
 def by_the_guideline(site_dangerous: bool, components: dict[str, str | None]) -> tuple[str, str, tuple[str, ...]]:
-    """Grade, rule and deciding components, stated from the guideline's rules in their order."""
+    """Grade, rule and deciding components, stated from the guideline's rules in their order (a complete form)."""
     if site_dangerous:
         return "D", "R1", ("site",)
     for component_grade, house_grade, rule in (("d", "D", "R2"), ("c", "C", "R3"), ("b", "B", "R4")):
@@ -86,15 +89,24 @@ def test_components_carry_the_names_of_the_national_form(key: str, label: str) -
 @pytest.mark.parametrize("structure", [*sorted(COMPONENTS_BY_STRUCTURE), "some_local_type"])
 def test_every_combination_grades_as_the_guideline_says(structure: str) -> None:
     keys = COMPONENTS_BY_STRUCTURE.get(structure, EVERY_COMPONENT)
-    for values in product((None, "a", "b", "c", "d"), repeat=len(keys)):
+    graded = 0
+    for values in product((None, ABSENT, "a", "b", "c", "d"), repeat=len(keys)):
         components = dict(zip(keys, values, strict=True))
         for site in (False, True):
-            if not site and all(v is None for v in values):
+            blank = [LABELS[k] for k, v in components.items() if v is None]
+            if blank:  # not even a dangerous site grades a form with blanks
+                with pytest.raises(GradingError) as refused:
+                    grading.compute(structure, site, components)
+                assert str(refused.value) == f"以下构件尚未评定：{'、'.join(blank)}。房屋没有的构件请选“无此构件”"
+                continue
+            if all(v == ABSENT for v in values):
                 with pytest.raises(GradingError, match=r"^请至少评定一个构件的危险性等级$"):
                     grading.compute(structure, site, components)
                 continue
             result = grading.compute(structure, site, components)
             assert (result.grade, result.rule, result.deciding) == by_the_guideline(site, components), components
+            graded += 1
+    assert graded == 2 * (5 ** len(keys) - 1)  # a–d or absent for each, not all absent; both sites
 
 
 @pytest.mark.parametrize("structure, expected", sorted(COMPONENTS_BY_STRUCTURE.items()))
@@ -115,29 +127,33 @@ def test_an_unknown_component_is_refused_by_its_key() -> None:
     assert str(refused.value) == "“chimney”不适用于该结构形式"
 
 
-@pytest.mark.parametrize("bad", ["e", "A", "D", "", " a", "ab", "1"])
-def test_only_the_four_component_grades_are_accepted(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["e", "A", "D", "", " a", "ab", "1", "无此构件", "None", "NONE", "null"])
+def test_only_the_four_component_grades_or_absent_are_accepted(bad: str) -> None:
     with pytest.raises(GradingError) as refused:
         grading.compute("earth_timber", False, {"walls": bad, "roof": "a"})
-    assert str(refused.value) == f"构件等级只能是 a、b、c、d，不能是“{bad}”"
+    assert str(refused.value) == f"构件等级只能是 a、b、c、d 或“无此构件”，不能是“{bad}”"
     with pytest.raises(GradingError):
         grading.compute("earth_timber", True, {"walls": bad})
 
 
-def test_a_dangerous_site_decides_alone() -> None:
-    result = grading.compute("cave_earth", True, {})
+def test_a_dangerous_site_decides_alone_on_a_complete_form() -> None:
+    result = grading.compute("cave_earth", True, {"foundation": "a", "walls": "a", "roof": "a"})
     assert (result.grade, result.rule, result.deciding) == ("D", "R1", ("site",))
     assert result.explanation == "R1：场地危险，直接评定为D级（场地）"
-    assert grading.compute("cave_earth", True, {"walls": "a", "roof": "a"}).deciding == ("site",)
+    with pytest.raises(GradingError, match=r"^以下构件尚未评定：地基基础、承重墙体、屋面。"):
+        grading.compute("cave_earth", True, {})
+
+
+EARTH_TIMBER_A = dict.fromkeys(MASONRY_TIMBER, "a")
 
 
 @pytest.mark.parametrize(
     "components, explanation",
     [
-        ({"walls": "d", "roof": "c"}, "R2：有构件评为d级（承重墙体）"),
-        ({"walls": "c", "roof": "c", "foundation": "b"}, "R3：有构件评为c级（无d级）（承重墙体、屋面）"),
-        ({"foundation": "b", "timber_truss": "b", "timber_frame": "a"}, "R4：有构件评为b级（无c、d级）（地基基础、木屋架）"),
-        ({"foundation": "a", "timber_frame": "a", "walls": None}, "R5：所有构件均为a级"),
+        (EARTH_TIMBER_A | {"walls": "d", "roof": "c"}, "R2：有构件评为d级（承重墙体）"),
+        (EARTH_TIMBER_A | {"walls": "c", "roof": "c", "foundation": "b"}, "R3：有构件评为c级（无d级）（承重墙体、屋面）"),
+        (EARTH_TIMBER_A | {"foundation": "b", "timber_truss": "b"}, "R4：有构件评为b级（无c、d级）（地基基础、木屋架）"),
+        (EARTH_TIMBER_A | {"timber_truss": ABSENT, "walls": ABSENT}, "R5：所有构件均为a级"),
     ],
 )
 def test_the_explanation_quotes_the_rule_and_names_the_deciding_components(components: dict, explanation: str) -> None:
@@ -145,7 +161,7 @@ def test_the_explanation_quotes_the_rule_and_names_the_deciding_components(compo
 
 
 def test_the_deciding_components_follow_the_form_order_not_the_entry_order() -> None:
-    result = grading.compute("brick_concrete", False, {"roof": "c", "concrete_frame": "c", "foundation": "c"})
+    result = grading.compute("brick_concrete", False, {"roof": "c", "concrete_frame": "c", "walls": "a", "foundation": "c"})
     assert result.deciding == ("foundation", "concrete_frame", "roof")
 
 
@@ -190,6 +206,7 @@ def test_the_browser_and_phone_get_the_guideline_tables() -> None:
     assert payload["rules"] == RULE_TEXT
     assert payload["all"] == list(EVERY_COMPONENT)
     assert payload["applicable"] == COMPONENTS_BY_STRUCTURE
+    assert payload["absent"] == ABSENT
     components = payload["components"]
     assert isinstance(components, list)
     assert [(c["key"], c["label"]) for c in components] == list(LABELS.items())

@@ -166,11 +166,11 @@ def test_grade_as_of_a_past_day_on_the_household_page(client: Any, county_user: 
                                                       trained_appraiser: Any) -> None:  # fmt: skip
     import datetime as dt
 
-    from inspections.tests.test_services import appraise
+    from inspections.tests.test_services import CAVE, appraise
 
     household = add_household(county_user)
-    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=10), components={"walls": "d"})
-    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components={"walls": "b"})
+    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=10), components=CAVE | {"walls": "d"})
+    appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components=CAVE | {"walls": "b"})
     client.force_login(county_user)
     url = reverse("inspections:household_safety", args=[household.pk])
     now = client.get(url).content.decode()

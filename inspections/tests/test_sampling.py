@@ -123,6 +123,24 @@ def test_review_compares_with_the_original_and_leaves_the_grade_alone(
         sampling.resample(actor=other, item=plan.items.exclude(status="done").first(), data=review_input(firm, {"walls": "a"}))
 
 
+def test_a_review_with_blanks_grades_nothing(
+    county_user: Any, sampler: Any, appraised: list[Any], trained_appraiser: Any
+) -> None:
+    """The firm's re-appraisal is the same form: a blank is refused by name and the sample stays open (ADR 0031)."""
+    firm = firm_person(county_user, trained_appraiser, sampler)
+    plan = sampling.create_plan(actor=county_user, data=plan_input(sampler, ratio=Decimal(100)))
+    item = plan.items.order_by("id").first()
+    assert item is not None
+    with pytest.raises(ValidationError, match="以下构件尚未评定：地基基础、屋面。"):
+        sampling.resample(actor=sampler, item=item, data=review_input(firm, {"walls": "d"}))
+    item.refresh_from_db()
+    assert (item.status, item.review, item.agrees) == ("pending", None, None)
+    assert not Appraisal.objects.filter(kind="sampling").exists()
+    answered = {"foundation": "a", "walls": "d", "roof": "none"}
+    review = sampling.resample(actor=sampler, item=item, data=review_input(firm, answered))
+    assert review.grade == "D" and sampling.findings(review) == "地基基础 a；承重墙体 d；屋面 无此构件"
+
+
 def test_sampler_pages_show_only_the_sample(county_user: Any, sampler: Any, appraised: list[Any], trained_appraiser: Any) -> None:
     firm = firm_person(county_user, trained_appraiser, sampler)
     plan = sampling.create_plan(actor=county_user, data=plan_input(sampler))

@@ -14,6 +14,7 @@ from training.models import PersonKind
 from training.services import save_trainee
 
 TODAY = dt.date.today()
+CAVE = {"foundation": "a", "roof": "a"}  # a stone cave (conftest) with its walls still to grade
 
 
 def inspect(actor: Any, household: Any, verdict: str = "safe", **kw: Any) -> tuple[Inspection, bool]:
@@ -96,7 +97,7 @@ def test_appraisal_grade_by_the_rules_and_history(county_user: Any, appraiser_us
     household = add_household(county_user)
     first = appraise(appraiser_user, household, [trained_appraiser], on=TODAY - dt.timedelta(days=10))
     assert (first.computed_grade, first.rule, first.grade) == ("C", "R3", "C")
-    second = appraise(appraiser_user, household, [trained_appraiser], components={"foundation": "a", "walls": "b"},
+    second = appraise(appraiser_user, household, [trained_appraiser], components=CAVE | {"walls": "b", "roof": "none"},
                       raised_to="C", raise_reason="整体偏斜明显")  # fmt: skip
     assert (second.computed_grade, second.grade) == ("B", "C")
     house = household.houses.get()
@@ -125,7 +126,7 @@ def test_site_danger_decides_d_and_closes_the_appraisal_task(
     household = add_household(county_user)
     inspect(county_user, household, "suspect", risk_parts=["site"], measure="move_out")
     appraisal = appraise(appraiser_user, household, [trained_appraiser], site_dangerous=True, site_note="后山滑坡",
-                         components={})  # fmt: skip
+                         components=CAVE | {"walls": "a"})  # fmt: skip
     assert (appraisal.grade, appraisal.rule) == ("D", "R1")
     assert AppraisalTask.objects.get(household=household).status == "done"
 
@@ -161,8 +162,8 @@ def test_weekly_table_counts_each_household_by_its_latest_inspection(
     inspect(county_user, a, "suspect", risk_parts=["walls"], measure="appraise", on=TODAY - dt.timedelta(days=2))
     inspect(county_user, b, on=TODAY - dt.timedelta(days=30))
     inspect(county_user, c, on=TODAY + dt.timedelta(days=0))
-    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components={"walls": "d"})
-    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=1), components={"walls": "b"})
+    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=2), components=CAVE | {"walls": "d"})
+    appraise(appraiser_user, a, [trained_appraiser], on=TODAY - dt.timedelta(days=1), components=CAVE | {"walls": "b"})
     table = selectors.weekly_table("610826", week_end)
     town = {r.code: r.values for r in table.rows}
     assert (town["610826100"]["households"], town["610826100"]["inspected"], town["610826100"]["suspect"]) == (2, 2, 1)

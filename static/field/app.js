@@ -257,6 +257,7 @@
     form.reset(); resetCapture(form); $("[data-errors]", form).textContent = "";
     form.dataset.house = houseId;
     form.dataset.structure = house.structure_type || "";
+    form.dataset.tried = "";
     form.appraised_on.value = today();
     $("#appraise-title").textContent = "鉴定：" + state.current.head_name + "户 · " + (c.structure_types[house.structure_type] || "结构未填");
     var byKey = {};
@@ -266,7 +267,7 @@
       return "<fieldset class='criteria card p-2 mb-2' data-key='" + key + "'><legend class='fs-6 fw-bold'>" + esc(comp.label) + "</legend>" +
         Object.keys(comp.criteria).map(function (g) {
           return "<label><input type='radio' name='c_" + key + "' value='" + g + "'> <span><b>" + g + "</b> · " + esc(comp.criteria[g]) + "</span></label>";
-        }).join("") + "<label class='text-muted'><input type='radio' name='c_" + key + "' value='' checked> <span>不适用 / 无此构件</span></label></fieldset>";
+        }).join("") + "<label class='text-muted'><input type='radio' name='c_" + key + "' value='" + c.rules.absent + "'> <span>无此构件</span></label></fieldset>";
     }).join("");
     $("#prevention").innerHTML = Object.keys(c.prevention).map(function (k) {
       return "<label class='me-3'><input type='radio' name='prevention' value='" + k + "'> " + esc(c.prevention[k]) + "</label>";
@@ -294,9 +295,13 @@
   }
   function updateGrade() {
     var form = $("#appraise-form"), box = $("#field-grade");
-    var result = G.compute(state.config.rules, form.dataset.structure, form.site_dangerous.checked, components(form));
+    var comps = components(form), result = G.compute(state.config.rules, form.dataset.structure, form.site_dangerous.checked, comps);
+    var blank = G.blanks(state.config.rules, form.dataset.structure, comps);
+    $$("fieldset[data-key]", form).forEach(function (fs) { fs.classList.toggle("border-danger", form.dataset.tried === "1" && blank.indexOf(fs.dataset.key) >= 0); });
     box.className = "grade-box";
-    if (result.error) { $(".grade", box).textContent = "—"; $(".rule", box).textContent = result.error; box.dataset.grade = ""; return; }
+    if (result.error) { $(".grade", box).textContent = "—"; $(".rule", box).textContent = result.error; box.dataset.grade = ""; box.dataset.error = result.error; return; }
+    box.dataset.error = "";
+    if (form.dataset.tried === "1") $("[data-errors]", form).textContent = "";  // told at the last save; it is checked again at the next
     var final = result.grade, raised = form.raised_to.value, note = "";
     if (raised && raised !== result.grade) {
       if (G.isRaise(result.grade, raised)) { final = raised; note = "（已调高，须写明理由）"; } else { note = "（不能低于 " + result.grade + " 级）"; }
@@ -328,7 +333,8 @@
     ev.preventDefault();
     var form = ev.target, errors = [], grade = $("#field-grade").dataset.grade;
     var comps = components(form), prevention = checked(form, "prevention")[0], people = checked(form, "appraisers");
-    if (!grade) errors.push("请至少评定一个构件的危险性等级。");
+    form.dataset.tried = "1"; updateGrade();
+    if (!grade) errors.push($("#field-grade").dataset.error + "。");
     if (!prevention) errors.push("请选择防灾措施情况。");
     if (!people.length) errors.push("请选择鉴定人员。");
     if (!form.organisation.value.trim()) errors.push("请填写鉴定单位。");
