@@ -298,7 +298,11 @@ class VillageMatcher:
                 raise MatchError(
                     "village",
                     _("村名“%(name)s”中的乡镇（%(towns)s）与所填乡镇“%(town)s”不一致")
-                    % {"name": text, "towns": "、".join(self.town_names[t] for t, _e in prefixed), "town": self.town_names[town_code]},
+                    % {
+                        "name": text,
+                        "towns": "、".join(self.town_names[t] for t, _e in prefixed),
+                        "town": self.town_names[town_code],
+                    },
                 )
             raise self._not_found(text, town_code)
         entries = self._in(text, self.prefix)
@@ -345,7 +349,8 @@ class VillageMatcher:
         if elsewhere and not hint:
             hint = _("；其他乡镇有：%(list)s") % {"list": elsewhere}
         return MatchError(
-            "village", _("%(where)s找不到村“%(name)s”（或不在您的管辖范围内）%(hint)s") % {"where": where, "name": text, "hint": hint}
+            "village",
+            _("%(where)s找不到村“%(name)s”（或不在您的管辖范围内）%(hint)s") % {"where": where, "name": text, "hint": hint},
         )
 
     def _by_code(self, code: str, town: str | None, text: str) -> Match:

@@ -26,7 +26,10 @@ WAYS = {"村": ["村", "村委会", "村民委员会"], "社区": ["社区", "�
 
 
 # The list's own misspellings (“…社区居委会会”, “…社区委会”, “…村民委委会”) end a 社区 or a 村 too.
-ENDINGS = [(re.compile(r"(.+?)社区[居民委员会]*|(.+?)居民?委员?会"), "社区"), (re.compile(r"(.+?)村[民委员会]*?委[委员]*会+|(.+?)村"), "村")]
+ENDINGS = [
+    (re.compile(r"(.+?)社区[居民委员会]*|(.+?)居民?委员?会"), "社区"),
+    (re.compile(r"(.+?)村[民委员会]*?委[委员]*会+|(.+?)村"), "村"),
+]
 
 
 def shorts(name: str) -> set[str]:
@@ -55,7 +58,9 @@ def shaanxi(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Any]:
         towns = {r["code"]: r["name"] for r in csv.DictReader(fh)}
     with django_db_blocker.unblock():
         matcher = VillageMatcher("61")  # a province user: without a town
-        counties = {county: VillageMatcher(county) for county in {code[:6] for code, _n in villages}}  # county users: within the town
+        counties = {
+            county: VillageMatcher(county) for county in {code[:6] for code, _n in villages}
+        }  # county users: within the town
     written: dict[str, set[str]] = defaultdict(set)  # a way of writing -> every village it fits
     for code, name in villages:
         for text in {name, *shorts(name)}:
