@@ -17,11 +17,11 @@ LONGWAN_C = "610826100204"  # 龙湾村委会
 HEADER = ["乡镇", "村", "户主姓名", "户主身份证号", "家庭人口"]
 
 
-def ledger(path: Path, rows: list[list[object]], title: str = "绥德县名州镇农户住房台账") -> Path:
+def ledger(path: Path, rows: list[list[object]], title: str = "绥德县名州镇农户住房台账", header: list[str] = HEADER) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append([title])
-    sheet.append(HEADER)
+    sheet.append(header)
     for r in rows:
         sheet.append(r)
     book.save(path)
@@ -91,7 +91,13 @@ def test_an_alias_is_applied_with_a_note_in_the_preview(county_user, tmp_path):
 
 
 def test_a_neighbour_county_village_is_never_reached(county_user, tmp_path):
-    path = ledger(tmp_path / "x.xlsx", [["", "610827001245", "癸十", make_id(seq=410), 2]])
-    # the code is in the village column here: a code column is what finds by code
-    rows, totals = run(path, county_user)
-    assert totals.rejected == 1 and not Household.objects.exists()
+    header = ["村区划代码", "乡镇", "村", "户主姓名", "户主身份证号", "家庭人口"]
+    rows = [
+        [610827001245.0, "", "", "癸十", make_id(seq=410), 2],  # 米脂县, as Excel keeps a number
+        [float(LONGWAN_C), "名州镇", "龙湾社区", "子一", make_id(seq=411), 2],  # the code and the name disagree
+        [float(LONGWAN_C), "名州镇", "龙湾村", "丑二", make_id(seq=412), 2],
+    ]
+    parsed, totals = run(ledger(tmp_path / "x.xlsx", rows, header=header), county_user)
+    assert totals.rejected == 2 and totals.created == 1
+    assert "610827001245" in parsed[3].errors[0] and "龙湾村委会" in parsed[4].errors[0]
+    assert Household.objects.get().region_code == LONGWAN_C
