@@ -70,7 +70,7 @@ def test_loading_the_same_edition_again_adds_no_aliases(db, tmp_path):
 
 
 def test_a_changes_file_that_names_no_village_of_the_edition_is_refused(db, tmp_path):
-    with pytest.raises(CommandError, match="changes.csv 第 2 行"):
+    with pytest.raises(CommandError, match=r"changes\.csv 第 2 行"):
         call_command("load_regions", str(edition(tmp_path, [[DIAOSHAN, "610826100999", ""]])), "--edition", "bad")
     with pytest.raises(CommandError, match="仍在本版中"):
         call_command("load_regions", str(edition(tmp_path, [[YONGYUE, WUYI, ""]])), "--edition", "bad")
