@@ -280,10 +280,10 @@ class VillageMatcher:
     def resolve(self, code: object, town: object, village: object, *, context: str = "") -> Match:
         """The village a row means, or MatchError saying why none can be chosen."""
         code_text = normalise(code)
-        town_code = self.find_town(town)
         text = normalise(village)
         if code_text:
-            return self._by_code(code_text, town_code, text)
+            return self._by_code(code_text, normalise(town), text)
+        town_code = self.find_town(town)
         if not text:
             raise MatchError("village", _("请填写村区划代码，或填写乡镇和村名称"))
         if town_code:
@@ -353,10 +353,9 @@ class VillageMatcher:
             _("%(where)s找不到村“%(name)s”（或不在您的管辖范围内）%(hint)s") % {"where": where, "name": text, "hint": hint},
         )
 
-    def _by_code(self, code: str, town: str | None, text: str) -> Match:
+    def _by_code(self, code: str, town: str, text: str) -> Match:
         if not (code.isdigit() and len(code) == CODE_LENGTH):
             raise MatchError("village_code", _("村区划代码“%(code)s”应为 12 位数字") % {"code": code})
-        match = None
         if code in self.village_names:
             match = Match(code)
         elif code in self.old_codes:
@@ -368,11 +367,13 @@ class VillageMatcher:
             )
         else:
             raise MatchError("village_code", _("村区划代码“%(code)s”不存在或不在您的管辖范围内") % {"code": code})
-        if town and town != match.code[:9]:
+        own = match.code[:9]
+        own_name = normalise(self.town_names.get(own, ""))
+        if town and town not in {own, own_name, *town_forms(own_name)}:
             raise MatchError(
                 "town",
                 _("村区划代码“%(code)s”属于%(own)s，与所填乡镇“%(town)s”不一致")
-                % {"code": code, "own": self.town_names.get(match.code[:9], ""), "town": self.town_names[town]},
+                % {"code": code, "own": self.town_names.get(own, ""), "town": town},
             )
         if text and match.code not in {e.code for e in self.villages.get(text, [])} and not self._prefixed_fits(text, match.code):
             raise MatchError(

@@ -48,6 +48,8 @@ def test_a_code_that_disagrees_with_the_names_beside_it_is_refused(suide):
     error = refused(suide, LONGWAN_C, "名州镇", "龙湾社区")
     assert error.field == "village" and "龙湾村委会" in error.message
     assert refused(suide, LONGWAN_C, "义合镇", "").field == "town"
+    # a province user: the town's name is not unique in Shaanxi, beside its code it needs not be
+    assert VillageMatcher("61").resolve("610102007001", "太华路街道", "").code == "610102007001"
 
 
 def test_official_and_short_names_within_the_town(suide):
