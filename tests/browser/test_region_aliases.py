@@ -1,5 +1,6 @@
-"""The alias page in Chromium as a county administrator uses it: add an alias by the village's name,
-find it, and be told in Chinese why another village's short name cannot be one."""
+"""Issue 13: the village alias page (regions.aliases) in Chromium as a county administrator uses
+it: add an alias by the village's name, find it, and be told in Chinese why another village's
+short name cannot be one."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import pytest
 from accounts.roles import Role
 from conftest import make_user
 from regions.models import RegionAlias
-from tests.browser.conftest import browser, page, shot  # noqa: F401  (the fixtures of tests/browser)
+from tests.browser.conftest import shot
 from tests.browser.test_renovation import as_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_administrator_adds_an_alias_and_is_refused_another_villages_name(page: Any) -> None:  # noqa: F811
+def test_an_administrator_adds_an_alias_and_is_refused_another_villages_name(page: Any) -> None:
     make_user("sd_admin", "610826", Role.ADMIN)
     as_user(page, "sd_admin")
     page.goto("/")
