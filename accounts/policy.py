@@ -121,5 +121,9 @@ def load() -> None:
     register("accounts.User", view=grant(Cap.MANAGE_USERS, scope=users), change=grant(Cap.MANAGE_USERS, scope=users))
     register("codetables.CodeItem", view=grant(Cap.MANAGE_CODES, scope=lambda user: Q()),
              change=grant(Cap.MANAGE_CODES, scope=lambda user: Q()))  # fmt: skip
+    # A county's own names for its villages (regions.aliases, ADR 0029): its administrator keeps them;
+    # those who import see what their files will be matched with.
+    register("regions.RegionAlias", view=grant(Cap.MANAGE_CODES, Cap.IMPORT, scope=under_prefix("county")),
+             change=grant(Cap.MANAGE_CODES, scope=under_prefix("county")))  # fmt: skip
     # Region codes are public reference data: anyone signed in reads them.
     register("regions.Region", view=grant(ANYONE, scope=lambda user: Q()))

@@ -100,6 +100,9 @@ VERBS = {
     "funds.decide_line": _("人工判定回盘结果"),
     "funds.exception_request": _("申请超标准补助"),
     "regions.load": _("导入行政区划"),
+    "regionalias.create": _("新增村（社区）别名"),
+    "regionalias.update": _("修改村（社区）别名"),
+    "regionalias.deactivate": _("停用村（社区）别名"),
     "codeitem.create": _("新增代码项"),
     "codeitem.update": _("修改代码项"),
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,56 +33,9 @@ from exchange.readers import UnreadableFile
 from exchange.xlsx import write_rows
 from households import validation as v
 from households.services import HouseholdInput, Outcome, Plan, plan_households, write_plan
-from regions.models import Level, Region
+from regions.matching import VillageMatcher
 
 CHUNK = 2000
-
-VILLAGE_SUFFIXES = re.compile(r"(村民委员会|村委会|居民委员会|社区居委会|居委会|委员会)$")
-
-
-def short_name(name: str) -> str:
-    """“郝家坪村委会” and “郝家坪村” are the same village to an official."""
-    base = VILLAGE_SUFFIXES.sub("", v.compact(name))
-    return base if base.endswith(("村", "社区")) else base + "村" if base else base
-
-
-class VillageLookup:
-    """Finds a village by code or by (town, village) names within a region."""
-
-    def __init__(self, prefix: str) -> None:
-        towns = {r.code: v.compact(r.name) for r in Region.objects.under(prefix).filter(level=Level.TOWN)}
-        self.codes: set[str] = set()
-        self.by_names: dict[tuple[str, str], str] = {}
-        self.by_village: dict[str, list[str]] = {}
-        for code, name in Region.objects.under(prefix).filter(level=Level.VILLAGE).values_list("code", "name"):
-            self.codes.add(code)
-            vname = short_name(name)
-            self.by_names[(towns.get(code[:9], ""), vname)] = code
-            self.by_village.setdefault(vname, []).append(code)
-
-    def resolve(self, code: object, town: object, village: object) -> str:
-        code_text = v.compact(code)
-        if code_text:
-            if isinstance(code, float):
-                code_text = str(int(code))
-            if code_text in self.codes:
-                return code_text
-            raise v.FieldError("village_code", f"村区划代码“{code_text}”不存在或不在您的管辖范围内")
-        vname = short_name(str(village or ""))
-        if not vname:
-            raise v.FieldError("village", "请填写村区划代码，或填写乡镇和村名称")
-        tname = v.compact(town)
-        if tname:
-            found = self.by_names.get((tname, vname))
-            if found:
-                return found
-            raise v.FieldError("village", f"在“{tname}”下找不到“{vname}”（或不在您的管辖范围内）")
-        candidates = self.by_village.get(vname, [])
-        if len(candidates) == 1:
-            return candidates[0]
-        if candidates:
-            raise v.FieldError("town", f"有 {len(candidates)} 个村叫“{vname}”，请填写乡镇名称")
-        raise v.FieldError("village", f"找不到村“{vname}”（或不在您的管辖范围内）")
 
 
 @dataclass
@@ -92,6 +44,7 @@ class ParsedRow:
     cells: list[object]
     data: HouseholdInput | None = None
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # judgements shown with the row (a village found by alias)
 
 
 @dataclass
@@ -137,8 +90,9 @@ def memoized(check: Callable[..., Any], limit: int = MEMO_LIMIT) -> Callable[...
 
 
 class RowParser:
-    def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
+    def __init__(self, mapping: dict[int, str], villages: VillageMatcher, context: str = "") -> None:
         self.mapping = mapping
+        self.context = context  # the file's title or sheet name: the town a row without one is in
         self.columns = [(key, i) for i, key in mapping.items()]
         self.head_columns = [i for key, i in self.columns if key in ("head_name", "head_id")]
         self.villages = villages
@@ -151,7 +105,7 @@ class RowParser:
         self.household_keys = [k for k in HOUSEHOLD_KEYS if k in present or k == "family_size"]
         has_dwelling = bool(present & {"structure_type", "year_built", "storeys", "bays", "floor_area", "address"})
         self.dwelling_keys = [k for k in DWELLING_KEYS if k in present] if has_dwelling else None
-        self.resolve = memoized(villages.resolve)
+        self.resolve = memoized(lambda code, town, village, context: villages.resolve(code, town, village, context=context))
         self.text = memoized(v.text)  # for the columns that repeat (组, bank names, category sources)
         # every check runs, so a row's reasons are reported together; numbers that identify one
         # person (ID, phone, bank account) are not worth remembering
@@ -178,7 +132,10 @@ class RowParser:
         errors = row.errors
         values: dict[str, Any] = {}
         try:
-            values["village_code"] = self.resolve(get("village_code"), get("town"), get("village"))
+            match = self.resolve(get("village_code"), get("town"), get("village"), self.context)
+            values["village_code"] = match.code
+            if match.note:
+                row.notes.append(match.note)
         except v.FieldError as exc:
             errors.append(exc.message)
         for key, check in self.checks:
@@ -242,7 +199,7 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
         )
     plan = SheetPlan(sheet.name, block, propose(block.headers, mapping))
     prefix = (user.region_id or "") if user else ""
-    parser = RowParser(plan.mapping(), VillageLookup(prefix))
+    parser = RowParser(plan.mapping(), VillageMatcher(prefix), context=f"{Path(original_name).stem} {block.title}")
     body = first[block.end :]
 
     def generate() -> Iterator[ParsedRow]:

@@ -68,3 +68,42 @@ class Region(models.Model):
     @property
     def full_name(self) -> str:
         return "".join(r.name for r in self.path if r.name != "市辖区")
+
+
+class AliasKind(models.TextChoices):
+    COUNTY = "county", _("本县别名")
+    HISTORICAL_NAME = "historical_name", _("历史名称")
+    HISTORICAL_CODE = "historical_code", _("历史代码")
+
+
+class RegionAlias(models.Model):
+    """Another way a county's ledgers name one of its villages: the county's own alias (kept by its
+    administrator), or a name or code of an earlier region edition (recorded by load_regions).
+    The village matcher (regions.matching) accepts them and says so in a note (ADR 0029)."""
+
+    county = models.CharField(_("县（区）代码"), max_length=6, db_index=True)
+    alias = models.CharField(_("别名"), max_length=100)  # normalised: NFKC, no spaces
+    target = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="aliases", verbose_name=_("对应村（社区）"))
+    kind = models.CharField(_("类型"), max_length=20, choices=AliasKind.choices, default=AliasKind.COUNTY)
+    edition = models.CharField(_("区划版本"), max_length=40, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("村（社区）别名")
+        ordering = ["county", "alias"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "kind", "alias"],
+                condition=models.Q(is_active=True, kind="county"),
+                name="regionalias_one_active_county_alias",
+            ),
+            models.UniqueConstraint(fields=["kind", "alias", "target", "edition"], name="regionalias_unique_mapping"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias

@@ -122,7 +122,7 @@ def test_separation_of_duties_in_the_table() -> None:
                 if ROLE_CAPS[Role.AUDITOR] & g.caps:
                     assert label.startswith("audit.") or label == "exchange.exportjob", (label, action)
                 if ROLE_CAPS[Role.ADMIN] & g.caps:
-                    assert label in ("accounts.user", "codetables.codeitem"), (label, action)
+                    assert label in ("accounts.user", "codetables.codeitem", "regions.regionalias"), (label, action)
 
 
 # --- the world -------------------------------------------------------------------------------------
@@ -236,6 +236,9 @@ def _build(tmp: Any) -> dict[str, Any]:
         "codetables.codeitem": __import__("codetables.models", fromlist=["CodeItem"]).CodeItem.objects.first(),
         "accounts.user": users[(Role.VILLAGE_CADRE, "own")],
         "regions.region": __import__("regions.models", fromlist=["Region"]).Region.objects.get(code="610826"),
+        "regions.regionalias": __import__("regions.models", fromlist=["RegionAlias"]).RegionAlias.objects.create(
+            county="610826", alias="老龙湾", target_id="610826100204"
+        ),
     }
 
 
