@@ -137,13 +137,13 @@ def memoized(check: Callable[..., Any], limit: int = MEMO_LIMIT) -> Callable[...
 
 
 class RowParser:
-    def __init__(self, mapping: dict[int, str], villages: VillageLookup) -> None:
+    def __init__(self, mapping: dict[int, str], villages: VillageLookup, region_code: str = "") -> None:
         self.mapping = mapping
         self.columns = [(key, i) for i, key in mapping.items()]
         self.head_columns = [i for key, i in self.columns if key in ("head_name", "head_id")]
         self.villages = villages
-        categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
-        structures = codes_by_name(Table.STRUCTURE_TYPE)
+        categories = codes_by_name(Table.HOUSEHOLD_CATEGORY, region_code)  # with the aliases of the user's county
+        structures = codes_by_name(Table.STRUCTURE_TYPE, region_code)
         self.seen: dict[str, int] = {}
         # Columns the file does not have leave the stored values alone (family size always has one).
         present = frozenset(mapping.values())
@@ -242,7 +242,7 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
         )
     plan = SheetPlan(sheet.name, block, propose(block.headers, mapping))
     prefix = (user.region_id or "") if user else ""
-    parser = RowParser(plan.mapping(), VillageLookup(prefix))
+    parser = RowParser(plan.mapping(), VillageLookup(prefix), region_code=prefix)
     body = first[block.end :]
 
     def generate() -> Iterator[ParsedRow]:
