@@ -1,4 +1,9 @@
-"""Resident ID numbers (GB 11643-1999): cleaning, check character, birth date, 15 to 18 digits."""
+"""Resident ID numbers (GB 11643-1999): cleaning, check character, birth date, 15 to 18 digits.
+
+A refusal never suggests a check character (issue 13): the wrong digit may be any of the 18, and a
+number made to fit its check may belong to nobody, or to somebody else. An 18-digit number ending
+in 000 that fails its check is what Excel leaves of a number typed into a number cell (it keeps 15
+significant digits), and is refused as such: it must be typed again from the card."""
 
 from __future__ import annotations
 
@@ -87,10 +92,13 @@ def parse(raw: str, *, today: dt.date | None = None) -> IdNumber:
     first17, last = value[:17], value[17]
     if not (value.isascii() and first17.isdigit()) or not (last.isdigit() or last == "X"):
         raise IdNumberError(_("身份证号前 17 位须为数字，最后一位为数字或 X"))
+    expected = check_char(first17)
+    if last != expected and value.endswith(TRUNCATED_TAIL):
+        # digits 16-18 turned to 0 by Excel: the number is gone, whatever else is wrong with it
+        raise IdNumberError(excel_lost_digits())
     born = _birth(first17[6:14], today)
-    if last != check_char(first17):
-        # digits 16-18 turned to 0 by Excel: say so, and never offer a check character for what is left
-        raise IdNumberError(excel_lost_digits() if value.endswith(TRUNCATED_TAIL) else check_mismatch())
+    if last != expected:
+        raise IdNumberError(check_mismatch())  # never the character that would fit
     return IdNumber(value, born, "M" if int(first17[16]) % 2 else "F")
 
 

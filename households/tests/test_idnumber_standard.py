@@ -89,9 +89,8 @@ def test_every_other_check_character_is_refused_and_none_is_suggested(number: st
             assert str(refused.value) == "身份证号校验位不符，号码中至少有一位有误。请对照身份证逐位核对后重新录入。"
 
 
-
 @pytest.mark.parametrize("number, born, sex", KNOWN)
-def test_a_number_whose_last_three_digits_excel_turned_to_zero_is_refused_as_damaged(number: str, born: dt.date, sex: str) -> None:
+def test_a_number_excel_left_with_three_zeros_is_refused_as_damaged(number: str, born: dt.date, sex: str) -> None:
     damaged = number[:15] + "000"
     if by_hand(damaged[:17]) == "0":  # 1 in 11: the damage happens to fit the check; nothing can tell
         assert parse(damaged, today=TODAY).value == damaged

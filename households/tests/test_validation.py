@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from households import validation as v
 from households import idnumber
+from households import validation as v
 from households.idnumber import check_char
 
 
