@@ -46,7 +46,10 @@ def codes_by_name(table: Table | str, region_code: str = "") -> dict[str, str]:
     """name -> code of active entries, and the aliases that hold in `region_code` (the importing
     user's region: a county's own aliases apply to its county and the towns and villages in it),
     for reading spreadsheets that hold the Chinese label. An entry's own name wins over an alias."""
-    return aliases(table, region_code) | {i.name: i.code for i in items(table)}
+    found = {i.name: i.code for i in items(table)}  # names first: they are what a refusal lists
+    for alias, code in aliases(table, region_code).items():
+        found.setdefault(alias, code)
+    return found
 
 
 def invalidate(table: Table | str) -> None:

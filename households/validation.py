@@ -51,11 +51,11 @@ def compact(raw: object) -> str:
 def name(raw: object, field: str = "head_name", label: str = "姓名") -> str:
     value = compact(raw)
     if not value:
-        raise FieldError(field, f"{label}不能为空")
+        raise FieldError(field, _("%(label)s不能为空") % {"label": label})
     if len(value) > 50:
-        raise FieldError(field, f"{label}过长（最多 50 个字）")
+        raise FieldError(field, _("%(label)s过长（最多 50 个字）") % {"label": label})
     if _DIGIT.search(value):
-        raise FieldError(field, f"{label}“{value}”含有数字")
+        raise FieldError(field, _("%(label)s“%(value)s”含有数字") % {"label": label, "value": value})
     return value
 
 
@@ -92,7 +92,7 @@ def phone(raw: object) -> str:
     if len(digits) == 11 and digits.startswith("1") and digits.isdigit():  # 138-1234-5678
         return digits
     if not PHONE_RE.fullmatch(value):
-        raise FieldError("phone", f"联系电话“{value}”格式不正确（应为 11 位手机号或带区号的固话）")
+        raise FieldError("phone", _("联系电话“%(value)s”格式不正确（应为 11 位手机号或带区号的固话）") % {"value": value})
     return value
 
 
@@ -100,13 +100,13 @@ def bank_account(raw: object) -> str:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw == raw:
         digits = f"{int(raw)}"
         if len(digits) >= 16:
-            raise FieldError("bank_account", "银行账号被 Excel 存成了数字，后几位已丢失，请把该列设为“文本”后重新填写")
+            raise FieldError("bank_account", _("银行账号被 Excel 存成了数字，后几位已丢失，请把该列设为“文本”后重新填写"))
         raw = digits
     value = compact(raw).replace("-", "")
     if not value:
         return ""
     if not value.isdigit() or not 10 <= len(value) <= 30:
-        raise FieldError("bank_account", f"银行账号“{value}”应为 10 到 30 位数字")
+        raise FieldError("bank_account", _("银行账号“%(value)s”应为 10 到 30 位数字") % {"value": value})
     return value
 
 
@@ -127,21 +127,28 @@ def integer(
         value = _without_unit(compact(raw), units)
         if not value:
             if required:
-                raise FieldError(field, f"{label}不能为空")
+                raise FieldError(field, _("%(label)s不能为空") % {"label": label})
             return None
     if value.isdigit() and value.isascii():  # the usual case, without Decimal
         whole = int(value)
         if not low <= whole <= high:
-            raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+            raise FieldError(
+                field,
+                _("%(label)s %(value)s 超出范围（%(low)s–%(high)s）")
+                % {"label": label, "value": value, "low": low, "high": high},
+            )
         return whole
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise FieldError(field, f"{label}“{value}”不是数字") from None
+        raise FieldError(field, _("%(label)s“%(value)s”不是数字") % {"label": label, "value": value}) from None
     if number != number.to_integral_value():
-        raise FieldError(field, f"{label}“{value}”应为整数")
+        raise FieldError(field, _("%(label)s“%(value)s”应为整数") % {"label": label, "value": value})
     if not low <= number <= high:
-        raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+        raise FieldError(
+            field,
+            _("%(label)s %(value)s 超出范围（%(low)s–%(high)s）") % {"label": label, "value": value, "low": low, "high": high},
+        )
     return int(number)
 
 
@@ -154,9 +161,12 @@ def decimal(raw: object, field: str, label: str, low: Decimal, high: Decimal, *,
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite():  # "NaN" quantizes to NaN, which no comparison accepts
-        raise FieldError(field, f"{label}“{value}”不是数字")
+        raise FieldError(field, _("%(label)s“%(value)s”不是数字") % {"label": label, "value": value})
     if not low <= number <= high:
-        raise FieldError(field, f"{label} {value} 超出范围（{low}–{high}）")
+        raise FieldError(
+            field,
+            _("%(label)s %(value)s 超出范围（%(low)s–%(high)s）") % {"label": label, "value": value, "low": low, "high": high},
+        )
     return number
 
 
@@ -391,7 +401,7 @@ def boolean(raw: object, field: str, label: str, default: bool) -> bool:
         return True
     if value in {"否", "N", "n", "0", "false", "False", "×", "无"}:
         return False
-    raise FieldError(field, f"{label}应填“是”或“否”，而不是“{value}”")
+    raise FieldError(field, _("%(label)s应填“是”或“否”，而不是“%(value)s”") % {"label": label, "value": value})
 
 
 def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, required: bool = False) -> str:
@@ -399,7 +409,7 @@ def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, requ
     value = compact(raw)
     if not value:
         if required:
-            raise FieldError(field, f"{label}不能为空")
+            raise FieldError(field, _("%(label)s不能为空") % {"label": label})
         return ""
     if value in by_name:
         return by_name[value]
@@ -407,8 +417,15 @@ def choice(raw: object, field: str, label: str, by_name: dict[str, str], *, requ
         return value
     near = closest(value, list(by_name))
     if near:  # “低保户” for 农村低保户: name the few it may mean rather than the whole table
-        raise FieldError(field, f"{label}“{value}”不在代码表中，是否指：{'、'.join(near)}？")
-    raise FieldError(field, f"{label}“{value}”不在代码表中（可选：{'、'.join(list(by_name)[:12])}）")
+        raise FieldError(
+            field,
+            _("%(label)s“%(value)s”不在代码表中，是否指：%(near)s？") % {"label": label, "value": value, "near": "、".join(near)},
+        )
+    raise FieldError(
+        field,
+        _("%(label)s“%(value)s”不在代码表中（可选：%(names)s）")
+        % {"label": label, "value": value, "names": "、".join(list(by_name)[:12])},
+    )
 
 
 def closest(value: str, names: list[str], limit: int = 3) -> list[str]:

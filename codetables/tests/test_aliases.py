@@ -350,3 +350,9 @@ def test_a_role_without_the_capability_is_refused_on_every_alias_page(client, sd
     assert client.post(reverse("codetables:alias_edit", args=[alias.pk]), post).status_code == 403
     assert client.post(reverse("codetables:alias_deactivate", args=[alias.pk])).status_code == 403
     assert list(CodeAlias.objects.filter(region_code=SUIDE).values_list("alias", "is_active")) == [("低保户", True)]
+
+
+def test_a_refusal_lists_the_entries_names_before_any_alias(db):
+    with pytest.raises(v.FieldError) as refused:
+        v.choice("茅草屋", "structure_type", "结构形式", codes_by_name("structure_type", SUIDE))
+    assert "可选：土木、砖木、砖土混杂、木结构、石木、砖混、框架、其他" in refused.value.message

@@ -258,3 +258,26 @@ def test_id_number_raises_nothing_but_a_field_error_and_never_a_hint(raw):
 def test_a_decimal_value_is_text_to_the_id_parser():
     with pytest.raises(v.FieldError):
         v.id_number(Decimal("6.10826E+17"))
+
+
+# --- the forms read the same way -----------------------------------------------------------------
+
+
+def test_the_household_and_house_pages_take_a_build_date_as_clerks_write_it(client, county_user):
+    from django.urls import reverse
+
+    from conftest import SUIDE_VILLAGE, make_id
+    from households.forms import HouseForm
+    from households.models import Household
+
+    client.force_login(county_user)
+    post = {"village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": make_id(seq=78), "family_size": "2",
+            "structure_type": "brick_concrete", "year_built": "2021年5月", "only_house": "on"}  # fmt: skip
+    response = client.post(reverse("households:new"), post)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Household.objects.get().houses.get().year_built == 2021
+    house = HouseForm({"year_built": "2019.5", "use": "self_occupied", "is_occupied": "on"})
+    assert house.is_valid(), house.errors
+    assert house.cleaned_data["year_built"] == 2019
+    future = HouseForm({"year_built": f"{TODAY.year + 1}.3", "use": "self_occupied"})
+    assert not future.is_valid() and "晚于" in str(future.errors["year_built"])
