@@ -36,6 +36,23 @@ def own_upload(user: object) -> Q:
     return in_region()(user) & related("uploaded_by")(user)
 
 
+def alias_view(user: object) -> Q:
+    """Code-table aliases that hold where the user is (everywhere, the user's county) and those set below it."""
+    region = getattr(user, "region_id", None) or ""
+    if not region:
+        return NOTHING
+    return Q(region_code="") | Q(region_code=region[:6]) | Q(region_code__startswith=region)
+
+
+def alias_change(user: object) -> Q:
+    """The aliases of the counties under the user's region; those valid everywhere, at province level only (ADR 0030)."""
+    region = getattr(user, "region_id", None) or ""
+    if not region:
+        return NOTHING
+    own = Q(region_code__startswith=region) & ~Q(region_code="")
+    return own | Q(region_code="") if len(region) == 2 else own
+
+
 def audit_scope(user: object) -> Q:
     """Events in the auditor's region; events tied to no region (unknown usernames) go to province level."""
     region = getattr(user, "region_id", None) or ""
@@ -125,5 +142,8 @@ def load() -> None:
     # those who import see what their files will be matched with.
     register("regions.RegionAlias", view=grant(Cap.MANAGE_CODES, Cap.IMPORT, scope=under_prefix("county")),
              change=grant(Cap.MANAGE_CODES, scope=under_prefix("county")))  # fmt: skip
+    # A county's own spellings of code-table entries: its administrator's (ADR 0030).
+    register("codetables.CodeAlias", view=grant(Cap.MANAGE_CODES, scope=alias_view),
+             change=grant(Cap.MANAGE_CODES, scope=alias_change))  # fmt: skip
     # Region codes are public reference data: anyone signed in reads them.
     register("regions.Region", view=grant(ANYONE, scope=lambda user: Q()))

@@ -105,6 +105,10 @@ VERBS = {
     "regionalias.deactivate": _("停用村（社区）别名"),
     "codeitem.create": _("新增代码项"),
     "codeitem.update": _("修改代码项"),
+    "codealias.create": _("新增代码别名"),
+    "codealias.update": _("修改代码别名"),
+    "codealias.deactivate": _("停用代码别名"),
+    "codealias.reactivate": _("重新启用代码别名"),
 }
 
 # Where an event came from (core.context.ActionContext.source).
@@ -262,6 +266,7 @@ VERB_GROUPS = {
     "audit": _("审计"),
     "regions": _("行政区划"),
     "codeitem": _("代码表"),
+    "codealias": _("代码别名"),
     "files": _("文件"),
     "crypto": _("密钥"),
 }

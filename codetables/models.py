@@ -39,3 +39,40 @@ class CodeItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Tables whose entries clerks write by name in spreadsheets (the hotline table is not written by anyone).
+ALIAS_TABLES = (Table.STRUCTURE_TYPE, Table.HOUSEHOLD_CATEGORY, Table.RELATION, Table.ROOF_FORM, Table.HOUSE_USE)
+COUNTY_CODE_LENGTH = 6
+
+
+class CodeAlias(models.Model):
+    """Another way of writing a code-table entry (砖混结构 for 砖混), read by the import.
+
+    `region_code` "" holds everywhere (the seeded, unambiguous spellings); a county's 6-digit code
+    holds in that county only: a short name that could mean two entries (低保户) maps only through an
+    alias the county has set itself (ADR 0030)."""
+
+    table = models.CharField(_("代码表"), max_length=40, choices=Table.choices)
+    alias = models.CharField(_("别名"), max_length=100)
+    code = models.CharField(_("对应代码"), max_length=40)
+    region_code = models.CharField(_("适用区划"), max_length=COUNTY_CODE_LENGTH, blank=True, default="")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("设置人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("代码别名")
+        ordering = ["table", "region_code", "alias"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "region_code", "alias"], condition=models.Q(is_active=True), name="codealias_active_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["table", "region_code"], name="codealias_table_region")]
+
+    def __str__(self) -> str:
+        return self.alias

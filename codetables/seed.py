@@ -74,10 +74,75 @@ SEED: list[tuple[str, str, str, str, bool]] = [
 
 KEY_GROUPS = ("key6", "legacy4")
 
+# Spellings clerks use that can mean one entry only, valid everywhere (region ""): (table, alias, code).
+# Not here, because they may mean two entries: 窑洞 (earth, stone or brick), 低保户 (农村低保户 or the
+# pre-2021 低保户), 五保户 / 特困户 (the 2021 or the pre-2021 destitute category), 贫困户 (建档立卡贫困户
+# or 脱贫户); a county maps them by an alias of its own (ADR 0030).
+ALIASES: list[tuple[str, str, str]] = [
+    ("structure_type", "土木结构", "earth_timber"),
+    ("structure_type", "砖木结构", "brick_timber"),
+    ("structure_type", "砖土混杂结构", "brick_earth"),
+    ("structure_type", "砖土混合结构", "brick_earth"),
+    ("structure_type", "木结构房屋", "timber"),
+    ("structure_type", "石木结构", "stone_timber"),
+    ("structure_type", "砖混结构", "brick_concrete"),
+    ("structure_type", "框架结构", "frame"),
+    ("structure_type", "钢筋混凝土框架结构", "frame"),
+    ("structure_type", "土窑", "cave_earth"),
+    ("structure_type", "石窑", "cave_stone"),
+    ("structure_type", "砖窑", "cave_brick"),
+    # sub-kinds of 农村易返贫致贫户 (domain 3), and names of one category each
+    ("household_category", "脱贫不稳定户", "risk_poverty"),
+    ("household_category", "边缘易致贫户", "risk_poverty"),
+    ("household_category", "突发严重困难户", "risk_poverty"),
+    ("household_category", "低保边缘户", "near_minimum_income"),
+    ("household_category", "建档立卡户", "registered_poor"),
+    ("relation", "本人", "head"),
+    ("relation", "妻子", "spouse"),
+    ("relation", "丈夫", "spouse"),
+    ("relation", "妻", "spouse"),
+    ("relation", "夫", "spouse"),
+    ("relation", "儿子", "son"),
+    ("relation", "长子", "son"),
+    ("relation", "次子", "son"),
+    ("relation", "女儿", "daughter"),
+    ("relation", "长女", "daughter"),
+    ("relation", "次女", "daughter"),
+    ("relation", "父亲", "parent"),
+    ("relation", "母亲", "parent"),
+    ("relation", "孙子", "grandchild"),
+    ("relation", "孙女", "grandchild"),
+    ("relation", "外孙子", "grandchild"),
+    ("relation", "外孙女", "grandchild"),
+    ("relation", "儿媳妇", "daughter_in_law"),
+    ("relation", "祖父", "grandparent"),
+    ("relation", "祖母", "grandparent"),
+    ("relation", "外祖父", "grandparent"),
+    ("relation", "外祖母", "grandparent"),
+    ("relation", "哥哥", "sibling"),
+    ("relation", "弟弟", "sibling"),
+    ("relation", "姐姐", "sibling"),
+    ("relation", "妹妹", "sibling"),
+]
+SEED_NOTE = "系统预置：只对应一个代码项的常见写法"
+
 
 def apply(code_item_model: Any) -> None:
-    """Create or refresh the seed entries (used by the data migration and by test set-up)."""
+    """Create or refresh the seed entries (used by the data migrations and by test set-up), and the
+    seeded aliases once their table exists."""
     for order, (table, code, name, group, national) in enumerate(SEED):
         code_item_model.objects.update_or_create(
             table=table, code=code, defaults={"name": name, "group": group, "is_national": national, "sort_order": order}
+        )
+    try:
+        alias_model = code_item_model._meta.apps.get_model("codetables", "CodeAlias")
+    except LookupError:  # a migration before the aliases' table
+        return
+    apply_aliases(alias_model)
+
+
+def apply_aliases(alias_model: Any) -> None:
+    for table, alias, code in ALIASES:
+        alias_model.objects.update_or_create(
+            table=table, region_code="", alias=alias, is_active=True, defaults={"code": code, "note": SEED_NOTE}
         )

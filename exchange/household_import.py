@@ -90,14 +90,14 @@ def memoized(check: Callable[..., Any], limit: int = MEMO_LIMIT) -> Callable[...
 
 
 class RowParser:
-    def __init__(self, mapping: dict[int, str], villages: VillageMatcher, context: str = "") -> None:
+    def __init__(self, mapping: dict[int, str], villages: VillageMatcher, context: str = "", region_code: str = "") -> None:
         self.mapping = mapping
         self.context = context  # the file's title or sheet name: the town a row without one is in
         self.columns = [(key, i) for i, key in mapping.items()]
         self.head_columns = [i for key, i in self.columns if key in ("head_name", "head_id")]
         self.villages = villages
-        categories = codes_by_name(Table.HOUSEHOLD_CATEGORY)
-        structures = codes_by_name(Table.STRUCTURE_TYPE)
+        categories = codes_by_name(Table.HOUSEHOLD_CATEGORY, region_code)  # with the aliases of the user's county
+        structures = codes_by_name(Table.STRUCTURE_TYPE, region_code)
         self.seen: dict[str, int] = {}
         # Columns the file does not have leave the stored values alone (family size always has one).
         present = frozenset(mapping.values())
@@ -199,7 +199,9 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
         )
     plan = SheetPlan(sheet.name, block, propose(block.headers, mapping))
     prefix = (user.region_id or "") if user else ""
-    parser = RowParser(plan.mapping(), VillageMatcher(prefix), context=f"{Path(original_name).stem} {block.title}")
+    parser = RowParser(
+        plan.mapping(), VillageMatcher(prefix), context=f"{Path(original_name).stem} {block.title}", region_code=prefix
+    )
     body = first[block.end :]
 
     def generate() -> Iterator[ParsedRow]:

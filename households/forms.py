@@ -33,7 +33,7 @@ class HouseholdForm(forms.Form):
     bank_account = forms.CharField(label=_("银行账号（一卡通）"), max_length=40, required=False)
     only_house = forms.BooleanField(label=_("一户一宅"), required=False, initial=True)
     structure_type = forms.ChoiceField(label=_("结构形式"), required=False)
-    year_built = forms.CharField(label=_("建造年份"), max_length=4, required=False)
+    year_built = forms.CharField(label=_("建造年份"), max_length=20, required=False)
     storeys = forms.CharField(label=_("层数"), max_length=2, required=False)
     floor_area = forms.CharField(label=_("建筑面积（㎡）"), max_length=10, required=False)
     address = forms.CharField(label=_("房屋详细地址"), max_length=200, required=False)
@@ -193,14 +193,14 @@ class HouseForm(forms.ModelForm):
             label=_("屋顶形式"), required=False, choices=[("", "—"), *choices(Table.ROOF_FORM)]
         )
         self.fields["use"] = forms.ChoiceField(label=_("用途"), choices=choices(Table.HOUSE_USE))
-        self.fields["year_built"].validators.append(_year_validator)
+        # written as clerks write it (2021, 2021.5, 2021年5月): households.validation keeps the year
+        self.fields["year_built"] = forms.CharField(label=_("建造年份"), max_length=20, required=False)
 
-
-def _year_validator(value: int | None) -> None:
-    try:
-        v.year_built(value)
-    except v.FieldError as exc:
-        raise forms.ValidationError(exc.message) from None
+    def clean_year_built(self) -> int | None:
+        try:
+            return v.year_built(self.cleaned_data["year_built"])
+        except v.FieldError as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 class CategoryForm(forms.Form):

@@ -112,6 +112,10 @@ def _signed_in(r: Route) -> bool:
     return access is not None and access.model is None and access.signed_in
 
 
+# What the administrator's capabilities reach: accounts, code tables and their aliases, the county's village names.
+ADMIN_LABELS = ("accounts.user", "codetables.codeitem", "codetables.codealias", "regions.regionalias")
+
+
 def test_separation_of_duties_in_the_table() -> None:
     """三权分立: the auditor's capability opens the audit log only, the administrator's accounts and codes only."""
     from accounts.roles import ROLE_CAPS
@@ -122,7 +126,7 @@ def test_separation_of_duties_in_the_table() -> None:
                 if ROLE_CAPS[Role.AUDITOR] & g.caps:
                     assert label.startswith("audit.") or label == "exchange.exportjob", (label, action)
                 if ROLE_CAPS[Role.ADMIN] & g.caps:
-                    assert label in ("accounts.user", "codetables.codeitem", "regions.regionalias"), (label, action)
+                    assert label in ADMIN_LABELS, (label, action)
 
 
 # --- the world -------------------------------------------------------------------------------------
@@ -234,6 +238,9 @@ def _build(tmp: Any) -> dict[str, Any]:
         "exchange.exportjob": export,
         "audit.auditevent": AuditEvent.objects.filter(region_code__startswith="610826").order_by("-id").first(),
         "codetables.codeitem": __import__("codetables.models", fromlist=["CodeItem"]).CodeItem.objects.first(),
+        "codetables.codealias": __import__("codetables.models", fromlist=["CodeAlias"]).CodeAlias.objects.create(
+            table="household_category", alias="低保户", code="minimum_income", region_code="610826"
+        ),
         "accounts.user": users[(Role.VILLAGE_CADRE, "own")],
         "regions.region": __import__("regions.models", fromlist=["Region"]).Region.objects.get(code="610826"),
         "regions.regionalias": __import__("regions.models", fromlist=["RegionAlias"]).RegionAlias.objects.create(

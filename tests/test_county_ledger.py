@@ -23,7 +23,8 @@ LONGWAN_COMMUNITY = "610826100011"  # 龙湾社区居委会
 LONGWAN_VILLAGE = "610826100204"  # 龙湾村委会
 WUYI_VILLAGE = "610826100200"  # 五一村委会
 
-TOP = ["序号", "乡镇", "村", "组", "户主信息", None, "家庭人口（人）", "联系电话", "开户行", "一卡通号", "房屋信息", None, None, "备注"]
+TOP = ["序号", "乡镇", "村", "组", "户主信息", None, "家庭人口（人）", "联系电话", "开户行", "一卡通号", "房屋信息", None, None,
+       "备注"]  # fmt: skip
 SUB = [None, None, None, None, "姓名", "身份证号", None, None, None, None, "结构", "建筑面积（平方米）", "建造时间", None]
 ACCOUNT = "6228480402564890018"
 EXCEL_DAMAGED = "610826197506010000"  # the last digits Excel replaced with zeros

@@ -13,7 +13,8 @@ def test_create_household_with_bad_id_shows_chinese_error(client, county_user):
         reverse("households:new"), {"village": SUIDE_VILLAGE, "head_name": "贺兰", "head_id": bad, "family_size": "2"}
     )
     assert response.status_code == 200
-    assert "身份证号校验位错误" in response.content.decode()
+    assert "身份证号校验位不符" in response.content.decode()
+    assert "应为" not in response.content.decode()  # no check character is suggested (issue 13)
     assert not Household.objects.exists()
 
 

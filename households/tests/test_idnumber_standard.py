@@ -49,6 +49,13 @@ FIFTEEN = [
 ]
 
 
+# Excel keeps 15 significant digits: digits 16-18 of a number typed into a number cell become 0.
+EXCEL_LOST = (
+    "身份证号已被 Excel 改动：Excel 把它当作数字，只保留前 15 位，后几位已丢失（变成 0 或显示为科学计数法）。"
+    "请把该列设为“文本”格式，对照身份证重新录入完整号码。"
+)
+
+
 def by_hand(first17: str) -> str:
     return STANDARD_CHECK[sum(int(d) * w for d, w in zip(first17, STANDARD_WEIGHTS, strict=True)) % 11]
 
@@ -68,13 +75,43 @@ def test_a_number_of_the_standard_is_read_with_its_birth_date_and_sex(number: st
 
 
 @pytest.mark.parametrize("number, born, sex", KNOWN)
-def test_every_other_check_character_is_refused_naming_the_right_one(number: str, born: dt.date, sex: str) -> None:
+def test_every_other_check_character_is_refused_and_none_is_suggested(number: str, born: dt.date, sex: str) -> None:
+    """Issue 13: a clerk who copies a suggested check character stores a number that belongs to
+    nobody, or to somebody else; the message names no character at all."""
     for wrong in "0123456789X":
         if wrong == number[17]:
             continue
         with pytest.raises(IdNumberError) as refused:
             parse(number[:17] + wrong, today=TODAY)
-        assert str(refused.value) == f"身份证号校验位错误（最后一位应为 {number[17]}），请核对号码"
+        if (number[:17] + wrong).endswith("000"):  # what Excel leaves: refused as damaged
+            assert str(refused.value) == EXCEL_LOST
+        else:
+            assert str(refused.value) == "身份证号校验位不符，号码中至少有一位有误。请对照身份证逐位核对后重新录入。"
+
+
+@pytest.mark.parametrize("number, born, sex", KNOWN)
+def test_a_number_excel_left_with_three_zeros_is_refused_as_damaged(number: str, born: dt.date, sex: str) -> None:
+    damaged = number[:15] + "000"
+    if by_hand(damaged[:17]) == "0":  # 1 in 11: the damage happens to fit the check; nothing can tell
+        assert parse(damaged, today=TODAY).value == damaged
+        return
+    with pytest.raises(IdNumberError) as refused:
+        parse(damaged, today=TODAY)
+    assert str(refused.value) == EXCEL_LOST
+
+
+def test_the_issue_number_is_refused_as_damaged_and_a_real_number_ending_in_zeros_is_kept() -> None:
+    with pytest.raises(IdNumberError) as refused:
+        parse("610826197506010000", today=TODAY)
+    assert str(refused.value) == EXCEL_LOST
+    assert "7" not in str(refused.value)  # the issue's hint was “最后一位应为 7”
+    assert by_hand("61082619680512100") == "1"  # so 61082619680512100 + "0" fails its check
+    with pytest.raises(IdNumberError) as refused:
+        parse("610826196805121000", today=TODAY)  # ends in 000, check would be 1: damaged, not repaired
+    assert str(refused.value) == EXCEL_LOST
+    with pytest.raises(IdNumberError) as refused:
+        parse("610826196805121090", today=TODAY)  # not 000 at the end: an ordinary mismatch
+    assert str(refused.value).startswith("身份证号校验位不符")
 
 
 @pytest.mark.parametrize("old, new, born, sex", FIFTEEN)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from households import idnumber
 from households import validation as v
 from households.idnumber import check_char
 
@@ -14,15 +15,29 @@ def valid_id() -> str:
     return first17 + check_char(first17)
 
 
-def test_excel_number_with_lost_digits_is_explained():
-    as_number = float(valid_id()[:-1] + "0")
-    with pytest.raises(v.FieldError, match="Excel 存成了数字"):
-        v.id_number(as_number)
+EXCEL_LOST = idnumber.excel_lost_digits()
 
 
-def test_scientific_notation_is_explained():
-    with pytest.raises(v.FieldError, match="科学计数法"):
-        v.id_number("6.10826E+17")
+@pytest.mark.parametrize(
+    "raw",
+    [
+        float(valid_id()[:-1] + "0"),  # a number cell: 16th digit on lost
+        float(valid_id()),
+        int(valid_id()[:15] + "000"),
+        float("1234567890123456"),  # 16 digits
+        "6.10826E+17",
+        "6.10826e17",
+        "６．１０８２６Ｅ＋１７",
+        "6,10826E+17",
+        "610826197506010000",  # the number, as text: digits 16-18 are Excel's zeros
+        " 610826 197506010000 ",
+    ],
+)
+def test_a_number_excel_has_damaged_is_refused_with_the_one_message(raw):
+    with pytest.raises(v.FieldError) as refused:
+        v.id_number(raw)
+    assert refused.value.message == EXCEL_LOST
+    assert refused.value.field == "head_id"
 
 
 def test_fifteen_digit_number_stored_by_excel_as_number_still_converts():
@@ -50,7 +65,7 @@ def test_family_size_either_cleans_or_explains(raw):
 
 
 def test_future_year_is_rejected():
-    with pytest.raises(v.FieldError, match="超出范围"):
+    with pytest.raises(v.FieldError, match="晚于今年"):
         v.year_built(dt.date.today().year + 1)
 
 

@@ -66,7 +66,7 @@ def test_create_household_with_bad_id_shows_error_in_chinese(page, county_user):
     page.fill("#id_family_size", "2")
     page.click("#household-form button[type=submit]")
     error = page.inner_text(".invalid-feedback")
-    assert "身份证号校验位错误" in error
+    assert "身份证号校验位不符" in error and "应为" not in error
     shot(page, "bad-id")
     page.fill("#id_head_id", good)
     page.click("#household-form button[type=submit]")
