@@ -97,6 +97,10 @@ def child_import(path: str) -> None:
     from core.context import ActionContext, acting
     from exchange import household_import
 
+    if os.environ.get("BENCH_NO_PIN"):  # an experiment: the overlap's threads left to the scheduler
+        import core.overlap
+
+        core.overlap._pin = lambda: None  # type: ignore[assignment]
     user = User.objects.get(username=BENCH_USER)
     start, cpu = time.perf_counter(), time.process_time()
     with acting(ActionContext(source="command")):

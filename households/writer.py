@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import DecimalField
 from django.utils import timezone
 
-from audit.services import Event, batch_payload, batch_row, batch_text, reserve_ids
+from audit.services import Event, batch_payload, batch_text, canonical_text, reserve_ids
 from core.bulk import Encoder, allocate_ids, insert_encoded
 from core.crypto import blind_index
 from core.masking import mask_bank_account, mask_id_number, mask_phone
@@ -59,13 +59,34 @@ _DECIMAL_STEP = {f: Decimal(1).scaleb(-House._meta.get_field(f).decimal_places) 
                  if isinstance(House._meta.get_field(f), DecimalField)}  # fmt: skip
 
 
+_QUANTIZED: dict[tuple[str, type, Any], str] = {}  # (field, type, value) -> its text; areas repeat in a file
+
+
+def _decimal_text(name: str, value: Any) -> str:
+    key = (name, type(value), value)
+    try:
+        return _QUANTIZED[key]
+    except KeyError:
+        text = str(Decimal(str(value)).quantize(_DECIMAL_STEP[name]))
+        if len(_QUANTIZED) >= 4096:
+            _QUANTIZED.clear()
+        _QUANTIZED[key] = text
+        return text
+
+
 def plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
     """The house fields as JSON values: decimals as text at their stored precision."""
     data = {f: dwelling[f] for f in HOUSE_FIELDS}
-    for f, step in _DECIMAL_STEP.items():
+    for f in _DECIMAL_STEP:
         if data[f] is not None:
-            data[f] = str(Decimal(str(data[f])).quantize(step))
+            data[f] = _decimal_text(f, data[f])
     return data
+
+
+def plain_house_row(dwelling: dict[str, Any]) -> list[Any]:
+    """`plain_house(dwelling)`'s values in HOUSE_FIELDS order (a batch event's nested row)."""
+    return [_decimal_text(f, value) if f in _DECIMAL_STEP and value is not None else value
+            for f, value in zip(HOUSE_FIELDS, [dwelling[f] for f in HOUSE_FIELDS], strict=True)]  # fmt: skip
 
 
 def snapshot_of(
@@ -96,6 +117,12 @@ def snapshot_of(
     if dwelling is not None:
         data["dwelling"] = plain_house(dwelling)
     return data
+
+
+# the keys of a new household's snapshot (`snapshot_of` with categories, without and with a dwelling)
+SNAPSHOT_KEYS = ("village", "head_name", "head_id", "group_name", "archive_no", "phone", "family_size", "bank_name",
+                 "bank_account", "only_house", "note", "categories")  # fmt: skip
+SNAPSHOT_WITH_DWELLING = (*SNAPSHOT_KEYS, "dwelling")
 
 
 def _hash(value: str) -> str:
@@ -173,9 +200,18 @@ class Prepared:
     house: Any | None
     categories: list[Any]
     members: list[tuple[str, Any]]  # each member's ID number ("" for none) and the rest of its row
-    snapshot: dict[str, Any]
+    values: list[Any]  # the audit snapshot's values under `shape`, the dwelling as its HOUSE_FIELDS values
     shape: tuple[str, ...]  # the snapshot's keys
     batch_row: str  # the snapshot as a row of a batch event (audit.services.batch_row)
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The audit snapshot (`snapshot_of`) as a dict."""
+        snap = dict(zip(self.shape, self.values, strict=True))
+        snap["categories"] = list(snap["categories"])
+        if "dwelling" in snap:
+            snap["dwelling"] = dict(zip(HOUSE_FIELDS, snap["dwelling"], strict=True))
+        return snap
 
 
 @dataclass(frozen=True)
@@ -215,10 +251,18 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         members.append((number, encode((region, m.name, _hash(number), ident.sex if ident else "",
                                         ident.birth_date if ident else None, m.relation,
                                         bool(ident and ident.converted_from_15), 1))))  # fmt: skip
-    snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
-                       categories=codes, dwelling=dwelling)  # fmt: skip
-    shape = tuple(snap)
-    row = batch_row(snap, list(shape), _nested(shape))
+    # the snapshot as its batch row: the values `snapshot_of` gives, in its key order, with no dict
+    # (`Prepared.snapshot` builds the dict when an event needs one)
+    snap: list[Any] = [
+        region, data.head_name, mask_id_number(head.value), values["group_name"], values["archive_no"], mask_phone(phone),
+        values["family_size"], values["bank_name"], mask_bank_account(bank), values["only_house"], values["note"],
+        sorted(codes),
+    ]  # fmt: skip
+    shape = SNAPSHOT_KEYS
+    if dwelling is not None:
+        snap.append(plain_house_row(dwelling))
+        shape = SNAPSHOT_WITH_DWELLING
+    row = canonical_text(snap)[1:-1]  # = batch_row(snapshot, shape, _nested(shape))
     return Prepared(village, encode(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
 
 
