@@ -107,7 +107,11 @@ def row_encoder() -> Encoder:
     if connection.vendor != "postgresql":
         return tuple
     connection.ensure_connection()
-    tx = adapt.Transformer(connection.connection)
+    return copy_text_encoder(adapt.Transformer(connection.connection))
+
+
+def copy_text_encoder(tx: adapt.Transformer) -> Encoder:
+    """Rows as lines of COPY text, each ending in a newline, by psycopg's formatter with `tx`'s dumpers."""
 
     def encode(row: Sequence[Any]) -> bytearray:
         line = bytearray()
@@ -115,6 +119,22 @@ def row_encoder() -> Encoder:
         return line
 
     return encode
+
+
+def tail_encoder(encode: Encoder, tail: Sequence[Any]) -> Encoder:
+    """`encode` for rows that all end with the same values (a batch's version and timestamps): the
+    tail is encoded once, so `tail_encoder(encode, tail)(row) == encode((*row, *tail))` (a datetime
+    cost COPY's formatter 2 µs per value per row)."""
+    if encode is tuple:
+        return lambda row: (*row, *tail)
+    ending = b"\t" + bytes(encode(tail))  # with the row's closing newline
+
+    def encode_with_tail(row: Sequence[Any]) -> Any:
+        line = encode(row)
+        line[-1:] = ending if len(row) else ending[1:]  # in place of the newline (no tab after no value)
+        return line
+
+    return encode_with_tail
 
 
 def insert_encoded(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[tuple[int, ...], Any]]) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import DecimalField
 from django.utils import timezone
 
 from audit.services import Event, batch_payload, batch_text, canonical_text, reserve_ids
-from core.bulk import Encoder, allocate_ids, insert_encoded
+from core.bulk import Encoder, allocate_ids, insert_encoded, tail_encoder
 from core.crypto import blind_index
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from households.models import House, Household, HouseholdCategory, Member
@@ -83,10 +84,17 @@ def plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def plain_house_row(dwelling: dict[str, Any]) -> list[Any]:
-    """`plain_house(dwelling)`'s values in HOUSE_FIELDS order (a batch event's nested row)."""
-    return [_decimal_text(f, value) if f in _DECIMAL_STEP and value is not None else value
-            for f, value in zip(HOUSE_FIELDS, [dwelling[f] for f in HOUSE_FIELDS], strict=True)]  # fmt: skip
+_house_values = itemgetter(*HOUSE_FIELDS)  # a dwelling's values in HOUSE_FIELDS order, as a tuple
+_DECIMAL_AT = [(i, f) for i, f in enumerate(HOUSE_FIELDS) if f in _DECIMAL_STEP]
+
+
+def _plain_values(values: tuple[Any, ...]) -> list[Any]:
+    """`plain_house`'s values in HOUSE_FIELDS order (a batch event's nested row), from `_house_values`."""
+    plain = list(values)
+    for i, f in _DECIMAL_AT:
+        if plain[i] is not None:
+            plain[i] = _decimal_text(f, plain[i])
+    return plain
 
 
 def snapshot_of(
@@ -224,11 +232,20 @@ class Batch:
     now: dt.datetime = field(default_factory=timezone.now)
     # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
     today: dt.date = field(default_factory=dt.date.today)
+    # the rows' encoders, their common last columns encoded once (version, times; core.bulk.tail_encoder)
+    household_row: Encoder = field(init=False)
+    house_row: Encoder = field(init=False)
+    category_row: Encoder = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "household_row", tail_encoder(self.encode, (1, self.now, self.now)))
+        object.__setattr__(self, "house_row", tail_encoder(self.encode, (1, self.now)))
+        object.__setattr__(self, "category_row", tail_encoder(self.encode, (self.today, None)))
 
 
 def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepared:
     """The rows of one new household (its dwelling, categories, members) from a HouseholdInput."""
-    now, encode = batch.now, batch.encode
+    encode = batch.encode
     values = HOUSEHOLD_DEFAULTS | data.fields
     region = village.full_code
     head = data.head_id
@@ -239,11 +256,12 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
         head_hash, head.sex, head.birth_date, head.converted_from_15, _hash(phone), values["family_size"],
         values["bank_name"], _hash(bank), values["only_house"], bool(set(codes) & batch.key_codes),
-        dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"], 1,
-        now, now,
-    )  # fmt: skip
-    house = encode((region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now)) if dwelling is not None else None
-    categories = [encode((region, code, data.category_source, batch.today, None)) for code in codes]
+        dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"],
+    )  # fmt: skip (then version, created_at, updated_at: Batch.household_row)
+    house_values = _house_values(dwelling) if dwelling is not None else None
+    house = batch.house_row((region, True, *house_values)) if house_values is not None else None
+    category_row, source = batch.category_row, data.category_source
+    categories = [category_row((region, code, source)) for code in codes]
     members = []
     for m in data.members or []:
         ident = m.id_number
@@ -260,10 +278,10 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
     ]  # fmt: skip
     shape = SNAPSHOT_KEYS
     if dwelling is not None:
-        snap.append(plain_house_row(dwelling))
+        snap.append(_plain_values(house_values))  # type: ignore[arg-type]
         shape = SNAPSHOT_WITH_DWELLING
     row = canonical_text(snap)[1:-1]  # = batch_row(snapshot, shape, _nested(shape))
-    return Prepared(village, encode(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
+    return Prepared(village, batch.household_row(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:

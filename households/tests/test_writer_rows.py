@@ -109,3 +109,22 @@ def test_remembered_decimals_are_quantized_as_each_value_is(values: list[Any]) -
     for value in values:
         house = {f: None for f in HOUSE_FIELDS} | {"floor_area": value}
         assert plain_house(house)["floor_area"] == str(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+copy_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.text(max_size=8),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2), st.dates(),
+    st.datetimes(timezones=st.just(dt.timezone.utc)),
+)  # fmt: skip
+
+
+@given(st.lists(copy_values, max_size=6), st.lists(copy_values, min_size=1, max_size=3))
+def test_a_tail_encoded_once_makes_the_same_row(head: list[Any], tail: list[Any]) -> None:
+    """A batch's common last columns encoded once give the same COPY line (and tuple) as the whole row."""
+    from psycopg import adapt
+
+    from core.bulk import copy_text_encoder, tail_encoder
+
+    encode = copy_text_encoder(adapt.Transformer())
+    assert tail_encoder(encode, tail)(head) == encode((*head, *tail))
+    assert tail_encoder(tuple, tail)(head) == (*head, *tail)
