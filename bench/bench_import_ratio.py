@@ -200,8 +200,13 @@ def raw_two(cluster: Cluster, halves: list[dict[str, tuple[list[str], Path]]]) -
 def ensure_template(cluster: Cluster, households: int, rows: int) -> dict[str, Path]:
     """The template (bench/setup_db.py, VACUUM ANALYZE) and the files of new households."""
     env = {**os.environ, "DATABASE_URL": cluster.url}
-    subprocess.run([PY, str(ROOT / "bench" / "setup_db.py"), "--households", str(households)], env=env, check=True)
-    cluster.psql(cluster.template, "VACUUM ANALYZE")
+    try:
+        have = int(cluster.psql(cluster.template, "SELECT COUNT(*) FROM households_household"))
+    except subprocess.CalledProcessError:
+        have = 0  # no template yet
+    if have < households:
+        subprocess.run([PY, str(ROOT / "bench" / "setup_db.py"), "--households", str(households)], env=env, check=True)
+        cluster.psql(cluster.template, "VACUUM ANALYZE")
     files = {fmt: OUT / f"households_{rows}.{fmt}" for fmt in ("csv", "xlsx")}
     stamp = OUT / f"households_{rows}.{cluster.template}"
     if not stamp.exists() or not all(f.exists() for f in files.values()):
