@@ -128,3 +128,15 @@ def test_a_tail_encoded_once_makes_the_same_row(head: list[Any], tail: list[Any]
     encode = copy_text_encoder(adapt.Transformer())
     assert tail_encoder(encode, tail)(head) == encode((*head, *tail))
     assert tail_encoder(tuple, tail)(head) == (*head, *tail)
+
+
+@given(st.lists(st.text(max_size=6) | st.text("0123456789abcdef", min_size=1, max_size=64), max_size=5))
+def test_hashes_go_as_an_array_literal_only_when_nothing_needs_quoting(hashes: list[str]) -> None:
+    from households.services import _text_array
+
+    sent = _text_array(hashes)
+    if isinstance(sent, str):
+        assert sent == "{" + ",".join(hashes) + "}" and hashes
+        assert all(h and set(h) <= set("0123456789abcdef") for h in hashes)
+    else:
+        assert sent == hashes
