@@ -34,10 +34,9 @@ def _not_json(value: Any) -> Any:
 # `canonical_json`'s encoder, made once: json.dumps builds a JSONEncoder and its C encoder on every
 # call, which was most of the cost of encoding one household's batch row (a few hundred bytes).
 # No check for circular references (audit values are trees; a cycle ends in RecursionError).
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
 _C_CANONICAL = (
-    json.encoder.c_make_encoder(None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, True)
-    if json.encoder.c_make_encoder is not None
-    else None
+    _make_encoder(None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, True) if _make_encoder else None
 )
 
 

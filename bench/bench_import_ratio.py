@@ -114,14 +114,17 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def run_import(cluster: Cluster, path: Path, tops: dict[str, int]) -> tuple[dict[str, object], dict[str, tuple[list[str], Path, int]]]:
+Dump = dict[str, tuple[list[str], Path, int]]  # table -> its columns, the file of its rows, how many
+
+
+def run_import(cluster: Cluster, path: Path, tops: dict[str, int]) -> tuple[dict[str, object], Dump]:
     """Import into a fresh copy, then dump what it wrote; returns the child's figures and the dump."""
     db = cluster.fresh_copy()
     env = {**os.environ, "DATABASE_URL": _url(cluster.url, db)}
     done = subprocess.run([PY, __file__, "--child-import", str(path)], env=env, check=True, capture_output=True, text=True)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     DUMP.mkdir(parents=True, exist_ok=True)
-    written: dict[str, tuple[list[str], Path, int]] = {}
+    written: Dump = {}
     for table, top in cluster.tables(db).items():
         if top <= tops.get(table, 0):
             continue
@@ -146,7 +149,7 @@ def _script(parts: dict[str, tuple[list[str], Path]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def raw_one(cluster: Cluster, written: dict[str, tuple[list[str], Path, int]]) -> float:
+def raw_one(cluster: Cluster, written: Dump) -> float:
     db = cluster.fresh_copy()
     script = _script({t: (cols, file) for t, (cols, file, _n) in written.items()})
     start = time.perf_counter()
@@ -154,7 +157,7 @@ def raw_one(cluster: Cluster, written: dict[str, tuple[list[str], Path, int]]) -
     return time.perf_counter() - start
 
 
-def split_halves(written: dict[str, tuple[list[str], Path, int]]) -> list[dict[str, tuple[list[str], Path]]]:
+def split_halves(written: Dump) -> list[dict[str, tuple[list[str], Path]]]:
     """The rows in two self-contained halves: audit events by id parity, each household with the
     half of the event that created it, each household's rows (houses, categories, members) with it."""
     half_of: dict[str, dict[str, int]] = {"audit_auditevent": {}, "households_household": {}}

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import connection, models
 from psycopg import adapt
-from psycopg.types.numeric import Int8Dumper
 from psycopg._copy_base import format_row_text  # psycopg's C formatter behind Copy.write_row (pinned version)
+from psycopg.abc import Transformer
+from psycopg.types.numeric import Int8Dumper
 
 from core.crypto import seal_pending
 
@@ -122,7 +123,7 @@ class _CopyContext:
         self.adapters.register_dumper(int, Int8Dumper)
 
 
-def copy_text_encoder(tx: adapt.Transformer) -> Encoder:
+def copy_text_encoder(tx: Transformer) -> Encoder:
     """Rows as lines of COPY text, each ending in a newline, by psycopg's formatter with `tx`'s dumpers."""
 
     def encode(row: Sequence[Any]) -> bytearray:

@@ -257,7 +257,8 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         head_hash, head.sex, head.birth_date, head.converted_from_15, _hash(phone), values["family_size"],
         values["bank_name"], _hash(bank), values["only_house"], bool(set(codes) & batch.key_codes),
         dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"],
-    )  # fmt: skip (then version, created_at, updated_at: Batch.household_row)
+    )  # fmt: skip
+    # (then version, created_at and updated_at: Batch.household_row)
     house_values = _house_values(dwelling) if dwelling is not None else None
     house = batch.house_row((region, True, *house_values)) if house_values is not None else None
     category_row, source = batch.category_row, data.category_source
@@ -276,12 +277,13 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         values["family_size"], values["bank_name"], mask_bank_account(bank), values["only_house"], values["note"],
         sorted(codes),
     ]  # fmt: skip
-    shape = SNAPSHOT_KEYS
+    shape: tuple[str, ...] = SNAPSHOT_KEYS
     if dwelling is not None:
         snap.append(_plain_values(house_values))  # type: ignore[arg-type]
         shape = SNAPSHOT_WITH_DWELLING
     row = canonical_text(snap)[1:-1]  # = batch_row(snapshot, shape, _nested(shape))
-    return Prepared(village, batch.household_row(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
+    secrets = (head.value, phone, bank)
+    return Prepared(village, batch.household_row(household), secrets, house, categories, members, snap, shape, row)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
