@@ -64,7 +64,14 @@ class Cluster:
     def fresh_copy(self) -> str:
         """A new copy of the template as the run database, checkpointed, so every run starts alike."""
         self.psql("postgres", f'DROP DATABASE IF EXISTS "{self.run_db}" WITH (FORCE)')
-        self.psql("postgres", f'CREATE DATABASE "{self.run_db}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
+        for attempt in range(20):  # the template may be in use for a moment (a connection closing)
+            try:
+                self.psql("postgres", f'CREATE DATABASE "{self.run_db}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 19:
+                    raise
+                time.sleep(3)
         self.psql(self.run_db, "CHECKPOINT")
         return self.run_db
 
