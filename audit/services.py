@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json.encoder
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,26 @@ _PG_LOCK_KEY = 0x616E6A75  # "anju": serialises chain appends across PostgreSQL 
 
 
 _PLAIN = (str, int, bool, type(None))
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# `canonical_json`'s encoder, made once: json.dumps builds a JSONEncoder and its C encoder on every
+# call, which was most of the cost of encoding one household's batch row (a few hundred bytes).
+# No check for circular references (audit values are trees; a cycle ends in RecursionError).
+_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
+_C_CANONICAL = (
+    _make_encoder(None, _not_json, json.encoder.encode_basestring, None, ":", ",", True, False, True) if _make_encoder else None
+)
+
+
+def canonical_text(value: Any) -> str:
+    """`audit.models.canonical_json(value)`, the same text, quicker for many small values."""
+    if _C_CANONICAL is None:
+        return canonical_json(value)
+    return "".join(_C_CANONICAL(value, 0))
 
 
 def jsonable(value: Any) -> Any:
@@ -116,7 +137,7 @@ def batch_row(item: dict[str, Any], columns: list[str], nested: dict[str, list[s
     """One object's values as `batch_payload` lists them under `columns` (those after "id"), as
     canonical JSON without the brackets: encoded while the rows are built, before the object has its
     id (see `batch_text`)."""
-    return canonical_json(_row(item, columns, nested))[1:-1]
+    return canonical_text(_row(item, columns, nested))[1:-1]
 
 
 def batch_text(columns: list[str], nested: dict[str, list[str]], rows: list[tuple[int, str]]) -> JSONText:
@@ -173,7 +194,7 @@ def record_many(events: Iterable[Event]) -> list[int]:
             values = ev.build(at)
             for name in ("before", "after"):  # encoded once, for the hash and for the row
                 if values[name] is not None and not isinstance(values[name], JSONText):
-                    values[name] = JSONText(canonical_json(values[name]))
+                    values[name] = JSONText(canonical_text(values[name]))
             values["prev_hash"] = prev
             values["key_id"] = key.id
             values["hash"] = prev = chain_hash(values, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,8 +182,19 @@ def archived_hashes(hashes: list[str]) -> set[str]:
     if connection.vendor != "postgresql":
         return set(Household.objects.filter(head_id_hash__in=hashes).values_list("head_id_hash", flat=True))
     with connection.cursor() as cur:
-        cur.execute(f'SELECT "head_id_hash" FROM "{Household._meta.db_table}" WHERE "head_id_hash" = ANY(%s)', [hashes])
+        cur.execute(f'SELECT "head_id_hash" FROM "{Household._meta.db_table}" WHERE "head_id_hash" = ANY(%s::text[])',
+                    [_text_array(hashes)])  # fmt: skip
         return {row[0] for row in cur.fetchall()}
+
+
+_HEX_LIST = re.compile(r"(?:[0-9a-f]+,)*[0-9a-f]+")
+
+
+def _text_array(hashes: list[str]) -> str | list[str]:
+    """Blind indexes (hex digests) as one array literal: psycopg's list adapter quotes each item in
+    Python (2 % of an import's main thread); anything else is left to the adapter."""
+    joined = ",".join(hashes)
+    return "{" + joined + "}" if _HEX_LIST.fullmatch(joined) else hashes
 
 
 SECRET_FIELDS = ("phone", "bank_account")

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import DecimalField
 from django.utils import timezone
 
-from audit.services import Event, batch_payload, batch_row, batch_text, reserve_ids
-from core.bulk import Encoder, allocate_ids, insert_encoded
+from audit.services import Event, batch_payload, batch_text, canonical_text, reserve_ids
+from core.bulk import Encoder, allocate_ids, insert_encoded, tail_encoder
 from core.crypto import blind_index
 from core.masking import mask_bank_account, mask_id_number, mask_phone
 from households.models import House, Household, HouseholdCategory, Member
@@ -59,13 +60,41 @@ _DECIMAL_STEP = {f: Decimal(1).scaleb(-House._meta.get_field(f).decimal_places) 
                  if isinstance(House._meta.get_field(f), DecimalField)}  # fmt: skip
 
 
+_QUANTIZED: dict[tuple[str, type, Any], str] = {}  # (field, type, value) -> its text; areas repeat in a file
+
+
+def _decimal_text(name: str, value: Any) -> str:
+    key = (name, type(value), value)
+    try:
+        return _QUANTIZED[key]
+    except KeyError:
+        text = str(Decimal(str(value)).quantize(_DECIMAL_STEP[name]))
+        if len(_QUANTIZED) >= 4096:
+            _QUANTIZED.clear()
+        _QUANTIZED[key] = text
+        return text
+
+
 def plain_house(dwelling: dict[str, Any]) -> dict[str, Any]:
     """The house fields as JSON values: decimals as text at their stored precision."""
     data = {f: dwelling[f] for f in HOUSE_FIELDS}
-    for f, step in _DECIMAL_STEP.items():
+    for f in _DECIMAL_STEP:
         if data[f] is not None:
-            data[f] = str(Decimal(str(data[f])).quantize(step))
+            data[f] = _decimal_text(f, data[f])
     return data
+
+
+_house_values = itemgetter(*HOUSE_FIELDS)  # a dwelling's values in HOUSE_FIELDS order, as a tuple
+_DECIMAL_AT = [(i, f) for i, f in enumerate(HOUSE_FIELDS) if f in _DECIMAL_STEP]
+
+
+def _plain_values(values: tuple[Any, ...]) -> list[Any]:
+    """`plain_house`'s values in HOUSE_FIELDS order (a batch event's nested row), from `_house_values`."""
+    plain = list(values)
+    for i, f in _DECIMAL_AT:
+        if plain[i] is not None:
+            plain[i] = _decimal_text(f, plain[i])
+    return plain
 
 
 def snapshot_of(
@@ -96,6 +125,12 @@ def snapshot_of(
     if dwelling is not None:
         data["dwelling"] = plain_house(dwelling)
     return data
+
+
+# the keys of a new household's snapshot (`snapshot_of` with categories, without and with a dwelling)
+SNAPSHOT_KEYS = ("village", "head_name", "head_id", "group_name", "archive_no", "phone", "family_size", "bank_name",
+                 "bank_account", "only_house", "note", "categories")  # fmt: skip
+SNAPSHOT_WITH_DWELLING = (*SNAPSHOT_KEYS, "dwelling")
 
 
 def _hash(value: str) -> str:
@@ -173,9 +208,18 @@ class Prepared:
     house: Any | None
     categories: list[Any]
     members: list[tuple[str, Any]]  # each member's ID number ("" for none) and the rest of its row
-    snapshot: dict[str, Any]
+    values: list[Any]  # the audit snapshot's values under `shape`, the dwelling as its HOUSE_FIELDS values
     shape: tuple[str, ...]  # the snapshot's keys
     batch_row: str  # the snapshot as a row of a batch event (audit.services.batch_row)
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        """The audit snapshot (`snapshot_of`) as a dict."""
+        snap = dict(zip(self.shape, self.values, strict=True))
+        snap["categories"] = list(snap["categories"])
+        if "dwelling" in snap:
+            snap["dwelling"] = dict(zip(HOUSE_FIELDS, snap["dwelling"], strict=True))
+        return snap
 
 
 @dataclass(frozen=True)
@@ -188,11 +232,20 @@ class Batch:
     now: dt.datetime = field(default_factory=timezone.now)
     # the process runs in TIME_ZONE (Django sets TZ); timezone.localdate costs ~10 µs
     today: dt.date = field(default_factory=dt.date.today)
+    # the rows' encoders, their common last columns encoded once (version, times; core.bulk.tail_encoder)
+    household_row: Encoder = field(init=False)
+    house_row: Encoder = field(init=False)
+    category_row: Encoder = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "household_row", tail_encoder(self.encode, (1, self.now, self.now)))
+        object.__setattr__(self, "house_row", tail_encoder(self.encode, (1, self.now)))
+        object.__setattr__(self, "category_row", tail_encoder(self.encode, (self.today, None)))
 
 
 def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepared:
     """The rows of one new household (its dwelling, categories, members) from a HouseholdInput."""
-    now, encode = batch.now, batch.encode
+    encode = batch.encode
     values = HOUSEHOLD_DEFAULTS | data.fields
     region = village.full_code
     head = data.head_id
@@ -203,11 +256,13 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         region, village.code, village.edition.name, values["group_name"], values["archive_no"], data.head_name,
         head_hash, head.sex, head.birth_date, head.converted_from_15, _hash(phone), values["family_size"],
         values["bank_name"], _hash(bank), values["only_house"], bool(set(codes) & batch.key_codes),
-        dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"], 1,
-        now, now,
+        dwelling["structure_type"] if dwelling else "", dwelling["year_built"] if dwelling else None, values["note"],
     )  # fmt: skip
-    house = encode((region, True, *(dwelling[f] for f in HOUSE_FIELDS), 1, now)) if dwelling is not None else None
-    categories = [encode((region, code, data.category_source, batch.today, None)) for code in codes]
+    # (then version, created_at and updated_at: Batch.household_row)
+    house_values = _house_values(dwelling) if dwelling is not None else None
+    house = batch.house_row((region, True, *house_values)) if house_values is not None else None
+    category_row, source = batch.category_row, data.category_source
+    categories = [category_row((region, code, source)) for code in codes]
     members = []
     for m in data.members or []:
         ident = m.id_number
@@ -215,11 +270,20 @@ def prepare(data: Any, village: Region, head_hash: str, batch: Batch) -> Prepare
         members.append((number, encode((region, m.name, _hash(number), ident.sex if ident else "",
                                         ident.birth_date if ident else None, m.relation,
                                         bool(ident and ident.converted_from_15), 1))))  # fmt: skip
-    snap = snapshot_of(values, region_code=region, head_name=data.head_name, head_id=head.value,
-                       categories=codes, dwelling=dwelling)  # fmt: skip
-    shape = tuple(snap)
-    row = batch_row(snap, list(shape), _nested(shape))
-    return Prepared(village, encode(household), (head.value, phone, bank), house, categories, members, snap, shape, row)
+    # the snapshot as its batch row: the values `snapshot_of` gives, in its key order, with no dict
+    # (`Prepared.snapshot` builds the dict when an event needs one)
+    snap: list[Any] = [
+        region, data.head_name, mask_id_number(head.value), values["group_name"], values["archive_no"], mask_phone(phone),
+        values["family_size"], values["bank_name"], mask_bank_account(bank), values["only_house"], values["note"],
+        sorted(codes),
+    ]  # fmt: skip
+    shape: tuple[str, ...] = SNAPSHOT_KEYS
+    if dwelling is not None:
+        snap.append(_plain_values(house_values))  # type: ignore[arg-type]
+        shape = SNAPSHOT_WITH_DWELLING
+    row = canonical_text(snap)[1:-1]  # = batch_row(snapshot, shape, _nested(shape))
+    secrets = (head.value, phone, bank)
+    return Prepared(village, batch.household_row(household), secrets, house, categories, members, snap, shape, row)
 
 
 def write_prepared(*, actor: Any, items: list[Prepared]) -> tuple[list[int], list[Event]]:
