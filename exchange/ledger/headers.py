@@ -69,6 +69,13 @@ def _unit(part: str) -> bool:
     return inner in UNIT_WORDS
 
 
+def _without_units(part: str) -> str:
+    """A normalised header without the units in brackets at its end: 乡镇(单位:个) -> 乡镇."""
+    while (found := _BRACKETED.search(part)) and _unit(found.group()):
+        part = part[: found.start()]
+    return "" if _unit(part) else part
+
+
 def _catalogue(part: str) -> str | None:
     """The catalogue's field for one normalised part of a header, its units in brackets stripped one by
     one (村(社区) is an alias as it is; 家庭人口(人) is 家庭人口)."""
@@ -174,7 +181,7 @@ def _title_like(row: list[object]) -> bool:
     """A title or a line about the table (填报单位：…  填报日期：…), not a header row."""
     texts = _texts(row)
     words = {normalise_header(t) for _i, t in texts}
-    if any(len(w) > 20 or (":" in w and not _unit(w)) for w in words):
+    if any(len(w) > 20 or ":" in _without_units(w) for w in words):
         return True
     if any(w.endswith(TITLE_ENDINGS) and len(w) >= 4 and _catalogue(w) is None for w in words):
         return True
@@ -192,7 +199,7 @@ def _sub_row(row: list[object]) -> bool:
     catalogue knows."""
     if not _header_row(row):
         return False
-    return any(_catalogue(normalise_header(t)) or _unit(normalise_header(t)) for _i, t in _texts(row))
+    return any(catalogue_field(t) or _unit(normalise_header(t)) for _i, t in _texts(row))
 
 
 def combine(block: list[list[object]]) -> list[str]:
