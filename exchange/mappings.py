@@ -20,6 +20,7 @@ from exchange.ledger.headers import HEADER_SCAN_ROWS, REQUIRED, find_header, hea
 from exchange.ledger.sheets import read_sheets
 from exchange.models import ColumnMapping
 from exchange.readers import UnreadableFile
+from exchange.xlsx_stream import column_letter
 
 
 def county_of(user: User) -> str:
@@ -51,16 +52,6 @@ def save_from(user: User, plan: SheetPlan, layout: str = "household") -> ColumnM
 SAMPLES = 3  # values shown per column
 SAMPLE_SCAN_ROWS = 20  # rows read under the header for them
 _LONG_NUMBER = re.compile(r"\d{7,}[\dXx]?")
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet names it."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _sample(cell: object) -> str:

@@ -146,7 +146,8 @@ def cancel_import(*, user: User, job: ImportJob) -> None:
     or checked and waiting for confirmation."""
     _owned(user, job, _("只有上传人可以取消导入。"))
     with transaction.atomic():
-        cancellable = [ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.MAPPING, ImportJob.Status.VALIDATED]
+        cancellable: list[str] = [ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.MAPPING,
+                                  ImportJob.Status.VALIDATED]  # fmt: skip
         if not jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED, only_from=cancellable, heartbeat_at=None):
             job.refresh_from_db(fields=["status"])
             raise ValidationError(_("该导入当前状态为“%(s)s”，不能取消（只有排队中、校验中、待确认列和待确认的导入可以取消）。")

@@ -81,7 +81,7 @@ def import_mapping(request: HttpRequest, pk: str) -> HttpResponse:
     """The uploader confirms each column's field; a refused form comes back with the choices made and
     what is wrong, in Chinese."""
     job = obj_or_404(request, _own_imports(request), pk=pk)
-    choices = {k: v for k, v in request.POST.items() if k.startswith("col_")}
+    choices = {k: str(v) for k, v in request.POST.items() if k.startswith("col_")}
     try:
         services.confirm_mapping(user=_user(request), job=job, choices=choices)
     except ValidationError as exc:

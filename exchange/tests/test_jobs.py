@@ -32,8 +32,9 @@ LATER = dt.timedelta(minutes=5)
 def queued_job(user: Any, tmp_path: Path, rows: int = 3) -> ImportJob:
     """An uploaded file whose validation task has not run yet (its enqueue callback is dropped)."""
     path = write_xlsx(tmp_path / "a.xlsx", [row(600 + n, name="田" + "甲乙丙丁戊己庚辛"[n]) for n in range(rows)])
-    return ImportJob.objects.create(created_by=user, region_code="610826000000", file_path=str(path), original_name="a.xlsx",
-                                    mapping={})  # its columns mapped (the catalogue's), the mapping step behind it
+    return ImportJob.objects.create(
+        created_by=user, region_code="610826000000", file_path=str(path), original_name="a.xlsx", mapping={}
+    )  # its columns mapped (the catalogue's), the mapping step behind it
 
 
 def audit_log_with_a_big_batch(small: int = 600, households: int = 10500) -> int:

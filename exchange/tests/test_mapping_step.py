@@ -17,8 +17,9 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from conftest import make_id, make_user
 from exchange import services
-from exchange.mappings import column_letter, saved_for
+from exchange.mappings import saved_for
 from exchange.models import ColumnMapping, ImportJob
+from exchange.xlsx_stream import column_letter
 from households.models import Household
 
 TOP = ["序号", "乡镇", "村", "户主信息", None, "家庭人口（人）", "房屋信息", None, "一卡通信息", None, "是否脱贫户", "情况说明"]
