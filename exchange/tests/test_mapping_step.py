@@ -229,3 +229,16 @@ def test_the_command_skips_the_step_with_the_countys_mapping_and_names_the_colum
 
 def test_column_letters() -> None:
     assert [column_letter(n) for n in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_a_job_waiting_for_its_mapping_whose_file_expired_is_cancelled(upload: Any, settings: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.ANJU_RETENTION_DAYS = 30
+    job = upload([make_id(seq=91)])
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    call_command("purge_expired_files")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CANCELLED and job.purged_at and not Path(job.file_path).exists()
