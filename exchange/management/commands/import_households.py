@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
@@ -52,5 +53,5 @@ class Command(BaseCommand):
         if opts["errors"] and totals.rejected_rows:
             household_import.write_errors(Path(opts["errors"]), parsed.header, totals.rejected_rows)
         if unmapped:
-            self.stderr.write("未导入的列：" + "、".join(unmapped))
+            self.stderr.write(_("未导入的列：%(h)s") % {"h": "、".join(unmapped)})
         self.stdout.write(json.dumps(totals.as_dict()))
