@@ -80,6 +80,8 @@ def read_proposal(path: Path, original_name: str, user: User) -> dict[str, Any]:
     sheets: list[str] = []
     title, header_rows = "", 1
     for sheet in read_sheets(path, original_name):
+        if getattr(sheet, "skipped", ""):  # a hidden or empty sheet the import does not read either
+            continue
         first = [list(r) for r in itertools.islice(sheet.rows, HEADER_SCAN_ROWS + SAMPLE_SCAN_ROWS)]
         close = getattr(sheet.rows, "close", None)
         if close is not None:
