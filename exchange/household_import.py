@@ -191,7 +191,7 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
         first.append(list(cells))
         if len(first) >= HEADER_SCAN_ROWS:
             break
-    block = find_header(first)
+    block = find_header(first, mapping)
     if block is None:
         raise UnreadableFile(
             f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：表格需要有“{BY_KEY['head_name'].header}”"

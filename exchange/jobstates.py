@@ -33,16 +33,21 @@ IMPORT = Machine(
     states=dict(IS.choices),
     steps=(
         Step("validate", _lazy("开始校验"), (IS.QUEUED,), IS.VALIDATING),
+        # the mapping step (ADR 0033): VALIDATING -> MAPPING, a job without a confirmed mapping had its
+        # header read and each column's field proposed; VALIDATED -> MAPPING, the uploader went back
+        # from the preview to change the mapping (修改列对应)
+        Step("map", _lazy("待确认列对应"), (IS.VALIDATING, IS.VALIDATED), IS.MAPPING),
         Step("validated", _lazy("校验完成"), (IS.VALIDATING,), IS.VALIDATED),
         # IMPORTING -> IMPORTING: resumed after the last committed chunk by a new run;
         # FAILED -> IMPORTING: a failed import resumes where it stopped
         Step("import", _lazy("导入"), (IS.VALIDATED, IS.IMPORTING, IS.FAILED), IS.IMPORTING),
         Step("finish", _lazy("完成"), (IS.IMPORTING,), IS.DONE),
         Step("fail", _lazy("失败"), (IS.QUEUED, IS.VALIDATING, IS.IMPORTING), IS.FAILED),
-        Step("cancel", _lazy("取消"), (IS.QUEUED, IS.VALIDATING, IS.VALIDATED), IS.CANCELLED),
+        Step("cancel", _lazy("取消"), (IS.QUEUED, IS.VALIDATING, IS.MAPPING, IS.VALIDATED), IS.CANCELLED),
         # back to QUEUED: the worker died while validating (validation writes nothing, so it starts
-        # over), or a failed validation or a cancelled job is checked again from the start
-        Step("requeue", _lazy("重新排队"), (IS.QUEUED, IS.VALIDATING, IS.FAILED, IS.CANCELLED), IS.QUEUED),
+        # over), a failed validation or a cancelled job is checked again from the start, or the
+        # uploader confirmed the mapping and the check runs with it
+        Step("requeue", _lazy("重新排队"), (IS.QUEUED, IS.VALIDATING, IS.MAPPING, IS.FAILED, IS.CANCELLED), IS.QUEUED),
     ),
     initial=IS.QUEUED,
     final=(IS.DONE, IS.FAILED, IS.CANCELLED),  # finished (a failed or cancelled one may still be restarted)

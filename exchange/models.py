@@ -19,6 +19,7 @@ def clamped_percent(done: int, total: int) -> int:
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")
     VALIDATING = "validating", _("校验中")
+    MAPPING = "mapping", _("待确认列")
     VALIDATED = "validated", _("待确认")
     IMPORTING = "importing", _("导入中")
     DONE = "done", _("已完成")
@@ -34,7 +35,9 @@ class ExportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One spreadsheet brought in: validated first (preview), written on confirmation, resumable."""
+    """One spreadsheet brought in: its columns mapped first (the header read, each column's field
+    proposed and confirmed by the uploader), then validated (preview), written on confirmation,
+    resumable (ADR 0033)."""
 
     Status = ImportStatus
 
@@ -65,6 +68,14 @@ class ImportJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("运行次数"), default=0)  # each run owns the job by its number
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)  # files gone by retention (ADR 0020)
+    # the mapping step (ADR 0033): what the header reading proposed — {"title", "header_rows", "sheets",
+    # "columns": [{"key", "header", "field", "source", "proposed", "samples", "letter", "repeated"}]}
+    # (exchange.mappings.read_proposal); the mapping the uploader confirmed (header key -> field key,
+    # "" = not imported; None until confirmed, and a job created with a mapping skips the step); and the
+    # headers of the columns the check found not imported
+    proposal = models.JSONField(_("列对应建议"), default=dict, blank=True)
+    mapping = models.JSONField(_("列对应"), null=True, blank=True)
+    unmapped = models.JSONField(_("未导入的列"), default=list, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -24,7 +24,7 @@ def purge(purge: Purge) -> None:
         if purge.dry_run:
             continue
         fields = {"purged_at": purge.now, "errors_path": "", "message": f"{job.message}\n{note(purge)}".strip()}
-        if job.status == ImportJob.Status.VALIDATED:  # its file is gone, so there is nothing left to confirm
+        if job.status in (ImportJob.Status.VALIDATED, ImportJob.Status.MAPPING):  # its file is gone: nothing left to confirm
             jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED, only_from=[job.status], **fields)
         else:
             ImportJob.objects.filter(pk=job.pk).update(**fields)

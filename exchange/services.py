@@ -17,7 +17,8 @@ from accounts.models import User
 from accounts.roles import Cap
 from audit.services import record
 from core import policy, uploads
-from exchange import jobstates
+from exchange import jobstates, mappings
+from exchange.ledger import Mapping
 from exchange.models import ExportJob, ImportJob
 from exchange.recovery import is_stale
 
@@ -53,13 +54,17 @@ def start_import(*, user: User, upload: UploadedFile) -> ImportJob:
     return create_import_job(user=user, path=path, original_name=name)
 
 
-def create_import_job(*, user: User, path: Path, original_name: str) -> ImportJob:
+def create_import_job(*, user: User, path: Path, original_name: str, mapping: Mapping | None = None) -> ImportJob:
+    """The job of an uploaded file. Without `mapping` its header is read first and the uploader
+    confirms each column's field (the mapping step, ADR 0033); with one (header key -> field key, {}
+    for the catalogue's proposal) the check runs with it at once."""
     from exchange.tasks import validate_import
 
     with transaction.atomic():
         job = ImportJob.objects.create(
-            created_by=user, region_code=_user_region(user), file_path=str(path), original_name=original_name[:200]
-        )
+            created_by=user, region_code=_user_region(user), file_path=str(path), original_name=original_name[:200],
+            mapping=mapping,
+        )  # fmt: skip
         record("import.upload", actor=user, obj=job, region_code=user.region_id or "", after={"file": original_name})
         transaction.on_commit(lambda: validate_import.enqueue(str(job.pk)))
     return job
@@ -80,6 +85,40 @@ def confirm_import(*, user: User, job: ImportJob) -> ImportJob:
             job.refresh_from_db(fields=["status"])
             raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": job.get_status_display()})
         transaction.on_commit(lambda: run_import.enqueue(str(job.pk)))
+    job.refresh_from_db()
+    return job
+
+
+def confirm_mapping(*, user: User, job: ImportJob, choices: dict[str, str]) -> ImportJob:
+    """The uploader's choice of each column's field: kept as the county's mapping (audited,
+    `import.mapping`) and the job's, and the check queued to run with it."""
+    from exchange.tasks import validate_import
+
+    _owned(user, job, _("只有上传人可以确认列对应。"))
+    if job.status != ImportJob.Status.MAPPING:
+        raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认列对应。") % {"s": job.get_status_display()})
+    mapping = mappings.mapping_from_choices(job.proposal, choices)
+    with transaction.atomic():
+        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.QUEUED, only_from=[ImportJob.Status.MAPPING],
+                              mapping=mapping, processed_rows=0, heartbeat_at=None, errors_path="", error_sample=[],
+                              unmapped=[]):  # fmt: skip
+            job.refresh_from_db(fields=["status"])
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认列对应。") % {"s": job.get_status_display()})
+        mappings.save_from(user, mappings.confirmed_plan(job.proposal, mapping))
+        transaction.on_commit(lambda: validate_import.enqueue(str(job.pk)))
+    job.refresh_from_db()
+    return job
+
+
+def remap_import(*, user: User, job: ImportJob) -> ImportJob:
+    """Back from the preview to the mapping step (修改列对应): nothing has been written yet."""
+    _owned(user, job, _("只有上传人可以修改列对应。"))
+    if not job.proposal.get("columns"):
+        raise ValidationError(_("该导入没有经过列对应步骤（由命令或程序按指定的列对应导入），不能修改列对应。"))
+    if not jobstates.move(ImportJob, job.pk, ImportJob.Status.MAPPING, only_from=[ImportJob.Status.VALIDATED]):
+        job.refresh_from_db(fields=["status"])
+        status = job.get_status_display()
+        raise ValidationError(_("该导入当前状态为“%(s)s”，不能修改列对应（只有待确认的导入可以）。") % {"s": status})
     job.refresh_from_db()
     return job
 
@@ -107,11 +146,11 @@ def cancel_import(*, user: User, job: ImportJob) -> None:
     or checked and waiting for confirmation."""
     _owned(user, job, _("只有上传人可以取消导入。"))
     with transaction.atomic():
-        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED,
-                              only_from=[ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.VALIDATED],
-                              heartbeat_at=None):  # fmt: skip
+        cancellable: list[str] = [ImportJob.Status.QUEUED, ImportJob.Status.VALIDATING, ImportJob.Status.MAPPING,
+                                  ImportJob.Status.VALIDATED]  # fmt: skip
+        if not jobstates.move(ImportJob, job.pk, ImportJob.Status.CANCELLED, only_from=cancellable, heartbeat_at=None):
             job.refresh_from_db(fields=["status"])
-            raise ValidationError(_("该导入当前状态为“%(s)s”，不能取消（只有排队中、校验中和待确认的导入可以取消）。")
+            raise ValidationError(_("该导入当前状态为“%(s)s”，不能取消（只有排队中、校验中、待确认列和待确认的导入可以取消）。")
                                   % {"s": job.get_status_display()})  # fmt: skip
         record("import.cancel", actor=user, obj=job, region_code=user.region_id or "", after={"from": job.status})
 

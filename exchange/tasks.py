@@ -26,6 +26,7 @@ from core.context import ActionContext, acting
 from exchange import household_import
 from exchange.exports import KINDS
 from exchange.jobstates import WORKING, Job, move
+from exchange.mappings import read_proposal
 from exchange.models import ExportJob, ImportJob
 from exchange.pulse import JobLost, Pulse
 from exchange.readers import UnreadableFile, estimate_rows
@@ -110,6 +111,9 @@ def validate_import(job_id: str) -> None:
     job = _claim(ImportJob, job_id, IS.VALIDATING, [IS.QUEUED])
     if job is None:
         return
+    if job.mapping is None:
+        _propose_mapping(job)
+        return
     with _boundary(ImportJob, job, _("校验时出错")):
         with Pulse(ImportJob, job.pk, status=IS.VALIDATING, attempt=job.attempts) as pulse:
             estimate = estimate_rows(Path(job.file_path), job.original_name)  # for the progress bar only
@@ -119,7 +123,7 @@ def validate_import(job_id: str) -> None:
                 pulse.set(processed_rows=rows, total_rows=max(rows, estimate))
 
             with acting(ActionContext(source="import")):
-                parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by)
+                parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by, mapping=job.mapping)
                 totals = household_import.run(parsed, user=job.created_by, dry_run=True, on_progress=progress)
             errors_path = ""
             if totals.rejected_rows:
@@ -129,10 +133,26 @@ def validate_import(job_id: str) -> None:
             ImportJob, job_id, IS.VALIDATED, only_from=[IS.VALIDATING], where_attempts=job.attempts,
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
-            processed_rows=totals.rows, errors_path=errors_path, message="",
+            processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed),
             error_sample=[[r.line, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
         )  # fmt: skip
         if not moved:
+            raise JobLost
+
+
+def unmapped_headers(parsed: household_import.ParsedFile) -> list[str]:
+    """The headers of the columns the import leaves out, each once (over all sheets)."""
+    return list(dict.fromkeys(c.header for plan in parsed.sheets for c in plan.unmapped))
+
+
+def _propose_mapping(job: ImportJob) -> None:
+    """The mapping step (ADR 0033): the header read from the first rows of each sheet and each column's
+    field proposed; the job then waits for its uploader to confirm (待确认列)."""
+    with _boundary(ImportJob, job, _("读取表头时出错")):
+        with Pulse(ImportJob, job.pk, status=IS.VALIDATING, attempt=job.attempts):
+            proposal = read_proposal(Path(job.file_path), job.original_name, job.created_by)
+        if not move(ImportJob, job.pk, IS.MAPPING, only_from=[IS.VALIDATING], where_attempts=job.attempts,
+                    proposal=proposal, processed_rows=0, total_rows=0, heartbeat_at=None, message=""):  # fmt: skip
             raise JobLost
 
 
@@ -154,12 +174,13 @@ def run_import(job_id: str) -> None:
     with _boundary(ImportJob, job, _("导入中断（已导入的部分保留，可从中断处继续，已导入的行不会重复）")):
         with Pulse(ImportJob, job.pk, status=IS.IMPORTING, attempt=attempt) as pulse:
             with acting(ActionContext(source="import")):
-                parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by)
+                parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by, mapping=job.mapping)
                 totals = household_import.run(parsed, user=job.created_by, skip_valid=job.processed_rows,
                                               on_commit=on_commit, on_progress=lambda rows: pulse.set())  # fmt: skip
         with transaction.atomic(), acting(ActionContext(source="import")):
+            unmapped = unmapped_headers(parsed)
             if not move(ImportJob, job_id, IS.DONE, only_from=[IS.IMPORTING], where_attempts=attempt,
-                        rejected_rows=totals.rejected, message=""):  # fmt: skip
+                        rejected_rows=totals.rejected, message="", unmapped=unmapped):  # fmt: skip
                 raise JobLost
             job.refresh_from_db()
             record(
@@ -174,6 +195,7 @@ def run_import(job_id: str) -> None:
                     "updated": job.updated,
                     "unchanged": job.unchanged,
                     "rejected": totals.rejected,
+                    "unmapped": unmapped,  # the file's columns not imported
                 },
             )
 

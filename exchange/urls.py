@@ -9,6 +9,7 @@ urlpatterns = [
     path("imports/template.xlsx", views.import_template, name="import_template"),
     path("imports/<uuid:pk>/", views.import_detail, name="import_detail"),
     path("imports/<uuid:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("imports/<uuid:pk>/mapping/", views.import_mapping, name="import_mapping"),
     path("imports/<uuid:pk>/<str:action>/", views.import_action, name="import_action"),
     path("exports/", views.export_list, name="exports"),
     path("exports/new/", views.export_new, name="export_new"),

@@ -14,7 +14,8 @@ from accounts.models import User
 from core.paging import paginate
 from core.uploads import send_temporary, serve_user_file, temp_path, uploaded_file
 from core.views import allow, obj_or_404, restricted
-from exchange import household_export, services
+from exchange import household_export, mappings, services
+from exchange.household_columns import BY_KEY, COLUMNS
 from exchange.models import ExportJob, ImportJob
 from exchange.recovery import is_stale
 from households.filters import HouseholdFilterForm
@@ -51,11 +52,45 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return redirect("exchange:import_detail", pk=job.pk)
 
 
+def _detail_context(job: ImportJob, choices: dict[str, str] | None = None) -> dict[str, object]:
+    """The job's page; at the mapping step each column with its selected field (the posted choice
+    when the form comes back refused), the catalogue to choose from and the page's warnings."""
+    context: dict[str, object] = {"job": job, "stale": services.is_stale(job)}
+    if job.status in (ImportJob.Status.MAPPING, ImportJob.Status.VALIDATED, ImportJob.Status.DONE) and job.proposal:
+        rows = mappings.selections(job.proposal, job.mapping)
+        if choices is not None:
+            rows = [(c, choices.get(f"col_{n}", chosen)) for n, (c, chosen) in enumerate(rows)]
+        context.update(
+            columns=[(n, c, chosen, BY_KEY[chosen].header if chosen in BY_KEY else "") for n, (c, chosen) in enumerate(rows)],
+            fields=[(c.key, c.header, c.required) for c in COLUMNS],
+            warnings=mappings.warnings_for(job.proposal, {c["key"]: chosen for c, chosen in rows}),
+        )
+    return context
+
+
 @allow(ImportJob)
 def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = obj_or_404(request, _own_imports(request), pk=pk)
     template = "exchange/_import_status.html" if request.headers.get("HX-Request") else "exchange/import_detail.html"
-    return render(request, template, {"job": job, "stale": services.is_stale(job)})
+    return render(request, template, _detail_context(job))
+
+
+@allow(ImportJob, "change")
+@require_POST
+def import_mapping(request: HttpRequest, pk: str) -> HttpResponse:
+    """The uploader confirms each column's field; a refused form comes back with the choices made and
+    what is wrong, in Chinese."""
+    job = obj_or_404(request, _own_imports(request), pk=pk)
+    choices = {k: str(v) for k, v in request.POST.items() if k.startswith("col_")}
+    try:
+        services.confirm_mapping(user=_user(request), job=job, choices=choices)
+    except ValidationError as exc:
+        if job.status != ImportJob.Status.MAPPING:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("exchange:import_detail", pk=job.pk)
+        context = _detail_context(job, choices) | {"mapping_errors": exc.messages}
+        return render(request, "exchange/import_detail.html", context, status=400)
+    return redirect("exchange:import_detail", pk=job.pk)
 
 
 @allow(ImportJob, "change")
@@ -63,7 +98,7 @@ def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
 def import_action(request: HttpRequest, pk: str, action: str) -> HttpResponse:
     job = obj_or_404(request, _own_imports(request), pk=pk)
     actions = {"confirm": services.confirm_import, "cancel": services.cancel_import, "resume": services.resume_import,
-               "restart": services.restart_import}  # fmt: skip
+               "restart": services.restart_import, "remap": services.remap_import}  # fmt: skip
     if action not in actions:
         raise Http404
     try:

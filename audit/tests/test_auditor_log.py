@@ -217,7 +217,7 @@ def test_a_household_import_run_by_the_worker_names_its_importer(
 
     path = write_xlsx(tmp_path / "雕山村.xlsx", [row(301), row(302, name="贺兰")])
     since = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    job = create_import_job(user=county_user, path=path, original_name=path.name)
+    job = create_import_job(user=county_user, path=path, original_name=path.name, mapping={})
     tasks.validate_import.call(str(job.pk))
     with django_capture_on_commit_callbacks(execute=True):  # the worker's run, as the immediate backend runs it
         confirm_import(user=county_user, job=ImportJob.objects.get(pk=job.pk))

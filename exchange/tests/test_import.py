@@ -155,6 +155,14 @@ def test_web_job_previews_then_imports(county_user, tmp_path, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
     job.refresh_from_db()
+    assert job.status == ImportJob.Status.MAPPING  # the header read, the columns wait for the uploader (ADR 0033)
+    assert not Household.objects.exists()
+    from exchange.services import confirm_mapping
+
+    choices = {f"col_{n}": c["field"] or "" for n, c in enumerate(job.proposal["columns"])}
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_mapping(user=county_user, job=job, choices=choices)
+    job.refresh_from_db()
     assert job.status == ImportJob.Status.VALIDATED
     assert (job.total_rows, job.valid_rows, job.rejected_rows, job.planned_create) == (2, 1, 1, 1)
     assert not Household.objects.exists()
@@ -174,7 +182,7 @@ def test_interrupted_import_resumes_without_half_households(
     monkeypatch.setattr(household_import, "CHUNK", 2)
     path = write_xlsx(tmp_path / "a.xlsx", [row(500 + n, name="田" + "甲乙丙丁戊"[n]) for n in range(5)])
     with django_capture_on_commit_callbacks(execute=True):
-        job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
+        job = create_import_job(user=county_user, path=path, original_name="a.xlsx", mapping={})  # the catalogue's
     job.refresh_from_db()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING, processed_rows=0)
     on_commit, _on_progress = household_import.job_progress_callbacks(job.pk)

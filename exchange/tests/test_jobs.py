@@ -32,7 +32,9 @@ LATER = dt.timedelta(minutes=5)
 def queued_job(user: Any, tmp_path: Path, rows: int = 3) -> ImportJob:
     """An uploaded file whose validation task has not run yet (its enqueue callback is dropped)."""
     path = write_xlsx(tmp_path / "a.xlsx", [row(600 + n, name="田" + "甲乙丙丁戊己庚辛"[n]) for n in range(rows)])
-    return ImportJob.objects.create(created_by=user, region_code="610826000000", file_path=str(path), original_name="a.xlsx")
+    return ImportJob.objects.create(
+        created_by=user, region_code="610826000000", file_path=str(path), original_name="a.xlsx", mapping={}
+    )  # its columns mapped (the catalogue's), the mapping step behind it
 
 
 def audit_log_with_a_big_batch(small: int = 600, households: int = 10500) -> int:
@@ -238,7 +240,7 @@ def test_a_run_that_lost_the_job_commits_nothing(county_user: Any, tmp_path: Pat
     owns the job."""
     monkeypatch.setattr(household_import, "CHUNK", 2)
     path = write_xlsx(tmp_path / "a.xlsx", [row(700 + n, name="田" + "甲乙丙丁戊"[n]) for n in range(5)])
-    job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
+    job = create_import_job(user=county_user, path=path, original_name="a.xlsx", mapping={})
     tasks.validate_import.call(str(job.pk))
     jobstates.move(ImportJob, job.pk, IS.IMPORTING, only_from=[IS.VALIDATED], confirmed_at=timezone.now(), processed_rows=0)
     original = household_import.job_progress_callbacks
@@ -343,7 +345,7 @@ def test_a_failed_import_resumes_where_it_stopped(
 ) -> None:
     monkeypatch.setattr(household_import, "CHUNK", 2)
     path = write_xlsx(tmp_path / "a.xlsx", [row(750 + n, name="田" + "甲乙丙丁戊"[n]) for n in range(5)])
-    job = create_import_job(user=county_user, path=path, original_name="a.xlsx")
+    job = create_import_job(user=county_user, path=path, original_name="a.xlsx", mapping={})
     tasks.validate_import.call(str(job.pk))
     original = household_import.write_plan
     calls = {"n": 0}

@@ -17,8 +17,10 @@ from exchange.models import ExportJob, ImportJob
 # status -> where it may go next.
 IMPORT_TABLE = {
     "queued": {"validating", "failed", "cancelled", "queued"},
-    "validating": {"validated", "failed", "cancelled", "queued"},  # queued: its worker died while validating
-    "validated": {"importing", "cancelled"},
+    # queued: its worker died while validating; mapping: the header read, the columns wait for the uploader
+    "validating": {"mapping", "validated", "failed", "cancelled", "queued"},
+    "mapping": {"queued", "cancelled"},  # queued: the mapping confirmed, the check runs with it (ADR 0033)
+    "validated": {"importing", "cancelled", "mapping"},  # mapping: back from the preview (修改列对应)
     "importing": {"done", "failed", "importing"},  # importing again: resumed after the last committed chunk
     "failed": {"queued", "importing"},  # a failed validation starts over; a failed import resumes
     "cancelled": {"queued"},

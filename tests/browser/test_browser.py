@@ -88,6 +88,8 @@ def test_import_with_bad_rows_downloads_errors(page, county_user, tmp_path):
     page.goto("/exchange/imports/")
     page.set_input_files("#import-file", str(path))
     page.click("#upload-btn")
+    page.wait_for_selector("#mapping-confirm-btn")  # the columns as proposed (ADR 0033)
+    page.click("#mapping-confirm-btn")
     page.wait_for_selector("#confirm-btn")
     assert page.inner_text("#rejected-count") == "1"
     shot(page, "import-preview")

@@ -2,12 +2,15 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
 from core.context import ActionContext, acting
 from exchange import household_import
+from exchange.mappings import saved_for
 from exchange.readers import UnreadableFile
+from exchange.tasks import unmapped_headers
 
 
 class Command(BaseCommand):
@@ -30,10 +33,12 @@ class Command(BaseCommand):
         path = Path(opts["file"])
         if not path.exists():
             raise CommandError(f"文件不存在：{path}")
+        saved = saved_for(user)  # the county's confirmed mapping, else the catalogue's proposal: no mapping step here
         try:
             with acting(ActionContext(source="command")):
-                parsed = household_import.parse_file(path, path.name, user)
+                parsed = household_import.parse_file(path, path.name, user, mapping=saved.as_mapping() if saved else None)
                 totals = household_import.run(parsed, user=user, dry_run=opts["dry_run"])
+                unmapped = unmapped_headers(parsed)
                 if not opts["dry_run"]:
                     record(
                         "import.finish",
@@ -41,10 +46,12 @@ class Command(BaseCommand):
                         region_code=user.region_id or "",
                         object_type="file",
                         object_label=path.name,
-                        after={"file": path.name, **totals.as_dict()},
+                        after={"file": path.name, **totals.as_dict(), "unmapped": unmapped},
                     )
         except UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
         if opts["errors"] and totals.rejected_rows:
             household_import.write_errors(Path(opts["errors"]), parsed.header, totals.rejected_rows)
+        if unmapped:
+            self.stderr.write(_("未导入的列：%(h)s") % {"h": "、".join(unmapped)})
         self.stdout.write(json.dumps(totals.as_dict()))
