@@ -46,5 +46,5 @@ class Command(BaseCommand):
         except UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
         if opts["errors"] and totals.rejected_rows:
-            household_import.write_errors(Path(opts["errors"]), parsed.header, totals.rejected_rows)
+            household_import.write_errors(Path(opts["errors"]), parsed, totals.rejected_rows)
         self.stdout.write(json.dumps(totals.as_dict()))
