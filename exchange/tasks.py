@@ -191,7 +191,7 @@ def run_export(job_id: str) -> None:
             qs = kind.queryset(user, job.params)
             pulse.set(total_rows=qs.count(), processed_rows=0)
             with acting(ActionContext(source="export")):
-                count = kind.write(path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
+                count = kind.run(user, path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
         with transaction.atomic(), acting(ActionContext(source="export")):
             if not move(ExportJob, job_id, ES.DONE, only_from=[ES.RUNNING], where_attempts=job.attempts,
                         processed_rows=count, file_path=str(path), message=""):  # fmt: skip

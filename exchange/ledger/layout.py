@@ -163,3 +163,8 @@ def group_households(lines: Iterable[Line], mapping: dict[int, str], relations: 
         found.lines.append((line, cells))
         found.relations.append(relation)
     return households
+
+
+def layout_name(mapping: dict[int, str]) -> str:
+    """The layout a county's saved mapping records (ColumnMapping.layout): "person" or "household"."""
+    return "person" if person_layout(mapping) else "household"
