@@ -37,6 +37,7 @@ from exchange.ledger.sheets import Range, read_sheets
 from exchange.readers import UnreadableFile
 from exchange.xlsx import safe_cell
 from households import validation as v
+from households.models import Member
 from households.services import HouseholdInput, MemberInput, Outcome, Plan, plan_households, write_plan
 from regions.models import Level, Region
 
@@ -163,7 +164,13 @@ def memoized(check: Callable[..., Any], limit: int = MEMO_LIMIT) -> Callable[...
 
 class RowParser:
     def __init__(
-        self, mapping: dict[int, str], villages: VillageLookup, *, context: str = "", seen: dict[str, str] | None = None
+        self,
+        mapping: dict[int, str],
+        villages: VillageLookup,
+        *,
+        context: str = "",
+        seen: dict[str, str] | None = None,
+        members_seen: dict[str, str] | None = None,
     ) -> None:
         self.mapping = mapping
         self.columns = [(key, i) for i, key in mapping.items()]
@@ -174,6 +181,8 @@ class RowParser:
         relations = codes_by_name(Table.RELATION)
         self.relations = {"".join(v.text(name).split()).upper(): code for name, code in relations.items()}
         self.seen: dict[str, str] = seen if seen is not None else {}  # head ID digest -> the line it was first on
+        self.members_seen: dict[str, str] = members_seen if members_seen is not None else {}  # the same for members
+        self.member_lines: list[tuple[ParsedRow, ParsedRow, str]] = []  # (head, member's line, digest) to check
         # Columns the file does not have leave the stored values alone (family size always has one).
         present = frozenset(mapping.values())
         self.present = present
@@ -291,20 +300,43 @@ class RowParser:
         if head.data is not None and self.group_field == "head_ref" and not self._is_head(lines.key, head.data):
             header = BY_KEY["head_ref"].header
             problems.append(_("“%(h)s”（%(k)s）与户主本人的身份证号不一致") % {"h": header, "k": lines.key})
-        wrong = [r for r in rows if r.errors]
-        for r in rows:
-            own = bool(r.errors)
-            r.errors.extend(problems)
-            if r is head:
-                said = [_("同户第 %(l)s 行：%(e)s") % {"l": m.label, "e": "；".join(m.errors)} for m in wrong if m is not head]
-                r.errors.extend(said)
-            elif not own and wrong:
-                r.errors.append(_("同户第 %(l)s 行有误，整户未导入") % {"l": "、".join(m.label for m in wrong)})
-        if head.errors:
-            head.data = None
-        elif head.data is not None:
+        if head.data is not None and not problems:
+            self._check_member_numbers(head, [(r, m) for (r, _rel), m in zip(others, members, strict=True)])
+        _settle(head, problems)
+        if head.data is not None:
             head.data.members = [m for m in members if m is not None]
         return head
+
+    def _check_member_numbers(self, head: ParsedRow, members: list[tuple[ParsedRow, MemberInput | None]]) -> None:
+        """A member's ID number may be on one line of the file only, not its head's (the archive keeps
+        each member's number once: households.models.Member, as save_member refuses it too)."""
+        own = head.data.head_hash if head.data is not None else ""
+        for row, member in members:
+            if member is None or member.id_number is None:
+                continue
+            digest = blind_index(member.id_number.value)
+            if digest == own:
+                row.errors.append(_("与户主的身份证号相同"))
+            elif digest in self.members_seen:
+                row.errors.append(_("与第 %(l)s 行的身份证号重复") % {"l": self.members_seen[digest]})
+            else:
+                self.members_seen[digest] = row.label
+                self.member_lines.append((head, row, digest))
+
+    def refuse_archived_members(self) -> None:
+        """Refuse the households (of the lines read since the last call) with a member whose ID number
+        the archive already keeps as another household's member; one query per thousand members."""
+        lines, self.member_lines = self.member_lines, []
+        found: dict[str, str] = {}
+        for start in range(0, len(lines), 1000):
+            digests = [d for _h, _r, d in lines[start : start + 1000]]
+            found.update(
+                Member.objects.filter(id_number_hash__in=digests).values_list("id_number_hash", "household__head_id_hash")
+            )
+        for head, row, digest in lines:
+            if digest in found and head.data is not None and found[digest] != head.data.head_hash:
+                row.errors.append(_("该身份证号已登记为其他家庭的成员"))
+                _settle(head, [])  # its other lines had no errors: they now say which line is wrong
 
     @property
     def group_field(self) -> str:
@@ -317,6 +349,24 @@ class RowParser:
             return v.id_number(key).value == data.head_id.value
         except v.FieldError:
             return False
+
+
+def _settle(head: ParsedRow, problems: list[str]) -> None:
+    """A per-person household refused whole when a line is wrong or it has `problems`: every line says
+    why (its own reason, or which other line is wrong), the head's line lists them all."""
+    rows = head.lines
+    wrong = [r for r in rows if r.errors]
+    if not wrong and not problems:
+        return
+    said = [_("同户第 %(l)s 行：%(e)s") % {"l": m.label, "e": "；".join(m.errors)} for m in wrong if m is not head]
+    for r in rows:
+        own = bool(r.errors)
+        r.errors.extend(problems)
+        if r is head:
+            r.errors.extend(said)
+        elif not own and wrong:
+            r.errors.append(_("同户第 %(l)s 行有误，整户未导入") % {"l": "、".join(m.label for m in wrong)})
+    head.data = None
 
 
 def _sheet_context(name: str, title: str) -> str:
@@ -361,6 +411,7 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
     prefix = (user.region_id or "") if user else ""
     villages = VillageLookup(prefix)
     seen: dict[str, str] = {}  # ID numbers across all sheets
+    members_seen: dict[str, str] = {}
     several = len(found) > 1
 
     def lines(
@@ -381,15 +432,18 @@ def parse_file(path: Path, original_name: str, user: User | None, mapping: Mappi
             plan = layout.plan
             name = plan.sheet
             fields = plan.mapping()
-            parser = RowParser(fields, villages, context=_sheet_context(name, plan.header.title), seen=seen)
+            context = _sheet_context(name, plan.header.title)
+            parser = RowParser(fields, villages, context=context, seen=seen, members_seen=members_seen)
             columns = Columns.of(fields)
 
             def label(n: int, name: str = name) -> str:
                 return f"{name}!{n}" if several else str(n)
 
             if person_layout(fields):
-                for household in group_households(lines(rest, layout, body, columns), fields, parser.relations):
-                    yield parser.household(household, name, label)
+                groups = group_households(lines(rest, layout, body, columns), fields, parser.relations)
+                households = [parser.household(household, name, label) for household in groups]
+                parser.refuse_archived_members()
+                yield from households
             else:
                 for n, cells in lines(rest, layout, body, columns):
                     yield parser.parse(n, cells, sheet=name, label=label(n))

@@ -150,19 +150,21 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
 
 
 def _xlsx_height(path: Path) -> int | None:
-    """The first sheet's height as its <dimension> element states it, at the top of the sheet's XML:
-    reading the whole sheet only to count it took as long as reading it for the import."""
+    """The sheets' heights added up, as each sheet's <dimension> element states it at the top of its
+    XML: reading the whole sheet only to count it took as long as reading it for the import."""
+    total = None
     with zipfile.ZipFile(path) as book:
-        sheets = [n for n in book.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-        if not sheets:
-            return None
-        with book.open(min(sheets, key=lambda n: int(re.sub(r"\D", "", n)))) as fh:  # sheet1.xml, as Excel names the first
-            found = _DIMENSION.search(fh.read(4096))
-    return int(found.group(2) or found.group(1)) if found else None
+        for name in book.namelist():
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+                with book.open(name) as fh:
+                    found = _DIMENSION.search(fh.read(4096))
+                if found:
+                    total = (total or 0) + int(found.group(2) or found.group(1))
+    return total
 
 
 def estimate_rows(path: Path, original_name: str = "") -> int:
-    """Roughly how many rows a file has (lines of a CSV, the sheet's height), for progress bars."""
+    """Roughly how many rows a file has (lines of a CSV, the sheets' heights), for progress bars."""
     name = (original_name or path.name).lower()
     try:
         if name.endswith(".csv"):

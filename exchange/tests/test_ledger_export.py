@@ -51,6 +51,16 @@ def export(user: Any, *, unmasked: bool) -> Path:
     return Path(job.file_path)
 
 
+def import_then_export(path: Path, user: Any, layout: str) -> tuple[Path, list[list[Any]]]:
+    """The county's ledger imported whole (its shape saved), then the archive exported unmasked in it."""
+    totals = first_import(path, user)
+    assert totals.created == 2 and not totals.rejected_rows
+    saved = mappings.saved_for(user)
+    assert saved is not None and saved.layout == layout
+    whole = export(user, unmasked=True)
+    return whole, CalamineWorkbook.from_path(str(whole)).get_sheet_by_index(0).to_python()
+
+
 def reimport(path: Path, user: Any) -> household_import.Totals:
     saved = mappings.saved_for(user)
     assert saved is not None
@@ -64,13 +74,7 @@ def test_one_row_per_household_round_trip(county_user, tmp_path):
         [2, "贺兰", make_id(seq=2), "名州镇", "五一村", "", 2, "农村分散供养特困人员、边缘户", "", "", "石窑洞", 1985, 40,
          "", "李四"],
     ]  # fmt: skip
-    totals = first_import(ledger(tmp_path / "台账.xlsx", rows, LEDGER_HEADER), county_user)
-    assert totals.created == 2 and not totals.rejected_rows
-    saved = mappings.saved_for(county_user)
-    assert saved is not None and saved.layout == "household"
-
-    whole = export(county_user, unmasked=True)
-    sheet = CalamineWorkbook.from_path(str(whole)).get_sheet_by_index(0).to_python()
+    whole, sheet = import_then_export(ledger(tmp_path / "台账.xlsx", rows, LEDGER_HEADER), county_user, "household")
     assert sheet[1] == LEDGER_HEADER  # the county's own headers, in its order
     by_name = {r[1]: r for r in sheet[2:]}
     hao = by_name["郝建国"]
@@ -99,13 +103,7 @@ def test_one_row_per_person_round_trip(county_user, tmp_path):
         [1, None, None, "郝小明", None, "子", None, None, None],
         [2, "名州镇", "踊跃村", "贺兰", make_id(seq=13), "户主", 1, "土木", 1980],
     ]
-    totals = first_import(ledger(tmp_path / "花名册.xlsx", rows, PERSON_HEADER), county_user)
-    assert totals.created == 2 and not totals.rejected_rows
-    saved = mappings.saved_for(county_user)
-    assert saved is not None and saved.layout == "person"
-
-    whole = export(county_user, unmasked=True)
-    lines = CalamineWorkbook.from_path(str(whole)).get_sheet_by_index(0).to_python()
+    whole, lines = import_then_export(ledger(tmp_path / "花名册.xlsx", rows, PERSON_HEADER), county_user, "person")
     assert lines[1] == PERSON_HEADER
     people = [(r[0], r[3], r[5]) for r in lines[2:]]
     assert sorted(people) == sorted([(1, "郝建国", "户主"), (1, "刘秀英", "配偶"), (1, "郝小明", "子"), (2, "贺兰", "户主")])

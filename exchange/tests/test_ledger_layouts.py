@@ -339,3 +339,39 @@ def test_what_is_not_skipped(line):
     from exchange.ledger.layout import Columns, skip_reason
 
     assert skip_reason(line, Columns(name=3, ident=4)) is None
+
+
+def test_a_members_id_number_is_kept_once(county_user, tmp_path):
+    """As the archive keeps it (one member per number, never the head's): refused in the file, never a
+    database error at write time."""
+    first = [PERSON_HEADER, person(1, "甲", 91, "户主"), person(1, "乙", 92, "配偶")]
+    outcome_table(build(tmp_path / "a.xlsx", {"S": first}), county_user)
+    rows = [
+        PERSON_HEADER,  # 1
+        person(1, "丙", 93, "户主"),  # 2
+        person(1, "丙", 93, "子"),  # 3 the head's own number again
+        person(2, "丁", 95, "子"),  # 4 a member line before its head, and a number used below again
+        person(2, "戊", 94, "户主"),  # 5
+        person(3, "己", 96, "户主"),  # 6
+        person(3, "丁", 95, "子"),  # 7
+        person(4, "庚", 97, "户主"),  # 8
+        person(4, "乙", 92, "配偶"),  # 9 already 甲's wife in the archive
+    ]
+    expected = {
+        "1": ("skipped", ""),
+        "2": ("rejected", "同户第 3 行：与户主的身份证号相同"), "3": ("rejected", "与户主的身份证号相同"),
+        "4": ("created", ""), "5": ("created", ""),
+        "6": ("rejected", "同户第 7 行：与第 4 行的身份证号重复"), "7": ("rejected", "与第 4 行的身份证号重复"),
+        "8": ("rejected", "同户第 9 行：该身份证号已登记为其他家庭的成员"), "9": ("rejected", "已登记为其他家庭的成员"),
+    }  # fmt: skip
+    table, _parsed, totals = outcome_table(build(tmp_path / "b.xlsx", {"S": rows}), county_user)
+    expected.pop("1")
+    check(table, expected)
+    assert totals.created == 1 and Member.objects.filter(name="乙").count() == 1
+
+
+def test_a_refused_household_says_each_reason_once(county_user, tmp_path):
+    rows = [PERSON_HEADER, person(1, "丁", 95, "干儿子"), person(1, "戊", 94, "户主", size="很多")]
+    table, _parsed, _totals = outcome_table(build(tmp_path / "a.xlsx", {"S": rows}), county_user)
+    head = table["3"][1]
+    assert head.count("干儿子") == 1 and "家庭人口" in head and table["2"][1].count("干儿子") == 1
