@@ -370,8 +370,9 @@ def _settle(head: ParsedRow, problems: list[str]) -> None:
 
 
 def _sheet_context(name: str, title: str) -> str:
-    """What a sheet says of where its households are, for the village matcher: its name and title."""
-    return " ".join(t for t in (name, title) if t)
+    """What a sheet says of where its households are, for the village matcher: its name and title (a
+    title merged across the sheet is read once in each cell it covers: said once here)."""
+    return " ".join(dict.fromkeys(f"{name} {title}".split()))
 
 
 def _header_missing() -> UnreadableFile:
