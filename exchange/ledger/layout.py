@@ -33,6 +33,7 @@ GROUP_KEYS = ("household_no", "head_ref")  # what groups a person's line with it
 
 TOTAL = re.compile(r"^(本页|本表|全村|全镇|全乡|全县|本村|本镇|本乡|本组|.{1,12}?)?(合计|小计|总计)(\(.{0,10}\))?:?$")
 TOTAL_LABEL = re.compile(r"^(本页|本表|全村|全镇|全乡|全县|本村|本镇|本乡|本组)?(合计|小计|总计):?$")
+COUNT = re.compile(r"^\d{1,6}(\.\d+)?(户|人|个)?$")  # what a total may hold in the name and ID columns beside its label
 FOOTER_WORDS = (
     "制表人", "制表单位", "制表日期", "制表:", "填表人", "填表日期", "填报人", "填报日期", "填报单位", "审核人", "审核:",
     "审批人", "负责人", "统计人", "经办人", "单位(盖章)", "(盖章)", "盖章:", "联系电话", "备注:", "注:", "说明:",
@@ -73,14 +74,15 @@ class Columns:
         return cls(by_field.get("head_name"), by_field.get("head_id"))
 
     def looks_like_data(self, cells: list[object]) -> bool:
-        """The fast answer for almost every line: its ID cell starts with a digit (or is a number)."""
+        """The fast answer for almost every line: its ID cell holds something as long as an ID number
+        that starts with a digit, or a number as large (a total's count in that column is not one)."""
         i = self.ident
         if i is None or i >= len(cells):
             return False
         cell = cells[i]
         if type(cell) is str:
-            return cell.strip()[:1].isdigit()
-        return type(cell) is float or type(cell) is int
+            return len(cell) >= 15 and cell.lstrip()[:1].isdigit()
+        return (type(cell) is float or type(cell) is int) and abs(cell) >= 1e14
 
 
 def skip_reason(cells: list[object], columns: Columns) -> str | None:
@@ -97,8 +99,10 @@ def skip_reason(cells: list[object], columns: Columns) -> str | None:
     if first.startswith(FOOTER_WORDS):
         return _("表尾（%(t)s）") % {"t": str(cells[filled[0][0]]).strip()[:30]}
     person = {columns.name, columns.ident} - {None}
-    if any(TOTAL.match(t) for _i, t in filled) and all(i not in person or TOTAL_LABEL.match(t) for i, t in filled):
-        return _("合计行")  # a label, numbers beside it, nothing in the name and ID columns but a label
+    if any(TOTAL.match(t) for _i, t in filled) and all(
+        i not in person or TOTAL_LABEL.match(t) or COUNT.match(t) for i, t in filled
+    ):
+        return _("合计行")  # a label, numbers beside it, nothing in the name and ID columns but a label or a count
     keys = {LOOKUP.get(normalise_header(c)) for c in cells}
     if {"head_name", "head_id"} <= keys:
         return _("重复的表头")

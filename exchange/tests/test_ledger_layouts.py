@@ -316,6 +316,8 @@ def test_a_line_with_an_id_number_is_never_skipped(line):
 
 @pytest.mark.parametrize(("line", "reason"), [
     (["合计", None, 35], "合计行"),
+    (["合计", None, None, None, 35, 12], "合计行"),  # a count in the ID column is not an ID number
+    (["小计", None, None, None, "35"], "合计行"),
     (["全村合计：", None, None], "合计行"),
     (["", "小计", 12], "合计行"),
     (["填报日期：2026年3月"], "表尾"),
