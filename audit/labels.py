@@ -63,6 +63,7 @@ VERBS = {
     "import.resume": _("继续导入"),
     "import.cancel": _("取消导入"),
     "export.households": _("导出农户档案"),
+    "export.ledger": _("按本县台账格式导出农户档案"),
     "export.audit": _("导出审计日志"),
     "export.training": _("导出培训台账"),
     "export.labels": _("打印房屋安全标识"),

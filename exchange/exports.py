@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.labels import change_text, changes, object_type_label, one_language, source_label, verb_label
 from audit.models import AuditEvent
@@ -31,6 +34,21 @@ class ExportKind:
     write: Callable[[Path, QuerySet[Any], bool, Callable[[int], None]], int]
     filename: str
     suffix: str = ".xlsx"
+    # for a kind whose file depends on who asks (the county's ledger shape): written with the user,
+    # and refused up front, in Chinese, when it cannot be made for them
+    write_for: Callable[[Any, Path, QuerySet[Any], bool, Callable[[int], None]], int] | None = None
+    refusal: Callable[[Any], str] | None = None
+
+    def run(self, user: Any, path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
+        if self.write_for is not None:
+            return self.write_for(user, path, qs, unmasked, progress)
+        return self.write(path, qs, unmasked, progress)
+
+    def check(self, user: Any) -> None:
+        """Raises ValidationError (Chinese) when this export cannot be made for the user."""
+        problem = self.refusal(user) if self.refusal is not None else ""
+        if problem:
+            raise ValidationError(problem)
 
 
 def _households(user: Any, params: dict[str, Any]) -> QuerySet[Household]:
@@ -39,6 +57,30 @@ def _households(user: Any, params: dict[str, Any]) -> QuerySet[Household]:
 
 def _write_households(path: Path, qs: QuerySet[Household], unmasked: bool, progress: Callable[[int], None]) -> int:
     return household_export.export(path, qs, unmasked=unmasked, title="农户档案", on_progress=progress)
+
+
+LEDGER_TITLE = gettext_lazy("农户档案（按本县台账格式）")
+
+
+def _no_ledger_shape(user: Any) -> str:
+    from exchange.mappings import saved_for
+
+    if saved_for(user) is None:
+        return _("本县还没有保存台账的列对应：请先导入一次本县的台账并确认列对应，再按本县台账格式导出。")
+    return ""
+
+
+def _write_ledger(user: Any, path: Path, qs: QuerySet[Household], unmasked: bool, progress: Callable[[int], None]) -> int:
+    from exchange.mappings import saved_for
+
+    mapping = saved_for(user)
+    if mapping is None:  # removed since the export was asked for
+        raise ValueError(_no_ledger_shape(user))
+    return household_export.export_ledger(path, qs, mapping, unmasked=unmasked, title=str(LEDGER_TITLE), on_progress=progress)
+
+
+def _unused_write(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callable[[int], None]) -> int:
+    raise TypeError("this kind is written with its user (ExportKind.run)")
 
 
 CELL_CHARS = 32_000  # Excel keeps at most 32,767 characters in a cell
@@ -204,6 +246,16 @@ def _write_cases(path: Path, qs: QuerySet[Any], unmasked: bool, progress: Callab
 
 KINDS: dict[str, ExportKind] = {
     "households": ExportKind("households.Household", "农户档案", "export.households", _households, _write_households, "农户档案"),
+    "ledger": ExportKind(
+        "households.Household",
+        "按本县台账格式导出",
+        "export.ledger",
+        _households,
+        _unused_write,
+        "本县台账",
+        write_for=_write_ledger,
+        refusal=_no_ledger_shape,
+    ),
     "audit": ExportKind("audit.AuditEvent", "审计日志", "export.audit", search_audit, _write_audit, "审计日志"),
     "training": ExportKind("training.Trainee", "培训台账", "export.training", _training, _write_training, "培训台账"),
     "cases": ExportKind("renovation.Case", "危房改造户", "export.cases", _cases, _write_cases, "危房改造户"),

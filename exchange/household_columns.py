@@ -134,7 +134,16 @@ COLUMNS: list[Column] = [
     # and the number that groups a household's rows
     Column("relation", "与户主关系", ("关系", "家庭关系", "与户主的关系"), width=10, template=False),
     Column("household_no", "户编号", ("户号", "家庭编号", "户序号", "农户编号"), width=12, template=False),
+    # one row per person, grouped by the head's ID number in a column of its own (the line's own person
+    # is in 姓名 / 身份证号, mapped to head_name / head_id)
+    Column("head_ref", "所在户户主身份证号", ("户主身份证号（归户）", "所属户主身份证号"), width=22, template=False),
 ]
+
+# The two columns the import's error file adds at the right (exchange.household_import.write_errors):
+# recognised when the corrected file comes back, and not imported.
+ORIGINAL_LINE = "原行号"
+ERROR_REASON = "错误原因"
+IGNORED_HEADERS = (ORIGINAL_LINE, ERROR_REASON)
 
 BY_KEY = {c.key: c for c in COLUMNS}
 TEMPLATE_COLUMNS = [c for c in COLUMNS if c.template]

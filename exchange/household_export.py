@@ -1,5 +1,7 @@
 """Households to .xlsx: the import template's columns, so an exported file can be corrected and
-re-imported. Rows are read in keyset-paginated chunks with three queries per chunk."""
+re-imported, or a county's own ledger columns (its saved ColumnMapping), so it gets its ledger back
+in the shape it keeps. Rows are read in keyset-paginated chunks with three queries per chunk (four
+for a ledger kept one row per person: its members)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ from django.db.models import QuerySet
 
 from codetables.models import Table
 from codetables.selectors import choices, names
+from exchange.household_columns import BY_KEY, IGNORED_HEADERS, TEXT_COLUMNS, normalise_header
 from exchange.household_columns import TEMPLATE_COLUMNS as COLUMNS
-from exchange.household_columns import TEXT_COLUMNS
+from exchange.models import ColumnMapping
 from exchange.xlsx import write_rows
 from exchange.xlsx_stream import write_rows_fast
-from households.models import House, Household, HouseholdCategory
+from households.models import House, Household, HouseholdCategory, Member
 from households.privacy import MASKED, WHOLE
 from regions.models import Region
 
 CHUNK = 5000
+IGNORED = frozenset(normalise_header(h) for h in IGNORED_HEADERS)
 HOUSEHOLD_VALUES = (
     "id",
     "region_code",
@@ -36,7 +40,8 @@ HOUSEHOLD_VALUES = (
 )
 
 
-def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]:
+def _chunks(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[tuple[int, list[Any]]]]:
+    """The households of `qs` in the template's columns, a chunk at a time, each row with its id."""
     regions = dict(Region.objects.values_list("code", "name"))
     category_names = names(Table.HOUSEHOLD_CATEGORY)
     structure_names = names(Table.STRUCTURE_TYPE)
@@ -64,9 +69,10 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
             .values_list("household_id", "structure_type", "year_built", "storeys", "bays", "floor_area", "address")
         ):
             houses.setdefault(h[0], h)
+        chunk = []
         for hid, code, group, archive, name, id_enc, phone_enc, size, bank, bank_enc, only, note in rows:
             house = houses.get(hid)
-            yield [
+            chunk.append((hid, [
                 code,
                 regions.get(code[:9], ""),
                 regions.get(code, ""),
@@ -88,7 +94,14 @@ def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]
                 float(house[5]) if house and house[5] is not None else None,
                 house[6] if house else "",
                 note,
-            ]
+            ]))  # fmt: skip
+        yield chunk
+
+
+def iter_rows(qs: QuerySet[Household], *, unmasked: bool) -> Iterator[list[Any]]:
+    for chunk in _chunks(qs, unmasked=unmasked):
+        for _hid, row in chunk:
+            yield row
 
 
 def export(
@@ -131,4 +144,77 @@ def template(path: Path) -> None:
             keys.index("only_house"): ["是", "否"],
         },
         notes=notes,
+    )
+
+
+# --- the archive in a county's own ledger shape (exchange.models.ColumnMapping) ---------------------
+
+TEMPLATE_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
+# the columns a person's line repeats from its household's (where it is and which household it is)
+HOUSEHOLD_LEVEL = frozenset({"village_code", "town", "village", "group_name", "household_no", "head_ref"})
+
+
+def ledger_columns(mapping: ColumnMapping) -> list[tuple[str, str]]:
+    """The saved columns in the file's order, (header, field key or ""), less the error file's own two."""
+    return [(header, field) for header, field in mapping.columns if normalise_header(header) not in IGNORED]
+
+
+def is_person_layout(mapping: ColumnMapping) -> bool:
+    return mapping.layout == "person" or any(f == "relation" for _h, f in mapping.columns)
+
+
+def ledger_rows(
+    qs: QuerySet[Household], columns: list[tuple[str, str]], *, person: bool, unmasked: bool, read: list[int] | None = None
+) -> Iterator[list[Any]]:
+    """The households in the county's columns: a field the archive does not keep is left empty; one
+    line per household, or (one row per person) the head's line and then each member's, which
+    repeats the household's place and number. 户编号 is the household's running number in the file."""
+    fields = [f for _h, f in columns]
+    index = [TEMPLATE_INDEX.get(f) for f in fields]
+    ident = TEMPLATE_INDEX["head_id"]
+    shown = (WHOLE if unmasked else MASKED).id_number
+    relation_names = names(Table.RELATION)
+    head_word = relation_names.get("head", "户主")
+    number = 0
+    for chunk in _chunks(qs, unmasked=unmasked):
+        members: dict[int, list[dict[str, Any]]] = {}
+        if person:
+            listed = Member.objects.filter(household_id__in=[hid for hid, _row in chunk]).order_by("household_id", "id")
+            for hid, pk, name, enc, relation in listed.values_list("household_id", "id", "name", "id_number_enc", "relation"):
+                number_text = shown(Member.id_number.read(enc, pk)) if enc else ""
+                members.setdefault(hid, []).append(
+                    {"head_name": name, "head_id": number_text, "relation": relation_names.get(relation, relation)}
+                )
+        for hid, row in chunk:
+            number += 1
+            if read is not None:
+                read[0] += 1
+            extra = {"household_no": number, "relation": head_word, "head_ref": row[ident]}
+            line = [row[i] if i is not None else extra.get(f) for f, i in zip(fields, index, strict=True)]
+            yield line
+            for values in members.get(hid, []):
+                yield [values[f] if f in values else line[k] if f in HOUSEHOLD_LEVEL else None for k, f in enumerate(fields)]
+
+
+def export_ledger(
+    path: Path,
+    qs: QuerySet[Household],
+    mapping: ColumnMapping,
+    *,
+    unmasked: bool,
+    title: str,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """The archive in the county's saved columns and layout, ready to be re-imported with that mapping."""
+    columns = ledger_columns(mapping)
+    text = {*TEXT_COLUMNS, "head_ref"}
+    read = [0]
+    return write_rows_fast(
+        path,
+        title=title,
+        header=[h for h, _f in columns],
+        rows=ledger_rows(qs, columns, person=is_person_layout(mapping), unmasked=unmasked, read=read),
+        text_columns=[i for i, (_h, f) in enumerate(columns) if f in text],
+        widths=[BY_KEY[f].width if f in BY_KEY else 12 for _h, f in columns],
+        on_progress=(lambda _lines: on_progress(read[0])) if on_progress else None,
     )

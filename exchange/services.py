@@ -186,6 +186,7 @@ def start_export(
     if kind not in KINDS:
         raise ValidationError(_("不支持的导出类型。"))
     policy.check(user, KINDS[kind].model, "export")
+    KINDS[kind].check(user)  # a kind that cannot be made for this user is refused in Chinese
     if unmasked:
         if not policy.allowed(user, KINDS[kind].model, "unmask"):
             raise PermissionDenied(_("您的角色无权导出完整的身份证号、电话和银行账号。"))

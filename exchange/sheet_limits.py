@@ -426,11 +426,15 @@ import resource, sys
 cap = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 from python_calamine import CalamineWorkbook
+rows = columns = 0
 try:
-    sheet = CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0)
+    book = CalamineWorkbook.from_path(sys.argv[1])
+    for index in range(len(book.sheet_names)):  # every sheet: the import reads them all
+        sheet = book.get_sheet_by_index(index)
+        rows, columns = rows + sheet.height, max(columns, sheet.width)
 except Exception:
     sys.exit(3)  # calamine's own error: the real read reports it
-print(sheet.height, sheet.width)
+print(rows, columns)
 """
 PROBE_MEMORY = 1536 << 20
 

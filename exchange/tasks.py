@@ -128,13 +128,13 @@ def validate_import(job_id: str) -> None:
             errors_path = ""
             if totals.rejected_rows:
                 errors_path = str(storage_dir("imports") / f"{job_id}-errors.xlsx")
-                household_import.write_errors(Path(errors_path), parsed.header, totals.rejected_rows)
+                household_import.write_errors(Path(errors_path), parsed, totals.rejected_rows)
         moved = move(
             ImportJob, job_id, IS.VALIDATED, only_from=[IS.VALIDATING], where_attempts=job.attempts,
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
             processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed),
-            error_sample=[[r.line, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
+            error_sample=[[r.label, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
         )  # fmt: skip
         if not moved:
             raise JobLost
@@ -213,7 +213,7 @@ def run_export(job_id: str) -> None:
             qs = kind.queryset(user, job.params)
             pulse.set(total_rows=qs.count(), processed_rows=0)
             with acting(ActionContext(source="export")):
-                count = kind.write(path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
+                count = kind.run(user, path, qs, job.unmasked, lambda rows: pulse.set(processed_rows=rows))
         with transaction.atomic(), acting(ActionContext(source="export")):
             if not move(ExportJob, job_id, ES.DONE, only_from=[ES.RUNNING], where_attempts=job.attempts,
                         processed_rows=count, file_path=str(path), message=""):  # fmt: skip

@@ -139,7 +139,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
 def export_new(request: HttpRequest) -> HttpResponse:
     """Export the list the user is looking at: its filters come along in the query string."""
     kind = request.POST.get("kind", "households")
-    if kind == "households":
+    if kind in ("households", "ledger"):  # both export the household list with its filters
         form = HouseholdFilterForm(request.GET or None)
         params = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v not in (None, "", False)}
     else:

@@ -28,6 +28,8 @@ class Sheet:
     index: int  # 0-based position in the workbook
     name: str  # the sheet's name ("" for a CSV)
     rows: Iterator[list[Any]]  # every row as read, merged cells filled down
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # 0-based first row, col, last row, col
+    skipped: str = ""  # why the sheet is not read (hidden, empty), "" for a sheet read
 
 
 @dataclass

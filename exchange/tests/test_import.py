@@ -74,8 +74,10 @@ def test_messy_spreadsheet_imports_good_rows_and_explains_bad_ones(county_user, 
     he = Household.objects.get(head_name="贺兰")
     assert he.family_size == 4 and he.head_id == make_id(seq=102)
     sheet = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()
-    header = sheet[1]
-    reasons = [r[header.index("错误原因")] for r in sheet[2:]]
+    assert sheet[0][0] == "绥德县名州镇农户住房情况统计表"  # the ledger's own title rows and header, as they were
+    header = sheet[2]
+    assert header == [*HEADER, "原行号", "错误原因"]
+    reasons = [r[header.index("错误原因")] for r in sheet[3:]]
     assert len(reasons) == 5
     assert any("校验位" in r for r in reasons)
     assert any("Excel" in r and "重新录入" in r for r in reasons)
@@ -83,7 +85,7 @@ def test_messy_spreadsheet_imports_good_rows_and_explains_bad_ones(county_user, 
     assert any("找不到" in r for r in reasons)
     assert any("茅草屋" in r and "不在代码表中" in r for r in reasons)
     assert any("重复" in r for r in reasons)
-    assert [r[0] for r in sheet[2:]] == ["7", "8", "9", "10", "11"]  # sheet line numbers
+    assert [r[header.index("原行号")] for r in sheet[3:]] == [7.0, 8.0, 9.0, 10.0, 11.0]  # sheet line numbers
 
 
 def test_same_file_twice_changes_nothing_and_a_corrected_file_updates(county_user, tmp_path):
@@ -272,9 +274,10 @@ def test_ledger_with_units_dates_two_header_rows_and_a_total_row(county_user, tm
     assert (household.phone, household.family_size) == ("13812345678", 3)
     assert (house.year_built, str(house.floor_area), house.storeys) == (1985, "87.50", 1)
     sheet = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()
-    line = sheet[2]
-    assert line[0] == "5" and line[1] == "2"  # sheet line, and 序号 2 as typed (not 2.0)
-    assert line[5] == str(int(float(make_id(seq=802)[:17] + "0"))) and "重新录入" in line[-1]  # what Excel kept
+    assert sheet[1][:2] == ["序号", "基本信息"] and sheet[2][-2:] == ["原行号", "错误原因"]  # both header rows, as they were
+    line = sheet[3]
+    assert line[0] == "2" and line[-2] == 5  # 序号 2 as typed (not 2.0), and the sheet line
+    assert line[4] == str(int(float(make_id(seq=802)[:17] + "0"))) and "重新录入" in line[-1]  # what Excel kept
 
 
 def test_old_excel_xls_file_as_saved_by_wps(county_user, tmp_path):
@@ -285,7 +288,7 @@ def test_old_excel_xls_file_as_saved_by_wps(county_user, tmp_path):
     assert result == {"rows": 3, "created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
     he = Household.objects.get(head_name="贺兰")
     assert he.head_id == "61082619680512902X" and he.family_size == 2 and he.houses.get().year_built == 2003
-    reasons = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()[2][-1]
+    reasons = CalamineWorkbook.from_path(str(errors)).get_sheet_by_index(0).to_python()[3][-1]  # under title, blank, header
     assert "不是真实的日期" in reasons  # 610826196805129 read as an old 15-digit number
 
 

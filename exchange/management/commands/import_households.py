@@ -51,7 +51,7 @@ class Command(BaseCommand):
         except UnreadableFile as exc:
             raise CommandError(str(exc)) from exc
         if opts["errors"] and totals.rejected_rows:
-            household_import.write_errors(Path(opts["errors"]), parsed.header, totals.rejected_rows)
+            household_import.write_errors(Path(opts["errors"]), parsed, totals.rejected_rows)
         if unmapped:
             self.stderr.write(_("未导入的列：%(h)s") % {"h": "、".join(unmapped)})
         self.stdout.write(json.dumps(totals.as_dict()))
