@@ -19,6 +19,7 @@ from audit.services import record
 from core import policy, uploads
 from exchange import jobstates, mappings
 from exchange.ledger import Mapping
+from exchange.ledger.layout import layout_name
 from exchange.models import ExportJob, ImportJob
 from exchange.recovery import is_stale
 
@@ -104,7 +105,8 @@ def confirm_mapping(*, user: User, job: ImportJob, choices: dict[str, str]) -> I
                               unmapped=[]):  # fmt: skip
             job.refresh_from_db(fields=["status"])
             raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认列对应。") % {"s": job.get_status_display()})
-        mappings.save_from(user, mappings.confirmed_plan(job.proposal, mapping))
+        plan = mappings.confirmed_plan(job.proposal, mapping)
+        mappings.save_from(user, plan, layout_name(plan.mapping()))  # a ledger of persons is exported as one
         transaction.on_commit(lambda: validate_import.enqueue(str(job.pk)))
     job.refresh_from_db()
     return job

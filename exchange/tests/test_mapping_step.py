@@ -242,3 +242,19 @@ def test_a_job_waiting_for_its_mapping_whose_file_expired_is_cancelled(upload: A
     call_command("purge_expired_files")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CANCELLED and job.purged_at and not Path(job.file_path).exists()
+
+
+def test_a_mapping_with_a_relation_column_is_kept_as_a_ledger_of_persons(
+    upload: Any, county_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The county's export in its own shape follows the layout: one row per person when its ledger is."""
+    job = upload([make_id(seq=31)])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_mapping(user=county_user, job=job, choices=choices_of(job, 是否脱贫户="relation"))
+    saved = saved_for(county_user)
+    assert saved is not None and saved.layout == "person"
+    job = upload([make_id(seq=32)], name="b.xlsx")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_mapping(user=county_user, job=job, choices=choices_of(job, 是否脱贫户=""))
+    saved = saved_for(county_user)
+    assert saved is not None and saved.layout == "household"
