@@ -42,6 +42,7 @@ from households.services import HouseholdInput, MemberInput, Outcome, Plan, plan
 from regions.matching import VillageMatcher
 
 CHUNK = 2000
+NOTE_SAMPLE = 200  # rows with a note the preview lists (all are counted)
 
 
 @dataclass
@@ -422,6 +423,8 @@ class Totals:
     rejected: int = 0
     skipped: int = 0  # lines that are not households (totals, footers, titles, blank lines), as ParsedFile.skipped lists them
     rejected_rows: list[ParsedRow] = field(default_factory=list)
+    notes: int = 0  # rows with a judgement shown to the user (a village found by alias or former name)
+    noted: list[tuple[str, str]] = field(default_factory=list)  # (line, note), the first NOTE_SAMPLE of them
     villages: dict[str, Any] = field(default_factory=dict)  # village regions read once per file
 
     def as_dict(self) -> dict[str, int]:
@@ -432,6 +435,27 @@ class Totals:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
         }
+
+
+def report(parsed: ParsedFile, totals: Totals, sample: int = NOTE_SAMPLE) -> dict[str, Any]:
+    """What the preview and the finished job say beside the counts: the lines skipped as not being
+    households (sheets without a header, titles, totals, footers; blank lines only counted) and the
+    rows whose village was found by a judgement the user should see (an alias, a former name)."""
+    shown = [s for s in parsed.skipped if s.line == 0 or any(v.text(c) for c in s.cells)]
+    return {
+        "skipped": len(shown),
+        "blank": len(parsed.skipped) - len(shown),
+        "skipped_sample": [[_skipped_label(s, parsed), s.reason] for s in shown[:sample]],
+        "notes": totals.notes,
+        "notes_sample": [list(n) for n in totals.noted[:sample]],
+    }
+
+
+def _skipped_label(row: SkippedRow, parsed: ParsedFile) -> str:
+    several = len(parsed.sheets) > 1 or any(s.line == 0 for s in parsed.skipped)
+    if row.line == 0:
+        return _("工作表“%(s)s”") % {"s": row.sheet}
+    return f"{row.sheet}!{row.line}" if several and row.sheet else str(row.line)
 
 
 Written = tuple[list[ParsedRow], list[Outcome]]
@@ -497,6 +521,10 @@ def run(
     with bulk_gc(), writer or contextlib.nullcontext():
         for row in parsed.rows:
             totals.rows += 1
+            if row.notes:
+                totals.notes += 1
+                if len(totals.noted) < NOTE_SAMPLE:
+                    totals.noted.append((row.label, "；".join(row.notes)))
             if row.errors:
                 totals.rejected += 1
                 totals.rejected_rows.append(row)

@@ -134,6 +134,7 @@ def validate_import(job_id: str) -> None:
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
             processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed),
+            report=household_import.report(parsed, totals),
             error_sample=[[r.label, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
         )  # fmt: skip
         if not moved:
@@ -180,7 +181,8 @@ def run_import(job_id: str) -> None:
         with transaction.atomic(), acting(ActionContext(source="import")):
             unmapped = unmapped_headers(parsed)
             if not move(ImportJob, job_id, IS.DONE, only_from=[IS.IMPORTING], where_attempts=attempt,
-                        rejected_rows=totals.rejected, message="", unmapped=unmapped):  # fmt: skip
+                        rejected_rows=totals.rejected, message="", unmapped=unmapped,
+                        report=household_import.report(parsed, totals)):  # fmt: skip
                 raise JobLost
             job.refresh_from_db()
             record(
@@ -196,6 +198,8 @@ def run_import(job_id: str) -> None:
                     "unchanged": job.unchanged,
                     "rejected": totals.rejected,
                     "unmapped": unmapped,  # the file's columns not imported
+                    "skipped": job.report.get("skipped", 0),  # lines that are not households
+                    "notes": job.report.get("notes", 0),  # rows matched by alias or former name
                 },
             )
 

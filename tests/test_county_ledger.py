@@ -122,3 +122,36 @@ def test_nothing_in_the_file_is_dropped_unsaid(imported: tuple[Any, Any]) -> Non
     assert {c.header for c in plan.unmapped} <= {"序号"}  # 序号 aside, every column has its field
     fields = {c.field for c in plan.columns}
     assert {"bank_name", "bank_account", "floor_area", "family_size", "town", "village"} <= fields
+
+
+def test_the_preview_says_what_it_skipped_and_which_villages_it_found_by_alias(
+    county_user: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Every judgement made is visible before anything is written: the footer is listed as skipped, and
+    a village found through the county's alias is listed with its note."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.roles import Role
+    from conftest import make_user
+    from exchange.services import create_import_job
+    from regions.aliases import AliasInput, save_alias
+
+    admin = make_user("sd_admin", "610826", Role.ADMIN)
+    save_alias(actor=admin, data=AliasInput(county="610826", alias="老龙湾", target=LONGWAN_VILLAGE, note="群众习惯叫法"))
+    EXPECTED[14] = (person(9, "周平", "老龙湾"), LONGWAN_VILLAGE)
+    try:
+        path = write_ledger(tmp_path / "名州镇台账.xlsx")
+    finally:
+        del EXPECTED[14]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create_import_job(user=county_user, path=path, original_name=path.name, mapping={})
+    job.refresh_from_db()
+    assert job.status == "validated" and job.planned_create == 7
+    assert "13" in [line for line, _reason in job.report["skipped_sample"]]
+    assert job.report["notes"] == 1 and job.report["notes_sample"][0][0] == "14"
+    assert "老龙湾" in job.report["notes_sample"][0][1]
+    client = Client()
+    client.force_login(county_user)
+    html = client.get(reverse("exchange:import_detail", args=[job.pk])).content.decode()
+    assert 'id="import-skipped"' in html and 'id="import-notes"' in html and "老龙湾" in html
