@@ -35,6 +35,7 @@ def town_ledger(path: Path) -> Path:
     sheet.append(
         [3, "名州镇", "雕山村", "白彩云", make_id(seq=3), 2, "土木", "45平方米", "邮储银行", "6230000011112222103", "独居"]
     )
+    sheet.append(["制表人：张三", None, None, "审核人：李四", None, None, "填报日期：2026年11月30日"])
     book.save(path)
     return path
 
@@ -68,6 +69,9 @@ def test_a_ledger_with_two_header_rows_is_mapped_corrected_and_imported(page: An
     page.wait_for_selector("#confirm-btn")
     assert page.inner_text("#rejected-count") == "1"  # 三 is no number
     assert "序号" in page.inner_text("#import-unmapped") and "情况说明" not in page.inner_text("#import-unmapped")
+    page.click("#import-skipped summary")  # the footer is said to be skipped, not reported as a bad row
+    skipped = page.inner_text("#import-skipped")
+    assert "已跳过 2 行" in skipped and "标题行" in skipped and "7\t表尾（制表人：张三）" in skipped
     shot(page, "import-mapped-preview")
     with page.expect_download() as download_info:
         page.click("#errors-link")
