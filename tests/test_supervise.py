@@ -72,13 +72,13 @@ def test_a_second_stop_signal_does_not_cut_the_running_task_short(tmp_path: Path
         "asked = []\n"
         "def got(*a): asked.append(1); print('GOT' + 'TERM', flush=True)\n"  # the log's start line quotes this source
         "signal.signal(signal.SIGTERM, got)\n"
-        "print('ready', flush=True)\n"
+        "print('RE' + 'ADY', flush=True)\n"  # said once the handler is set (the start line quotes only the source)
         "end = time.monotonic() + 120\n"
         "while not asked and time.monotonic() < end: time.sleep(0.05)\n"
         "time.sleep(2)\n"
     )
     sup = start(log, sys.executable, "-c", child)
-    wait_for(lambda: log.exists() and "ready" in log.read_text(encoding="utf-8"))
+    wait_for(lambda: log.exists() and "READY" in log.read_text(encoding="utf-8"))
     sup.send_signal(signal.SIGTERM)
     # the second signal comes once the first has reached the worker (on a loaded machine that takes a while)
     wait_for(lambda: log.read_text(encoding="utf-8").count("GOTTERM") == 1)
