@@ -1,0 +1,82 @@
+"""Ledgers the builders of issue 13 had not seen, made here the way town clerks make them in Excel and
+WPS, and what a dishonest user or a careless one would try: each test was written failing first, then
+the fix, so that nothing is guessed silently and no household is filed under someone else."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from conftest import make_id
+from exchange import household_import
+from exchange.mappings import read_proposal
+from exchange.models import ImportJob
+from exchange.readers import UnreadableFile
+from exchange.tests.test_ledger_layouts import build, check, outcome_table
+from exchange.tests.test_mapping_step import uploaded
+from households.models import Household
+
+# -- a member's 姓名 under 家庭成员 is never read as the head's --------------------------------------
+
+# The head's ID column is written in words the catalogue does not know (户主身份号码), and the
+# members' columns sit under a parent 家庭成员 written over the first of them only (a CSV from WPS).
+# Read without its parent, the second header row alone names 姓名 and 身份证号: the members would be
+# filed as heads of households, and the real header row taken for the file's title.
+MEMBER_TOP = ["序号", "乡镇", "村", "户主姓名", "户主身份号码", "家庭成员", None, "家庭人口"]
+MEMBER_SUB = [None, None, None, None, None, "姓名", "身份证号", None]
+
+
+def member_rows() -> list[list[Any]]:
+    return [
+        MEMBER_TOP,
+        MEMBER_SUB,
+        [1, "名州镇", "雕山村", "郝建国", make_id(seq=1), "刘秀英", make_id(seq=2), 2],
+        [2, "名州镇", "雕山村", "贺兰", make_id(seq=3), "贺军", make_id(seq=4), 2],
+    ]
+
+
+def _csv(path: Path, rows: list[list[Any]], encoding: str) -> Path:
+    text = "\r\n".join(",".join("" if c is None else str(c) for c in r) for r in rows) + "\r\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_members_under_a_parent_are_not_taken_for_heads_from_a_csv(county_user, tmp_path, encoding):
+    path = _csv(tmp_path / "成员.csv", member_rows(), encoding)
+    with pytest.raises(UnreadableFile, match="没有找到表头"):
+        household_import.parse_file(path, path.name, county_user)
+    with pytest.raises(UnreadableFile, match="没有找到表头"):
+        read_proposal(path, path.name, county_user)  # the page's mapping step reads the same header
+    assert not Household.objects.exists()
+
+
+def test_members_under_a_merged_parent_are_not_taken_for_heads_from_a_workbook(
+    county_user, tmp_path, django_capture_on_commit_callbacks
+):
+    merged = ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:G1", "H1:H2"]
+    path = build(tmp_path / "成员.xlsx", {"雕山村": member_rows()}, {"雕山村": merged})
+    job = uploaded(county_user, path, django_capture_on_commit_callbacks)  # the page's upload, run by the worker
+    assert job.status == ImportJob.Status.FAILED and "没有找到表头" in job.message
+    err = StringIO()
+    with pytest.raises(Exception, match="没有找到表头"):
+        call_command("import_households", str(path), "--user", "sd_county", stdout=StringIO(), stderr=err)
+    assert not Household.objects.exists()
+
+
+def test_a_per_person_ledger_under_a_members_parent_still_reads(county_user, tmp_path):
+    """One row per person under 家庭成员 (with 与户主关系): each line's 姓名 is its own person's."""
+    rows = [
+        ["乡镇", "村", "家庭成员", None, None],
+        [None, None, "姓名", "身份证号", "与户主关系"],
+        ["名州镇", "雕山村", "郝建国", make_id(seq=11), "户主"],
+        ["名州镇", "雕山村", "刘秀英", make_id(seq=12), "配偶"],
+    ]
+    path = _csv(tmp_path / "花名册.csv", rows, "gbk")
+    table, _parsed, _totals = outcome_table(path, county_user)
+    check(table, {"3": ("created", ""), "4": ("created", "")})
+    assert Household.objects.get().head_name == "郝建国"
