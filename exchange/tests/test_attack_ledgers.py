@@ -80,3 +80,38 @@ def test_a_per_person_ledger_under_a_members_parent_still_reads(county_user, tmp
     table, _parsed, _totals = outcome_table(path, county_user)
     check(table, {"3": ("created", ""), "4": ("created", "")})
     assert Household.objects.get().head_name == "郝建国"
+
+
+# -- one row per person, no 户编号: the head's line must come first --------------------------------
+
+
+def test_a_per_person_ledger_whose_head_comes_last_files_no_one_with_the_wrong_household(county_user, tmp_path):
+    """Without a 户编号, lines are grouped from each 户主 line down. A clerk who puts the head last
+    (members, then 户主) would give every household the next one's members: the sheet is refused."""
+    header = ["村", "乡镇", "姓名", "身份证号", "与户主关系"]
+    rows = [
+        header,  # 1
+        ["雕山村", "名州镇", "刘秀英", make_id(seq=61), "配偶"],  # 2
+        ["雕山村", "名州镇", "郝小明", make_id(seq=62), "子"],  # 3
+        ["雕山村", "名州镇", "郝建国", make_id(seq=63), "户主"],  # 4
+        ["雕山村", "名州镇", "贺军", make_id(seq=64), "子"],  # 5 贺兰's son, would be filed under 郝建国
+        ["雕山村", "名州镇", "贺兰", make_id(seq=65), "户主"],  # 6
+    ]
+    path = build(tmp_path / "成员.xlsx", {"Sheet1": rows})
+    table, _parsed, totals = outcome_table(path, county_user)
+    why = "户主行不在每户的第一行"
+    check(table, {str(n): ("rejected", why) for n in range(2, 7)})
+    assert not Household.objects.exists()
+
+
+def test_a_per_person_ledger_in_head_first_order_still_groups(county_user, tmp_path):
+    header = ["村", "乡镇", "姓名", "身份证号", "与户主关系"]
+    rows = [
+        header,
+        ["雕山村", "名州镇", "郝建国", make_id(seq=71), "户主"],
+        ["雕山村", "名州镇", "刘秀英", make_id(seq=72), "配偶"],
+        ["雕山村", "名州镇", "贺兰", make_id(seq=73), "户主"],
+    ]
+    path = build(tmp_path / "成员.xlsx", {"Sheet1": rows})
+    table, _parsed, _totals = outcome_table(path, county_user)
+    check(table, {"2": ("created", ""), "3": ("created", ""), "4": ("created", "")})
