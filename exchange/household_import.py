@@ -246,7 +246,8 @@ class RowParser:
         elif lines.unordered:
             problems.append(
                 _("本表没有“户编号”列，按“户主”行往下分户，但第 %(l)s 行在第一个户主行之前：户主行不在每户的第一行，"
-                  "无法确定各成员属于哪一户，本表未导入。请增加“户编号”列，或把每户的户主行放在该户第一行") % {"l": label(lines.unordered)}
+                  "无法确定各成员属于哪一户，本表未导入。请增加“户编号”列，或把每户的户主行放在该户第一行")
+                % {"l": label(lines.unordered)}
             )  # fmt: skip
         elif not heads:
             problems.append(_("该户没有与户主关系为“户主”的行"))

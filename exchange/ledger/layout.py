@@ -10,9 +10,10 @@ number is never skipped**: it is checked as data, and refused with its reasons i
 A ledger kept one row per person has a 与户主关系 column (`relation`). Its lines are grouped into
 households by 户编号 (`household_no`), else by the head's ID number in a column of its own
 (`head_ref`), else as consecutive lines from a 户主 line (a sheet whose first person line is not a
-户主 line is refused whole: its heads may come last, and no member can be told its household). In such a ledger the name and ID columns
-(`head_name`, `head_id`) hold each line's own person; the head is the line whose relation is 户主,
-exactly one per household, else the household is refused with the reason on every one of its lines.
+户主 line is refused whole: its heads may come last, and no member can be told its household).
+In such a ledger the name and ID columns (`head_name`, `head_id`) hold each line's own person; the
+head is the line whose relation is 户主, exactly one per household, else the household is refused
+with the reason on every one of its lines.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def test_a_per_person_ledger_whose_head_comes_last_files_no_one_with_the_wrong_h
         ["雕山村", "名州镇", "贺兰", make_id(seq=65), "户主"],  # 6
     ]
     path = build(tmp_path / "成员.xlsx", {"Sheet1": rows})
-    table, _parsed, totals = outcome_table(path, county_user)
+    table, _parsed, _totals = outcome_table(path, county_user)
     why = "户主行不在每户的第一行"
     check(table, {str(n): ("rejected", why) for n in range(2, 7)})
     assert not Household.objects.exists()
