@@ -76,6 +76,10 @@ class ImportJob(models.Model):
     proposal = models.JSONField(_("列对应建议"), default=dict, blank=True)
     mapping = models.JSONField(_("列对应"), null=True, blank=True)
     unmapped = models.JSONField(_("未导入的列"), default=list, blank=True)
+    # the judgements the check made (a village found by a county alias, a former name, or the town the
+    # file's title names), shown on the preview before anything is written: {"count": n, "sample":
+    # [[line, note], …]} (the first exchange.tasks.NOTE_SAMPLE)
+    noted = models.JSONField(_("判断说明"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

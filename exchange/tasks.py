@@ -34,6 +34,7 @@ from exchange.services import storage_dir
 
 log = logging.getLogger(__name__)
 ERROR_SAMPLE = 50  # rejected rows shown on the preview page; all of them are in the error file
+NOTE_SAMPLE = 50  # rows with a judgement (ImportJob.noted) shown on the preview page
 IS, ES = ImportJob.Status, ExportJob.Status
 
 
@@ -124,6 +125,8 @@ def validate_import(job_id: str) -> None:
 
             with acting(ActionContext(source="import")):
                 parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by, mapping=job.mapping)
+                noted: dict[str, Any] = {"count": 0, "sample": []}
+                parsed.rows = _noting(parsed.rows, noted)
                 totals = household_import.run(parsed, user=job.created_by, dry_run=True, on_progress=progress)
             errors_path = ""
             if totals.rejected_rows:
@@ -133,11 +136,22 @@ def validate_import(job_id: str) -> None:
             ImportJob, job_id, IS.VALIDATED, only_from=[IS.VALIDATING], where_attempts=job.attempts,
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
-            processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed),
+            processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed), noted=noted,
             error_sample=[[r.label, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
         )  # fmt: skip
         if not moved:
             raise JobLost
+
+
+def _noting(rows: Iterator[household_import.ParsedRow], noted: dict[str, Any]) -> Iterator[household_import.ParsedRow]:
+    """The rows as they are checked, each judgement made on one kept in `noted` (ImportJob.noted)."""
+    for row in rows:
+        for line in (row, *row.members):
+            if line.notes and not line.errors:
+                noted["count"] += 1
+                if len(noted["sample"]) < NOTE_SAMPLE:
+                    noted["sample"].append([line.label, "；".join(line.notes)])
+        yield row
 
 
 def unmapped_headers(parsed: household_import.ParsedFile) -> list[str]:

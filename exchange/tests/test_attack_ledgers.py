@@ -115,3 +115,37 @@ def test_a_per_person_ledger_in_head_first_order_still_groups(county_user, tmp_p
     path = build(tmp_path / "成员.xlsx", {"Sheet1": rows})
     table, _parsed, _totals = outcome_table(path, county_user)
     check(table, {"2": ("created", ""), "3": ("created", ""), "4": ("created", "")})
+
+
+# -- the judgements the check made are shown on the preview, before anything is written -----------
+
+
+def test_the_preview_names_each_village_found_by_alias_or_by_the_files_title(
+    county_user, tmp_path, django_capture_on_commit_callbacks
+):
+    """A row filed by a county alias, or under the town the file's title names, is a judgement: the
+    preview lists it with its line before the official confirms (ADR 0029: mapped with a note)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from exchange import services
+    from exchange.tests.test_mapping_step import choices_of
+    from exchange.tests.test_villages_import import LONGWAN_C, ledger
+    from regions.models import AliasKind, RegionAlias
+
+    RegionAlias.objects.create(county="610826", alias="老龙湾", target_id=LONGWAN_C, kind=AliasKind.COUNTY)
+    rows = [["", "王家山村", "庚七", make_id(seq=407), 2], ["定仙墕镇", "老龙湾", "壬九", make_id(seq=409), 4]]
+    rows[1][0] = "名州镇"
+    path = ledger(tmp_path / "台账.xlsx", rows, title="绥德县定仙墕镇2023年危房台账")
+    job = uploaded(county_user, path, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_mapping(user=county_user, job=job, choices=choices_of(job))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.VALIDATED and job.valid_rows == 2
+    client = Client()
+    client.force_login(county_user)
+    page = client.get(reverse("exchange:import_detail", args=[job.pk])).content.decode()
+    table = page.split('id="note-sample"')[1].split("</table>")[0]
+    assert "<td>3</td>" in table and "定仙墕镇" in table  # the town the title names
+    assert "<td>4</td>" in table and "“老龙湾”按本县别名对应到" in table
+    assert not Household.objects.exists()
