@@ -36,6 +36,7 @@ from exchange.ledger.layout import Household as PersonLines
 from exchange.ledger.sheets import Range, read_sheets
 from exchange.readers import UnreadableFile
 from exchange.xlsx import safe_cell
+from households import idnumber
 from households import validation as v
 from households.models import Member
 from households.services import HouseholdInput, MemberInput, Outcome, Plan, plan_households, write_plan
@@ -190,6 +191,8 @@ class RowParser:
         if errors:
             return row
         head_id = values["head_id"]
+        if head_id.value.endswith(idnumber.TRUNCATED_TAIL):
+            row.notes.append(idnumber.maybe_cut_by_excel())
         digest = blind_index(head_id.value)
         if digest in self.seen:
             errors.append(_("与第 %(l)s 行的身份证号重复") % {"l": self.seen[digest]})
@@ -229,6 +232,8 @@ class RowParser:
         if v.text(get("head_id")):
             try:
                 member.id_number = v.id_number(get("head_id"), "id_number")
+                if member.id_number.value.endswith(idnumber.TRUNCATED_TAIL):
+                    row.notes.append(idnumber.maybe_cut_by_excel())
             except v.FieldError as exc:
                 row.errors.append(exc.message)
         return None if row.errors else member
