@@ -166,3 +166,30 @@ def test_an_id_number_ending_in_000_whose_check_fits_is_named_on_the_preview(cou
     (row,) = list(parsed.rows)
     assert row.data is not None and row.data.head_id.value == CUT_BUT_VALID  # kept as written
     assert any("000" in note and "Excel" in note for note in row.notes), row.notes
+
+
+# -- rows and columns hidden in Excel ---------------------------------------------------------------
+
+
+def test_hidden_rows_and_columns_are_named_at_the_mapping_step(county_user, tmp_path):
+    """A clerk hides the households that moved away, or an old ID column beside the new one: Excel
+    shows none of them, the file holds them all. The mapping step says so before anything is read."""
+    import openpyxl
+
+    from exchange.mappings import warnings_for
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "名州镇"
+    sheet.append(["乡镇", "村", "户主姓名", "户主身份证号", "家庭人口", "旧身份证号"])
+    for n in range(1, 5):
+        sheet.append(["名州镇", "雕山村", f"户主{n}", make_id(seq=80 + n), 3, ""])
+    sheet.row_dimensions[3].hidden = True
+    sheet.row_dimensions[5].hidden = True
+    sheet.column_dimensions["F"].hidden = True
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    proposal = read_proposal(path, path.name, county_user)
+    notes = "\n".join(warnings_for(proposal, None))
+    assert "名州镇 第 3、5 行在 Excel 中被隐藏（共 2 行），仍会导入" in notes, notes
+    assert "“旧身份证号”（F 列）在 Excel 中被隐藏" in notes, notes
