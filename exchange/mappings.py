@@ -17,7 +17,7 @@ from audit.services import record
 from exchange.household_columns import BY_KEY
 from exchange.ledger import FileColumn, HeaderBlock, Mapping, SheetPlan
 from exchange.ledger.headers import HEADER_SCAN_ROWS, REQUIRED, find_header, header_key, propose
-from exchange.ledger.hidden import hidden_lines
+from exchange.ledger.hidden import Hidden, hidden_lines
 from exchange.ledger.sheets import read_sheets
 from exchange.models import ColumnMapping
 from exchange.readers import UnreadableFile
@@ -95,11 +95,7 @@ def read_proposal(path: Path, original_name: str, user: User) -> dict[str, Any]:
             continue
         sheets.append(sheet.name)
         if sheet.name in hides:
-            rows, cols = hides[sheet.name].rows, hides[sheet.name].columns
-            hidden.append({"sheet": sheet.name, "rows": [r for r in rows if r > block.end][:HIDDEN_SHOWN],
-                           "row_count": len([r for r in rows if r > block.end]),
-                           "columns": [[column_letter(c), block.headers[c] if c < len(block.headers) else ""]
-                                       for c in cols if c < len(block.headers)]})  # fmt: skip
+            hidden.append(hidden_entry(sheet.name, hides[sheet.name], block))
         title, header_rows = title or block.title, max(header_rows, block.height)
         body = [r for r in first[block.end :] if any(_sample(c) for c in r if c is not None)]
         keys = Counter(header_key(h) for h in block.headers)
@@ -185,8 +181,21 @@ def warnings_for(proposal: dict[str, Any], mapping: Mapping | None) -> list[str]
         notes.append(_("以下列不导入：%(h)s") % {"h": "、".join(skipped)})
     for b in proposal.get("blank") or []:
         notes.append(_("第 %(l)s 列有内容但没有表头，不导入。") % {"l": b["letter"]})
-    several = len(proposal.get("sheets") or []) > 1
-    for h in proposal.get("hidden") or []:
+    notes.extend(hidden_notes(proposal.get("hidden") or [], len(proposal.get("sheets") or []) > 1))
+    return notes
+
+
+def hidden_entry(sheet: str, found: Hidden, block: HeaderBlock) -> dict[str, Any]:
+    """What a sheet hides under its header, as the proposal keeps it."""
+    rows = [r for r in found.rows if r > block.end]
+    columns = [[column_letter(c), block.headers[c]] for c in found.columns if c < len(block.headers)]
+    return {"sheet": sheet, "rows": rows[:HIDDEN_SHOWN], "row_count": len(rows), "columns": columns}
+
+
+def hidden_notes(hidden: list[dict[str, Any]], several: bool) -> list[str]:
+    """The rows and columns Excel hides, said on the mapping page and by the command."""
+    notes = []
+    for h in hidden:
         where = f"{h['sheet']} " if several or h["sheet"] else ""
         if h["rows"]:
             shown = "、".join(str(r) for r in h["rows"]) + ("等" if h["row_count"] > len(h["rows"]) else "")

@@ -126,7 +126,7 @@ def validate_import(job_id: str) -> None:
             with acting(ActionContext(source="import")):
                 parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by, mapping=job.mapping)
                 noted: dict[str, Any] = {"count": 0, "sample": []}
-                parsed.rows = _noting(parsed.rows, noted)
+                parsed.rows = noting(parsed.rows, noted)
                 totals = household_import.run(parsed, user=job.created_by, dry_run=True, on_progress=progress)
             errors_path = ""
             if totals.rejected_rows:
@@ -143,13 +143,16 @@ def validate_import(job_id: str) -> None:
             raise JobLost
 
 
-def _noting(rows: Iterator[household_import.ParsedRow], noted: dict[str, Any]) -> Iterator[household_import.ParsedRow]:
-    """The rows as they are checked, each judgement made on one kept in `noted` (ImportJob.noted)."""
+def noting(
+    rows: Iterator[household_import.ParsedRow], noted: dict[str, Any], limit: int | None = NOTE_SAMPLE
+) -> Iterator[household_import.ParsedRow]:
+    """The rows as they are checked, each judgement made on one kept in `noted` (ImportJob.noted; the
+    first `limit`, or all)."""
     for row in rows:
         for line in (row, *row.members):
             if line.notes and not line.errors:
                 noted["count"] += 1
-                if len(noted["sample"]) < NOTE_SAMPLE:
+                if limit is None or len(noted["sample"]) < limit:
                     noted["sample"].append([line.label, "；".join(line.notes)])
         yield row
 

@@ -193,3 +193,25 @@ def test_hidden_rows_and_columns_are_named_at_the_mapping_step(county_user, tmp_
     notes = "\n".join(warnings_for(proposal, None))
     assert "名州镇 第 3、5 行在 Excel 中被隐藏（共 2 行），仍会导入" in notes, notes
     assert "“旧身份证号”（F 列）在 Excel 中被隐藏" in notes, notes
+
+
+def test_the_command_says_the_same_judgements_and_hidden_rows(county_user, tmp_path):
+    import openpyxl
+
+    from exchange.tests.test_villages_import import LONGWAN_C
+    from regions.models import AliasKind, RegionAlias
+
+    RegionAlias.objects.create(county="610826", alias="老龙湾", target_id=LONGWAN_C, kind=AliasKind.COUNTY)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["乡镇", "村", "户主姓名", "户主身份证号", "家庭人口"])
+    sheet.append(["名州镇", "老龙湾", "壬九", make_id(seq=91), 4])
+    sheet.append(["名州镇", "雕山村", "郝建国", CUT_BUT_VALID, 3])
+    sheet.row_dimensions[3].hidden = True
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    err = StringIO()
+    call_command("import_households", str(path), "--user", "sd_county", "--dry-run", stdout=StringIO(), stderr=err)
+    said = err.getvalue()
+    assert "第 2 行：“老龙湾”按本县别名对应到" in said and "第 3 行：身份证号末三位为 000" in said, said
+    assert "第 3 行在 Excel 中被隐藏" in said, said
