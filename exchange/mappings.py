@@ -132,7 +132,7 @@ def mapping_from_choices(proposal: dict[str, Any], choices: dict[str, str]) -> M
     picked: dict[int, str] = {}
     for name, value in choices.items():
         number = name.removeprefix("col_")
-        if not number.isdigit() or int(number) >= len(columns):
+        if not (number.isascii() and number.isdigit()) or number != str(int(number)) or int(number) >= len(columns):
             errors.append(_("表单中的列“%(c)s”在文件中不存在，请刷新页面后重新选择。") % {"c": name[:20]})
             continue
         if value and value not in BY_KEY:

@@ -215,3 +215,22 @@ def test_the_command_says_the_same_judgements_and_hidden_rows(county_user, tmp_p
     said = err.getvalue()
     assert "第 2 行：“老龙湾”按本县别名对应到" in said and "第 3 行：身份证号末三位为 000" in said, said
     assert "第 3 行在 Excel 中被隐藏" in said, said
+
+
+# -- a forged mapping form ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", ["col_01", "col_１", "col_+1", "col_ 1"])
+def test_a_mapping_form_naming_one_column_twice_is_refused(alias, county_user, tmp_path, django_capture_on_commit_callbacks):
+    """col_1 and col_01 (or a full-width １) are one column: a form giving it two fields is forged."""
+    from django.core.exceptions import ValidationError
+
+    from exchange import services
+    from exchange.tests.test_mapping_step import choices_of, ledger
+
+    job = uploaded(county_user, ledger(tmp_path / "a.xlsx", [make_id(seq=95)]), django_capture_on_commit_callbacks)
+    choices = choices_of(job) | {alias: "note"}
+    with pytest.raises(ValidationError, match="不存在"):
+        services.confirm_mapping(user=county_user, job=job, choices=choices)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.MAPPING and job.mapping is None
