@@ -43,6 +43,8 @@ UNIT_WORDS = frozenset(
     ("m2", "m²", "平方米", "平米", "平方", "人", "口", "元", "万元", "间", "层", "年", "户", "个", "亩", "米", "岁", "%", "位")
 )
 _BRACKETED = re.compile(r"\(([^()]*)\)$")
+AREA_UNITS = frozenset(("m2", "平方米", "平米"))  # “㎡” and “m²” read as “m2” after NFKC
+_AREA_TAIL = re.compile(r"(m2|平方米|平米|<[^<>]*>)$")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 _DIGITS = re.compile(r"\d{6,}[\dxX]?")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?e\+?\d+", re.IGNORECASE)
@@ -78,7 +80,17 @@ def _without_units(part: str) -> str:
 
 def _catalogue(part: str) -> str | None:
     """The catalogue's field for one normalised part of a header, its units in brackets stripped one by
-    one (村(社区) is an alias as it is; 家庭人口(人) is 家庭人口)."""
+    one (村(社区) is an alias as it is; 家庭人口(人) is 家庭人口), else without an area's unit written
+    after it bare or in <> (建筑面积㎡, 建筑面积<平方米>)."""
+    found = _bracketed(part)
+    if found is None and (tail := _AREA_TAIL.search(part)) and tail.start() > 0:
+        unit = tail.group().strip("<>")
+        if unit in AREA_UNITS:
+            found = _bracketed(part[: tail.start()])
+    return found
+
+
+def _bracketed(part: str) -> str | None:
     while part:
         if part in LOOKUP:
             return LOOKUP[part]

@@ -234,3 +234,20 @@ def test_a_mapping_form_naming_one_column_twice_is_refused(alias, county_user, t
         services.confirm_mapping(user=county_user, job=job, choices=choices)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.MAPPING and job.mapping is None
+
+
+# -- units written without brackets -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("header", ["建筑面积 m²", "建筑面积㎡", "建筑面积M2", "建筑面积<平方米>", "建筑面积 平方米"])
+def test_an_area_with_its_unit_written_without_brackets_is_the_floor_area(header):
+    from exchange.ledger.headers import catalogue_field
+
+    assert catalogue_field(header) == "floor_area"
+
+
+@pytest.mark.parametrize("header", ["联系人", "负责人", "家庭人口", "宅基地面积"])
+def test_a_header_ending_in_a_unit_word_is_not_cut(header):
+    from exchange.ledger.headers import catalogue_field
+
+    assert catalogue_field(header) != "floor_area"
