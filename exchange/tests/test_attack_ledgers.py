@@ -251,3 +251,31 @@ def test_a_header_ending_in_a_unit_word_is_not_cut(header):
     from exchange.ledger.headers import catalogue_field
 
     assert catalogue_field(header) != "floor_area"
+
+
+# -- the error file of a CSV re-imports after correction ---------------------------------------------
+
+
+def test_the_error_file_of_a_gbk_csv_with_a_split_header_reimports_after_correction(county_user, tmp_path):
+    rows = [
+        ["绥德县名州镇农村住房安全台账", "", "", "", ""],
+        ["乡镇", "村", "户主", "", "家庭人口"],
+        ["", "", "姓名", "身份证号码", "(人)"],
+        ["名州镇", "雕山村", "郝建国", make_id(seq=97), "3"],
+        ["名州镇", "雕山村", "贺兰", "6.10826E+17", "2"],
+    ]
+    path = _csv(tmp_path / "台账.csv", rows, "gbk")
+    table, parsed, totals = outcome_table(path, county_user)
+    assert table["5"][0] == "rejected" and "Excel" in table["5"][1]
+    errors = tmp_path / "errors.xlsx"
+    household_import.write_errors(errors, parsed, totals.rejected_rows)
+    import openpyxl
+
+    book = openpyxl.load_workbook(errors)
+    sheet = book.worksheets[0]
+    line = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 3).value == "贺兰")
+    sheet.cell(line, 4).value = make_id(seq=98)  # typed again from the card, as text
+    book.save(errors)
+    table, _parsed, _totals = outcome_table(errors, county_user)
+    assert {label: o for label, o in table.items() if o[0] != "skipped"} == {str(line): ("created", "")}
+    assert Household.objects.get(head_name="贺兰").head_id == make_id(seq=98)
