@@ -36,13 +36,14 @@ from exchange.ledger.layout import Household as PersonLines
 from exchange.ledger.sheets import Range, read_sheets
 from exchange.readers import UnreadableFile
 from exchange.xlsx import safe_cell
+from households import idnumber
 from households import validation as v
 from households.models import Member
 from households.services import HouseholdInput, MemberInput, Outcome, Plan, plan_households, write_plan
 from regions.matching import VillageMatcher
 
 CHUNK = 2000
-NOTE_SAMPLE = 200  # rows with a note the preview lists (all are counted)
+SKIPPED_SAMPLE = 200  # skipped lines the preview lists (all are counted)
 
 
 @dataclass
@@ -191,6 +192,8 @@ class RowParser:
         if errors:
             return row
         head_id = values["head_id"]
+        if head_id.value.endswith(idnumber.TRUNCATED_TAIL):
+            row.notes.append(idnumber.maybe_cut_by_excel())
         digest = blind_index(head_id.value)
         if digest in self.seen:
             errors.append(_("与第 %(l)s 行的身份证号重复") % {"l": self.seen[digest]})
@@ -230,6 +233,8 @@ class RowParser:
         if v.text(get("head_id")):
             try:
                 member.id_number = v.id_number(get("head_id"), "id_number")
+                if member.id_number.value.endswith(idnumber.TRUNCATED_TAIL):
+                    row.notes.append(idnumber.maybe_cut_by_excel())
             except v.FieldError as exc:
                 row.errors.append(exc.message)
         return None if row.errors else member
@@ -244,6 +249,12 @@ class RowParser:
         if not lines.key and self.group_field:
             header = BY_KEY[self.group_field].header
             problems.append(_("“%(h)s”为空，无法确定该行属于哪一户") % {"h": header})
+        elif lines.unordered:
+            problems.append(
+                _("本表没有“户编号”列，按“户主”行往下分户，但第 %(l)s 行在第一个户主行之前：户主行不在每户的第一行，"
+                  "无法确定各成员属于哪一户，本表未导入。请增加“户编号”列，或把每户的户主行放在该户第一行")
+                % {"l": label(lines.unordered)}
+            )  # fmt: skip
         elif not heads:
             problems.append(_("该户没有与户主关系为“户主”的行"))
         elif len(heads) > 1:
@@ -423,8 +434,6 @@ class Totals:
     rejected: int = 0
     skipped: int = 0  # lines that are not households (totals, footers, titles, blank lines), as ParsedFile.skipped lists them
     rejected_rows: list[ParsedRow] = field(default_factory=list)
-    notes: int = 0  # rows with a judgement shown to the user (a village found by alias or former name)
-    noted: list[tuple[str, str]] = field(default_factory=list)  # (line, note), the first NOTE_SAMPLE of them
     villages: dict[str, Any] = field(default_factory=dict)  # village regions read once per file
 
     def as_dict(self) -> dict[str, int]:
@@ -437,17 +446,15 @@ class Totals:
         }
 
 
-def report(parsed: ParsedFile, totals: Totals, sample: int = NOTE_SAMPLE) -> dict[str, Any]:
+def report(parsed: ParsedFile, totals: Totals, sample: int = SKIPPED_SAMPLE) -> dict[str, Any]:
     """What the preview and the finished job say beside the counts: the lines skipped as not being
-    households (sheets without a header, titles, totals, footers; blank lines only counted) and the
-    rows whose village was found by a judgement the user should see (an alias, a former name)."""
+    households (sheets without a header, titles, totals, footers; blank lines only counted). The
+    judgements made on rows (a village by alias …) are ImportJob.noted (exchange.tasks)."""
     shown = [s for s in parsed.skipped if s.line == 0 or any(v.text(c) for c in s.cells)]
     return {
         "skipped": len(shown),
         "blank": len(parsed.skipped) - len(shown),
         "skipped_sample": [[_skipped_label(s, parsed), s.reason] for s in shown[:sample]],
-        "notes": totals.notes,
-        "notes_sample": [list(n) for n in totals.noted[:sample]],
     }
 
 
@@ -521,10 +528,6 @@ def run(
     with bulk_gc(), writer or contextlib.nullcontext():
         for row in parsed.rows:
             totals.rows += 1
-            if row.notes:
-                totals.notes += 1
-                if len(totals.noted) < NOTE_SAMPLE:
-                    totals.noted.append((row.label, "；".join(row.notes)))
             if row.errors:
                 totals.rejected += 1
                 totals.rejected_rows.append(row)

@@ -17,6 +17,7 @@ from audit.services import record
 from exchange.household_columns import BY_KEY
 from exchange.ledger import FileColumn, HeaderBlock, Mapping, SheetPlan
 from exchange.ledger.headers import HEADER_SCAN_ROWS, REQUIRED, find_header, header_key, propose
+from exchange.ledger.hidden import Hidden, hidden_lines
 from exchange.ledger.sheets import read_sheets
 from exchange.models import ColumnMapping
 from exchange.readers import UnreadableFile
@@ -50,6 +51,7 @@ def save_from(user: User, plan: SheetPlan, layout: str = "household") -> ColumnM
 # -- the mapping step of an import (ADR 0033) ------------------------------------------------------
 
 SAMPLES = 3  # values shown per column
+HIDDEN_SHOWN = 20  # hidden rows named per sheet
 SAMPLE_SCAN_ROWS = 20  # rows read under the header for them
 _LONG_NUMBER = re.compile(r"\d{7,}[\dXx]?")
 
@@ -78,6 +80,8 @@ def read_proposal(path: Path, original_name: str, user: User) -> dict[str, Any]:
     columns: dict[str, dict[str, Any]] = {}
     blank: list[dict[str, Any]] = []  # columns with values and no header
     sheets: list[str] = []
+    hidden: list[dict[str, Any]] = []  # per sheet, the rows and columns Excel hides (exchange.ledger.hidden)
+    hides = hidden_lines(path, original_name)
     title, header_rows = "", 1
     for sheet in read_sheets(path, original_name):
         if getattr(sheet, "skipped", ""):  # a hidden or empty sheet the import does not read either
@@ -90,6 +94,8 @@ def read_proposal(path: Path, original_name: str, user: User) -> dict[str, Any]:
         if block is None:
             continue
         sheets.append(sheet.name)
+        if sheet.name in hides:
+            hidden.append(hidden_entry(sheet.name, hides[sheet.name], block))
         title, header_rows = title or block.title, max(header_rows, block.height)
         body = [r for r in first[block.end :] if any(_sample(c) for c in r if c is not None)]
         keys = Counter(header_key(h) for h in block.headers)
@@ -113,7 +119,8 @@ def read_proposal(path: Path, original_name: str, user: User) -> dict[str, Any]:
             _("在前 %(n)s 行中没有找到表头：表格需要有“%(a)s”和“%(b)s”两列。请使用导入模板，或检查表头。")
             % {"n": HEADER_SCAN_ROWS, "a": BY_KEY["head_name"].header, "b": BY_KEY["head_id"].header}
         )
-    return {"title": title, "header_rows": header_rows, "sheets": sheets, "columns": list(columns.values()), "blank": blank}
+    return {"title": title, "header_rows": header_rows, "sheets": sheets, "columns": list(columns.values()), "blank": blank,
+            "hidden": hidden}  # fmt: skip
 
 
 def mapping_from_choices(proposal: dict[str, Any], choices: dict[str, str]) -> Mapping:
@@ -125,7 +132,7 @@ def mapping_from_choices(proposal: dict[str, Any], choices: dict[str, str]) -> M
     picked: dict[int, str] = {}
     for name, value in choices.items():
         number = name.removeprefix("col_")
-        if not number.isdigit() or int(number) >= len(columns):
+        if not (number.isascii() and number.isdigit()) or number != str(int(number)) or int(number) >= len(columns):
             errors.append(_("表单中的列“%(c)s”在文件中不存在，请刷新页面后重新选择。") % {"c": name[:20]})
             continue
         if value and value not in BY_KEY:
@@ -174,6 +181,29 @@ def warnings_for(proposal: dict[str, Any], mapping: Mapping | None) -> list[str]
         notes.append(_("以下列不导入：%(h)s") % {"h": "、".join(skipped)})
     for b in proposal.get("blank") or []:
         notes.append(_("第 %(l)s 列有内容但没有表头，不导入。") % {"l": b["letter"]})
+    notes.extend(hidden_notes(proposal.get("hidden") or [], len(proposal.get("sheets") or []) > 1))
+    return notes
+
+
+def hidden_entry(sheet: str, found: Hidden, block: HeaderBlock) -> dict[str, Any]:
+    """What a sheet hides under its header, as the proposal keeps it."""
+    rows = [r for r in found.rows if r > block.end]
+    columns = [[column_letter(c), block.headers[c]] for c in found.columns if c < len(block.headers)]
+    return {"sheet": sheet, "rows": rows[:HIDDEN_SHOWN], "row_count": len(rows), "columns": columns}
+
+
+def hidden_notes(hidden: list[dict[str, Any]], several: bool) -> list[str]:
+    """The rows and columns Excel hides, said on the mapping page and by the command."""
+    notes = []
+    for h in hidden:
+        where = f"{h['sheet']} " if several or h["sheet"] else ""
+        if h["rows"]:
+            shown = "、".join(str(r) for r in h["rows"]) + ("等" if h["row_count"] > len(h["rows"]) else "")
+            notes.append(_("%(w)s第 %(r)s 行在 Excel 中被隐藏（共 %(n)s 行），仍会导入：如这些行不应导入，"
+                           "请在文件中删除后重新上传。") % {"w": where, "r": shown, "n": h["row_count"]})  # fmt: skip
+        for letter, header in h["columns"]:
+            hidden_column = _("%(w)s“%(h)s”（%(l)s 列）在 Excel 中被隐藏，仍按上面的对应导入。")
+            notes.append(hidden_column % {"w": where, "h": header, "l": letter})
     return notes
 
 

@@ -76,8 +76,11 @@ class ImportJob(models.Model):
     proposal = models.JSONField(_("列对应建议"), default=dict, blank=True)
     mapping = models.JSONField(_("列对应"), null=True, blank=True)
     unmapped = models.JSONField(_("未导入的列"), default=list, blank=True)
-    # the lines skipped as not households and the rows matched by alias or former name
-    # (exchange.household_import.report), shown beside the counts
+    # the judgements the check made (a village found by a county alias, a former name, or the town the
+    # file's title names), shown on the preview before anything is written: {"count": n, "sample":
+    # [[line, note], …]} (the first exchange.tasks.NOTE_SAMPLE)
+    noted = models.JSONField(_("判断说明"), default=dict, blank=True)
+    # the lines skipped as not households (exchange.household_import.report), shown beside the counts
     report = models.JSONField(_("校验说明"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -102,7 +102,7 @@ def confirm_mapping(*, user: User, job: ImportJob, choices: dict[str, str]) -> I
     with transaction.atomic():
         if not jobstates.move(ImportJob, job.pk, ImportJob.Status.QUEUED, only_from=[ImportJob.Status.MAPPING],
                               mapping=mapping, processed_rows=0, heartbeat_at=None, errors_path="", error_sample=[],
-                              unmapped=[]):  # fmt: skip
+                              unmapped=[], noted={}):  # fmt: skip
             job.refresh_from_db(fields=["status"])
             raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认列对应。") % {"s": job.get_status_display()})
         plan = mappings.confirmed_plan(job.proposal, mapping)
@@ -165,7 +165,7 @@ def restart_import(*, user: User, job: ImportJob) -> ImportJob:
     _owned(user, job, _("只有上传人可以重新开始导入。"))
     confirmed = job.confirmed_at is not None
     to = ImportJob.Status.IMPORTING if confirmed else ImportJob.Status.QUEUED
-    reset: dict[str, Any] = {} if confirmed else {"processed_rows": 0, "errors_path": "", "error_sample": []}
+    reset: dict[str, Any] = {} if confirmed else {"processed_rows": 0, "errors_path": "", "error_sample": [], "noted": {}}
     with transaction.atomic():
         if not jobstates.move(ImportJob, job.pk, to, only_from=[ImportJob.Status.FAILED, ImportJob.Status.CANCELLED],
                               heartbeat_at=None, finished_at=None, message="", **reset):  # fmt: skip

@@ -34,6 +34,7 @@ from exchange.services import storage_dir
 
 log = logging.getLogger(__name__)
 ERROR_SAMPLE = 50  # rejected rows shown on the preview page; all of them are in the error file
+NOTE_SAMPLE = 50  # rows with a judgement (ImportJob.noted) shown on the preview page
 IS, ES = ImportJob.Status, ExportJob.Status
 
 
@@ -124,6 +125,8 @@ def validate_import(job_id: str) -> None:
 
             with acting(ActionContext(source="import")):
                 parsed = household_import.parse_file(Path(job.file_path), job.original_name, job.created_by, mapping=job.mapping)
+                noted: dict[str, Any] = {"count": 0, "sample": []}
+                parsed.rows = noting(parsed.rows, noted)
                 totals = household_import.run(parsed, user=job.created_by, dry_run=True, on_progress=progress)
             errors_path = ""
             if totals.rejected_rows:
@@ -133,12 +136,26 @@ def validate_import(job_id: str) -> None:
             ImportJob, job_id, IS.VALIDATED, only_from=[IS.VALIDATING], where_attempts=job.attempts,
             total_rows=totals.rows, valid_rows=totals.rows - totals.rejected, rejected_rows=totals.rejected,
             planned_create=totals.created, planned_update=totals.updated, planned_unchanged=totals.unchanged,
-            processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed),
+            processed_rows=totals.rows, errors_path=errors_path, message="", unmapped=unmapped_headers(parsed), noted=noted,
             report=household_import.report(parsed, totals),
             error_sample=[[r.label, "；".join(r.errors)] for r in totals.rejected_rows[:ERROR_SAMPLE]],
         )  # fmt: skip
         if not moved:
             raise JobLost
+
+
+def noting(
+    rows: Iterator[household_import.ParsedRow], noted: dict[str, Any], limit: int | None = NOTE_SAMPLE
+) -> Iterator[household_import.ParsedRow]:
+    """The rows as they are checked, each judgement made on one kept in `noted` (ImportJob.noted; the
+    first `limit`, or all)."""
+    for row in rows:
+        for line in (row, *row.members):
+            if line.notes and not line.errors:
+                noted["count"] += 1
+                if limit is None or len(noted["sample"]) < limit:
+                    noted["sample"].append([line.label, "；".join(line.notes)])
+        yield row
 
 
 def unmapped_headers(parsed: household_import.ParsedFile) -> list[str]:
@@ -199,7 +216,7 @@ def run_import(job_id: str) -> None:
                     "rejected": totals.rejected,
                     "unmapped": unmapped,  # the file's columns not imported
                     "skipped": job.report.get("skipped", 0),  # lines that are not households
-                    "notes": job.report.get("notes", 0),  # rows matched by alias or former name
+                    "notes": job.noted.get("count", 0),  # rows with a judgement shown on the preview
                 },
             )
 

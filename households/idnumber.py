@@ -34,6 +34,12 @@ def excel_lost_digits() -> str:
     )
 
 
+def maybe_cut_by_excel() -> str:
+    """What an import says of a number ending in 000 whose check fits: Excel's cut number fits its check
+    one time in eleven, and a real number may end so too, so it is kept, and shown to be checked."""
+    return _("身份证号末三位为 000：若该列曾被 Excel 当作数字，后三位已丢失而校验位恰好相符，请对照身份证核对")
+
+
 def check_mismatch() -> str:
     """A check character that does not fit. No digit is suggested: the error may be in any of the 18,
     and a number made to fit the check may belong to nobody, or to somebody else."""

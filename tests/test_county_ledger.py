@@ -149,9 +149,9 @@ def test_the_preview_says_what_it_skipped_and_which_villages_it_found_by_alias(
     job.refresh_from_db()
     assert job.status == "validated" and job.planned_create == 7
     assert "13" in [line for line, _reason in job.report["skipped_sample"]]
-    assert job.report["notes"] == 1 and job.report["notes_sample"][0][0] == "14"
-    assert "老龙湾" in job.report["notes_sample"][0][1]
+    assert job.noted["count"] == 1 and job.noted["sample"][0][0] == "14"
+    assert "老龙湾" in job.noted["sample"][0][1]
     client = Client()
     client.force_login(county_user)
     html = client.get(reverse("exchange:import_detail", args=[job.pk])).content.decode()
-    assert 'id="import-skipped"' in html and 'id="import-notes"' in html and "老龙湾" in html
+    assert 'id="import-skipped"' in html and "老龙湾" in html

@@ -43,6 +43,8 @@ UNIT_WORDS = frozenset(
     ("m2", "m²", "平方米", "平米", "平方", "人", "口", "元", "万元", "间", "层", "年", "户", "个", "亩", "米", "岁", "%", "位")
 )
 _BRACKETED = re.compile(r"\(([^()]*)\)$")
+AREA_UNITS = frozenset(("m2", "平方米", "平米"))  # “㎡” and “m²” read as “m2” after NFKC
+_AREA_TAIL = re.compile(r"(m2|平方米|平米|<[^<>]*>)$")
 _NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 _DIGITS = re.compile(r"\d{6,}[\dxX]?")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?e\+?\d+", re.IGNORECASE)
@@ -78,7 +80,17 @@ def _without_units(part: str) -> str:
 
 def _catalogue(part: str) -> str | None:
     """The catalogue's field for one normalised part of a header, its units in brackets stripped one by
-    one (村(社区) is an alias as it is; 家庭人口(人) is 家庭人口)."""
+    one (村(社区) is an alias as it is; 家庭人口(人) is 家庭人口), else without an area's unit written
+    after it bare or in <> (建筑面积㎡, 建筑面积<平方米>)."""
+    found = _bracketed(part)
+    if found is None and (tail := _AREA_TAIL.search(part)) and tail.start() > 0:
+        unit = tail.group().strip("<>")
+        if unit in AREA_UNITS:
+            found = _bracketed(part[: tail.start()])
+    return found
+
+
+def _bracketed(part: str) -> str | None:
     while part:
         if part in LOOKUP:
             return LOOKUP[part]
@@ -109,6 +121,13 @@ def catalogue_field(text: str) -> str | None:
     return field
 
 
+def _someone_elses(text: str) -> bool:
+    """A person's name or ID number under a parent that is not about the head (家庭成员 / 姓名): the
+    column is a member's, also when a lower header row is read without that parent."""
+    parts = _parts(text)
+    return len(parts) > 1 and "户主" not in parts[-1] and _catalogue(parts[-1]) in HEAD_FIELDS and catalogue_field(text) is None
+
+
 def ignored(text: str) -> bool:
     """A column no ledger imports and no official is asked about (序号)."""
     parts = _parts(text)
@@ -117,7 +136,9 @@ def ignored(text: str) -> bool:
 
 def propose(headers: list[str], saved: Mapping | None = None) -> list[FileColumn]:
     """Each column's field: the county's saved choice for that header, else the catalogue's. A field
-    that two columns would take goes to neither: both are marked "conflict" with that field proposed."""
+    that two columns would take goes to neither: both are marked "conflict" with that field proposed.
+    In a ledger kept one row per person (a 与户主关系 column) the name and ID columns hold each line's
+    own person, under whatever parent (家庭成员 / 姓名)."""
     chosen: list[tuple[str | None, str]] = []
     for text in headers:
         key = header_key(text)
@@ -127,6 +148,11 @@ def propose(headers: list[str], saved: Mapping | None = None) -> list[FileColumn
             chosen.append((field, "catalogue"))
         else:
             chosen.append((None, "ignored" if ignored(text) else ""))
+    if any(field == "relation" for field, _source in chosen):  # one row per person: 家庭成员 / 姓名 is each line's own
+        chosen = [
+            (_catalogue(_parts(text)[-1]), "catalogue") if not field and not source and _someone_elses(text) else (field, source)
+            for text, (field, source) in zip(headers, chosen, strict=True)
+        ]
     uses = Counter(field for field, _source in chosen if field)
     columns = []
     for index, (text, (field, source)) in enumerate(zip(headers, chosen, strict=True)):
@@ -230,6 +256,7 @@ def find_header(first_rows: list[list[object]], saved: Mapping | None = None) ->
     column numbers under it) whose combined headers name the head of household's name and ID number,
     by the catalogue or by the county's saved mapping."""
     rows = [list(r) for r in first_rows[:HEADER_SCAN_ROWS]]
+    claimed: dict[int, int] = {}  # column -> the row up to which a refused block put it under another person
     for start, row in enumerate(rows):
         if not _header_row(row):
             continue
@@ -237,9 +264,17 @@ def find_header(first_rows: list[list[object]], saved: Mapping | None = None) ->
         while end < len(rows) and end - start < MAX_HEADER_ROWS and _sub_row(rows[end]):
             end += 1
         headers = combine(rows[start:end])
-        named = {c.field or c.proposed for c in propose(headers, saved)}
+        columns = propose(headers, saved)
+        named = {c.field or c.proposed for c in columns}
         if not REQUIRED <= named:
+            for c in columns:
+                if end - start > 1 and _someone_elses(c.header):
+                    claimed[c.index] = max(claimed.get(c.index, 0), end)
             continue
+        if "relation" not in named and any(
+            (c.field or c.proposed) in HEAD_FIELDS and claimed.get(c.index, 0) > start for c in columns
+        ):
+            continue  # 姓名 under 家庭成员 read without its parent is not the head's (a household ledger)
         height = end - start + (1 if end < len(rows) and numbers_row(rows[end]) else 0)
         title = " ".join(t for r in rows[:start] for t in dict.fromkeys(t for _i, t in _texts(r)))
         return HeaderBlock(start=start + 1, height=height, headers=headers, title=title)

@@ -9,9 +9,11 @@ number is never skipped**: it is checked as data, and refused with its reasons i
 
 A ledger kept one row per person has a 与户主关系 column (`relation`). Its lines are grouped into
 households by 户编号 (`household_no`), else by the head's ID number in a column of its own
-(`head_ref`), else as consecutive lines from a 户主 line. In such a ledger the name and ID columns
-(`head_name`, `head_id`) hold each line's own person; the head is the line whose relation is 户主,
-exactly one per household, else the household is refused with the reason on every one of its lines.
+(`head_ref`), else as consecutive lines from a 户主 line (a sheet whose first person line is not a
+户主 line is refused whole: its heads may come last, and no member can be told its household).
+In such a ledger the name and ID columns (`head_name`, `head_id`) hold each line's own person; the
+head is the line whose relation is 户主, exactly one per household, else the household is refused
+with the reason on every one of its lines.
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ class Household:
     key: str  # the 户编号 or head's ID it was grouped by ("" for consecutive lines)
     lines: list[Line]
     relations: list[str | None]  # each line's relation code (None where it is blank or unknown)
+    # consecutive lines of a sheet whose first person line is not a 户主 line: the line, else 0. Its
+    # heads may come last in each household, so no line can be told its household: all are refused.
+    unordered: int = 0
 
     @property
     def heads(self) -> list[Line]:
@@ -142,8 +147,9 @@ def relation_code(cell: object, relations: dict[str, str]) -> str | None:
 
 def group_households(lines: Iterable[Line], mapping: dict[int, str], relations: dict[str, str]) -> list[Household]:
     """A sheet's person lines as households: by the first grouping column the sheet has, in order of
-    each household's first line; without one, each 户主 line starts a household (lines before the first
-    户主 line make a household without a head, which is refused)."""
+    each household's first line; without one, each 户主 line starts a household. A sheet without one
+    whose first line is not a 户主 line may keep its heads last: every household of it is marked
+    `unordered` (and refused), as its members cannot be told from the next household's."""
     by_field = {f: i for i, f in mapping.items()}
     relation_col = by_field["relation"]
     key_col = next((by_field[k] for k in GROUP_KEYS if k in by_field), None)
@@ -166,6 +172,10 @@ def group_households(lines: Iterable[Line], mapping: dict[int, str], relations: 
             found = households[-1]
         found.lines.append((line, cells))
         found.relations.append(relation)
+    if key_col is None and households and households[0].relations[0] != HEAD:
+        first = households[0].lines[0][0]
+        for household in households:
+            household.unordered = first
     return households
 
 

@@ -229,7 +229,7 @@ def test_one_row_per_person_consecutive_from_a_head_line(county_user, tmp_path):
     header = ["村", "乡镇", "姓名", "身份证号", "与户主关系"]
     rows = [
         header,  # 1
-        ["雕山村", "名州镇", "张父", make_id(seq=41), "父母"],  # 2 before any head: refused
+        ["雕山村", "名州镇", "张父", make_id(seq=41), "父母"],  # 2 before any head: the sheet is refused
         ["雕山村", "名州镇", "张三", make_id(seq=42), "户主"],  # 3
         [None, None, "李梅", make_id(seq=43), "配偶"],  # 4
         [None, None, "张小", make_id(seq=44), "子"],  # 5
@@ -237,10 +237,16 @@ def test_one_row_per_person_consecutive_from_a_head_line(county_user, tmp_path):
         [None, None, "王六", "61082619680512", "子"],  # 7 a wrong ID number refuses the household
     ]
     path = build(tmp_path / "成员.xlsx", {"Sheet1": rows})
+    unordered = "户主行不在每户的第一行"  # the heads may come last: 张父 may be 张三's, 李梅 王五's (test_attack_ledgers)
+    expected = {str(n): ("rejected", unordered) for n in range(2, 8)}
+    table, _parsed, _totals = outcome_table(path, county_user)
+    check(table, expected)
+    assert not Household.objects.exists()
+    rows[1:2] = []  # without the line before the first head
+    path = build(tmp_path / "成员2.xlsx", {"Sheet1": rows})
     expected = {
-        "2": ("rejected", "该户没有与户主关系为“户主”的行"),
-        "3": ("created", ""), "4": ("created", ""), "5": ("created", ""),
-        "6": ("rejected", "同户第 7 行："), "7": ("rejected", "身份证号"),
+        "2": ("created", ""), "3": ("created", ""), "4": ("created", ""),
+        "5": ("rejected", "同户第 6 行："), "6": ("rejected", "身份证号"),
     }  # fmt: skip
     table, _parsed, _totals = outcome_table(path, county_user)
     check(table, expected)

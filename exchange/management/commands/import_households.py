@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -8,9 +9,10 @@ from accounts.models import User
 from audit.services import record
 from core.context import ActionContext, acting
 from exchange import household_import
-from exchange.mappings import saved_for
+from exchange.ledger.hidden import hidden_lines
+from exchange.mappings import hidden_entry, hidden_notes, saved_for
 from exchange.readers import UnreadableFile
-from exchange.tasks import unmapped_headers
+from exchange.tasks import noting, unmapped_headers
 
 
 class Command(BaseCommand):
@@ -37,6 +39,10 @@ class Command(BaseCommand):
         try:
             with acting(ActionContext(source="command")):
                 parsed = household_import.parse_file(path, path.name, user, mapping=saved.as_mapping() if saved else None)
+                hides = hidden_lines(path, path.name)
+                hidden = [hidden_entry(p.sheet, hides[p.sheet], p.header) for p in parsed.sheets if p.sheet in hides]
+                noted: dict[str, Any] = {"count": 0, "sample": []}
+                parsed.rows = noting(parsed.rows, noted, limit=None)
                 totals = household_import.run(parsed, user=user, dry_run=opts["dry_run"])
                 unmapped = unmapped_headers(parsed)
                 if not opts["dry_run"]:
@@ -54,4 +60,8 @@ class Command(BaseCommand):
             household_import.write_errors(Path(opts["errors"]), parsed, totals.rejected_rows)
         if unmapped:
             self.stderr.write(_("未导入的列：%(h)s") % {"h": "、".join(unmapped)})
+        for note in hidden_notes(hidden, len(parsed.sheets) > 1):
+            self.stderr.write(note)
+        for line, note in noted["sample"]:  # the judgements the page shows on its preview
+            self.stderr.write(_("第 %(l)s 行：%(n)s") % {"l": line, "n": note})
         self.stdout.write(json.dumps(totals.as_dict()))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0006_import_mapping_step'),
+        ('exchange', '0007_import_judgements_shown'),
     ]
 
     operations = [
