@@ -109,8 +109,8 @@ def test_remembered_decimals_are_quantized_as_each_value_is(values: list[Any]) -
         assert plain_house(house)["floor_area"] == str(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
-copy_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.text(max_size=8),
+copy_values = st.one_of(  # text without NUL, which PostgreSQL's text cannot hold (psycopg refuses it)
+    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.text(st.characters(exclude_characters="\x00"), max_size=8),
     st.decimals(allow_nan=False, allow_infinity=False, places=2), st.dates(),
     st.datetimes(timezones=st.just(dt.UTC)),
 )  # fmt: skip
